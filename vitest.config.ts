@@ -1,0 +1,53 @@
+import path from 'node:path';
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Two projects:
+ * - `workers`: the worker's integration tests, inside workerd with real (Miniflare) KV and D1.
+ * - `node`: pure units (engine, client utilities) and everything that drives real processes
+ *   (Chromium, redis-server and the Upstash bridge, wrangler dev, the benchmark harness).
+ */
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(import.meta.dirname, 'migrations'));
+  return {
+    test: {
+      reporters: process.env.CI ? ['default', ['json', { outputFile: '.tmp/vitest.json' }]] : ['default'],
+      projects: [
+        {
+          plugins: [
+            cloudflareTest({
+              main: './worker/index.ts',
+              wrangler: { configPath: './wrangler.toml' },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  ORIGIN_URL: 'http://origin.test',
+                  HIO_SECRET: 'test-secret',
+                  HIO_ADMIN_TOKEN: 'test-admin-token',
+                },
+                outboundService: (req: Request) => import('./worker/test/origin.ts').then((m) => m.origin(req)),
+              },
+            }),
+          ],
+          test: {
+            name: 'workers',
+            include: ['worker/**/*.test.ts'],
+            exclude: ['worker/engine/**'],
+            setupFiles: ['./worker/test/apply-migrations.ts'],
+          },
+        },
+        {
+          test: {
+            name: 'node',
+            environment: 'node',
+            include: ['worker/engine/**/*.test.ts', 'client/**/*.test.ts', 'test/**/*.test.ts'],
+            testTimeout: 60_000,
+            hookTimeout: 120_000,
+            fileParallelism: false,
+          },
+        },
+      ],
+    },
+  };
+});
