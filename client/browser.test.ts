@@ -1,0 +1,276 @@
+/**
+ * @module browser.test
+ * The browser script end to end, in real Chromium: a small Node server serves a test page and the
+ * freshly built script, and records every batch posted to /__hio/collect. The assertions are on those
+ * requests, i.e. on what the worker would receive.
+ */
+import { createServer, type Server } from 'node:http';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildClient } from '../scripts/build-client.mjs';
+import { launchBrowser } from '../test/support/browser';
+import type { Hio, Sent } from './src/types';
+
+interface Beacon {
+  /** the page that sent it (the Referer header) */
+  from: string;
+  contentType: string;
+  /** what the test server answered */
+  status: number;
+  events: Sent[];
+  v: unknown;
+}
+
+const PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><meta name="hio:category" content="Shoes"><title>Test shop</title>
+<script>window.hio=window.hio||function(){(hio.q=hio.q||[]).push(arguments)};hio('track','early',{value:5})</script>
+<script src="/__hio/client.js" defer></script></head>
+<body style="margin:0;font:16px sans-serif">
+<div id="hero" data-hio-campaign="hero-banner" data-hio-variant="welcome-back" style="height:300px">
+  <p>Welcome back</p><button id="buy" data-hio-goal="purchase" data-hio-value="49.9"><span>Buy</span></button>
+</div>
+<div style="height:2000px"></div>
+<div id="flash" data-hio-campaign="flash-sale" data-hio-variant="control" style="height:300px">Flash sale</div>
+<div style="height:2000px"></div>
+<form id="signup" action="/blank"><input name="email"><button id="send">Send</button></form>
+<div style="height:600px"></div>
+</body></html>`;
+
+let server: Server;
+let origin: string;
+let browser: Browser;
+let collectStatus = 204;
+const beacons: Beacon[] = [];
+
+beforeAll(async () => {
+  const js = await buildClient();
+  server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://test');
+    if (req.method === 'POST' && url.pathname === '/__hio/collect') {
+      let raw = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk) => {
+        raw += chunk;
+      });
+      req.on('end', () => {
+        const body = JSON.parse(raw) as { v: unknown; events: Sent[] };
+        const status = collectStatus;
+        beacons.push({
+          from: String(req.headers.referer),
+          contentType: String(req.headers['content-type']),
+          status,
+          ...body,
+        });
+        res.writeHead(status).end();
+      });
+    } else if (url.pathname === '/__hio/client.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(js);
+    } else if (url.pathname === '/page') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
+    } else if (url.pathname === '/blank') {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>blank</title>');
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  server?.closeAllConnections();
+  await new Promise((resolve) => server?.close(resolve));
+});
+
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Batches sent by pages whose URL has `run=<run>`. */
+const beaconsOf = (run: string) => beacons.filter((b) => new URL(b.from).searchParams.get('run') === run);
+const eventsOf = (run: string) => beaconsOf(run).flatMap((b) => b.events);
+const ofType = <T extends Sent['t']>(events: Sent[], t: T) =>
+  events.filter((e): e is Extract<Sent, { t: T }> => e.t === t);
+
+async function open(context: BrowserContext, query: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${origin}/page?${query}`);
+  await page.waitForFunction(() => (window as { hio?: Hio }).hio?.l === 1);
+  return page;
+}
+
+/** Chromium keeps a headless page visible: fake the page being hidden / shown again. */
+const setHidden = (page: Page, hidden: boolean) =>
+  page.evaluate((hidden) => {
+    if (hidden) Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+    else Reflect.deleteProperty(document, 'visibilityState');
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+
+const scrollTo = (page: Page, y: number) => page.evaluate((y) => window.scrollTo(0, y), y);
+
+describe('the browser script in Chromium', () => {
+  it('records a visit and sends it when the page is hidden and when it is left', async () => {
+    const context = await browser.newContext({ viewport: { width: 800, height: 600 } });
+    const requested: string[] = [];
+    context.on('request', (r) => requested.push(new URL(r.url()).pathname));
+    const started = Date.now();
+    const page = await open(context, 'run=visit');
+
+    await page.evaluate(() => (window as { hio?: Hio }).hio?.('track', 'late', { value: '12.5' }));
+    await sleep(1300); // the hero slot has been fully visible for more than a second
+    await page.click('#buy span');
+    // the flash sale slot is on screen for 300 ms only: no impression
+    await scrollTo(page, 2000);
+    await sleep(300);
+    await scrollTo(page, 0);
+    await sleep(1300);
+
+    await setHidden(page, true);
+    const first = await until('the batch sent on visibilitychange', () => beaconsOf('visit')[0]);
+    await setHidden(page, false);
+
+    await scrollTo(page, 2000);
+    await sleep(1300); // now the flash sale slot stays for a second
+    await page.fill('#signup input', 'a@b.example');
+    await scrollTo(page, 100_000);
+    await page.click('#send'); // submits and navigates away: pagehide
+    await page.waitForURL(/\/blank/);
+    await until('the batch sent on pagehide', () => eventsOf('visit').some((e) => e.t === 'form_submit'));
+    const elapsed = Date.now() - started;
+
+    const sent = beaconsOf('visit');
+    expect(sent.length).toBeGreaterThanOrEqual(2);
+    for (const b of sent) {
+      expect(b.contentType).toMatch(/^text\/plain/);
+      expect(b.v).toBe(1);
+    }
+    const events = eventsOf('visit');
+    const firstTypes = first.events.map((e) => e.t);
+
+    expect(ofType(events, 'pageview')).toEqual([
+      expect.objectContaining({ path: '/page', category: 'shoes' }),
+    ]);
+    expect(ofType(events, 'conversion')).toEqual([
+      expect.objectContaining({ goal: 'early', value: 5 }),
+      expect.objectContaining({ goal: 'late', value: 12.5 }),
+      { t: 'conversion', goal: 'purchase', value: 49.9, campaign: 'hero-banner', variant: 'welcome-back', id: expect.any(String), ts: expect.any(Number) },
+    ]);
+    expect(ofType(events, 'click')).toEqual([
+      expect.objectContaining({ campaign: 'hero-banner', variant: 'welcome-back' }),
+    ]);
+    const impressions = ofType(events, 'impression');
+    expect(impressions.map((e) => e.campaign)).toEqual(['hero-banner', 'flash-sale']);
+    expect(impressions[1]?.variant).toBe('control');
+    expect(first.events.filter((e) => e.t === 'impression')).toHaveLength(1);
+    expect(ofType(events, 'scroll').map((e) => e.depth)).toEqual([25, 50, 75, 90, 100]);
+    expect(ofType(events, 'form_start')).toEqual([expect.objectContaining({ form: 'signup' })]);
+    expect(ofType(events, 'form_submit')).toEqual([expect.objectContaining({ form: 'signup' })]);
+    expect(firstTypes).toEqual(expect.arrayContaining(['pageview', 'impression', 'click', 'conversion', 'engaged']));
+
+    const engaged = ofType(events, 'engaged').map((e) => e.ms);
+    expect(engaged.length).toBeGreaterThanOrEqual(2);
+    for (const ms of engaged) expect(ms).toBeGreaterThan(0);
+    expect(engaged.reduce((a, b) => a + b)).toBeLessThanOrEqual(elapsed);
+
+    const ids = events.map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const e of events) expect(e.ts).toBeGreaterThanOrEqual(started - 1000);
+
+    // no cookie, nothing loaded beyond the page, the script and the beacons
+    expect(await context.cookies()).toEqual([]);
+    expect(new Set(requested.filter((p) => p !== '/favicon.ico'))).toEqual(
+      new Set(['/page', '/__hio/client.js', '/__hio/collect', '/blank']),
+    );
+    await context.close();
+  });
+
+  it('sends a batch as soon as 20 events are waiting', async () => {
+    const context = await browser.newContext();
+    const page = await open(context, 'run=full');
+    await page.evaluate(() => {
+      for (let i = 0; i < 25; i++) (window as { hio?: Hio }).hio?.('track', `goal-${i}`);
+    });
+    const [batch] = await until('a full batch', () => beaconsOf('full').length > 0 && beaconsOf('full'));
+    // pageview, the stub's "early" conversion and 18 of the page's: 20, plus the engaged time so far
+    expect(batch?.events.filter((e) => e.t !== 'engaged')).toHaveLength(20);
+    expect(batch?.events.at(-1)?.t).toBe('engaged');
+    await sleep(200);
+    expect(beaconsOf('full')).toHaveLength(1); // the rest waits for the page to be hidden
+    await context.close();
+  });
+
+  it('defines no global but window.hio and sets no cookie', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${origin}/blank`);
+    const before = await page.evaluate(() => Object.getOwnPropertyNames(window));
+    await page.goto(`${origin}/page?run=globals`);
+    await page.waitForFunction(() => (window as { hio?: Hio }).hio?.l === 1);
+    const after = await page.evaluate(() => Object.getOwnPropertyNames(window));
+    expect(after.filter((n) => !before.includes(n))).toEqual(['hio']);
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+    await context.close();
+  });
+
+  it('keeps a batch the collector refused with 503 and sends it again, same ids, on the next page', async () => {
+    const context = await browser.newContext();
+    // without sendBeacon the script falls back to fetch, which sees the status
+    await context.addInitScript(() => {
+      if (location.search.includes('nobeacon'))
+        Object.defineProperty(Navigator.prototype, 'sendBeacon', { value: undefined, configurable: true });
+    });
+    collectStatus = 503;
+    try {
+      const page = await open(context, 'run=down&nobeacon');
+      await page.evaluate(() => (window as { hio?: Hio }).hio?.('track', 'purchase', { value: 10 }));
+      await setHidden(page, true);
+      const refused = await until('the refused batch', () => beaconsOf('down')[0]);
+      expect(refused.status).toBe(503);
+      const stored = await page.waitForFunction(() => localStorage.getItem('hio_q'));
+      expect(JSON.parse(String(await stored.jsonValue()))).toEqual(refused.events);
+    } finally {
+      collectStatus = 204;
+    }
+
+    const page = await open(context, 'run=up');
+    const retried = await until('the retried batch', () => beaconsOf('up')[0]);
+    const refusedEvents = beaconsOf('down')[0]?.events ?? [];
+    expect(refusedEvents.map((e) => e.t)).toEqual(expect.arrayContaining(['pageview', 'conversion']));
+    // the stored events first, unchanged (same ids), then the new page's
+    expect(retried.events.slice(0, refusedEvents.length)).toEqual(refusedEvents);
+    expect(retried.events.slice(refusedEvents.length).map((e) => e.t)).toContain('pageview');
+    expect(await page.evaluate(() => localStorage.getItem('hio_q'))).toBeNull();
+    await context.close();
+  });
+
+  it('keeps a batch when sendBeacon refuses it, and sends it on the next page load', async () => {
+    const context = await browser.newContext();
+    await context.addInitScript(() => {
+      if (location.search.includes('refuse')) Navigator.prototype.sendBeacon = () => false;
+    });
+    const page = await open(context, 'run=refused&refuse');
+    await page.evaluate(() => (window as { hio?: Hio }).hio?.('track', 'signup'));
+    await setHidden(page, true);
+    const stored = await page.waitForFunction(() => localStorage.getItem('hio_q'));
+    const kept = JSON.parse(String(await stored.jsonValue())) as Sent[];
+    expect(kept.map((e) => e.t)).toEqual(expect.arrayContaining(['pageview', 'conversion']));
+    expect(beaconsOf('refused')).toEqual([]);
+
+    await open(context, 'run=later');
+    const batch = await until('the batch after the reload', () => beaconsOf('later')[0]);
+    expect(batch.events.slice(0, kept.length)).toEqual(kept);
+    await context.close();
+  });
+});

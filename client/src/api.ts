@@ -1,0 +1,22 @@
+/**
+ * @module api
+ * `window.hio`: the site may define a queue stub before the script loads,
+ * `window.hio = window.hio || function () { (hio.q = hio.q || []).push(arguments) }`;
+ * on load the queued calls are replayed and the stub replaced by the real function.
+ * Commands: `hio('track', goal, { value })`.
+ */
+import { guard } from './guard';
+import type { Hio } from './types';
+
+export type Track = (goal: string, value: unknown) => void;
+
+/** Installs the real `hio` on `w` (marked `l` so a second copy of the script stands down) and replays the stub's queue. */
+export function installApi(w: { hio?: Hio }, track: Track): void {
+  const q = w.hio?.q || [];
+  const hio: Hio = guard((cmd?: unknown, goal?: unknown, opts?: unknown) => {
+    if (cmd === 'track' && typeof goal === 'string') track(goal, opts && (opts as { value?: unknown }).value);
+  });
+  hio.l = 1;
+  w.hio = hio;
+  for (const args of Array.from(q)) hio(...Array.from(args));
+}

@@ -1,0 +1,104 @@
+/**
+ * @module index
+ * The browser script served at `/__hio/client.js`: wiring only. It records the page's interactions as
+ * events, queues them and sends them in batches when the page is hidden or closed and when 20 are
+ * waiting. It sets no cookie, loads nothing, defines nothing but `window.hio` and never throws.
+ */
+import { installApi } from './api';
+import { split } from './batch';
+import { createEngagement } from './engaged';
+import { formName } from './form';
+import { guard } from './guard';
+import { newId } from './id';
+import { watchImpressions } from './impressions';
+import { pageview } from './page';
+import { createScrollDepth, depthOf } from './scroll';
+import { slotData, slotOf } from './slot';
+import { keep, takeStored } from './store';
+import { send } from './transport';
+import type { Hio, HioEvent, Sent } from './types';
+import { toValue } from './value';
+
+/** events that fill a batch: send it at once */
+const FLUSH_AT = 20;
+/** the collector's ceiling for one engaged event */
+const MAX_ENGAGED = 30 * 60_000;
+
+function main(w: Window & { hio?: Hio }, d: Document): void {
+  if (w.hio?.l) return; // the script is on the page twice
+  const visible = () => d.visibilityState === 'visible';
+  const engagement = createEngagement(Date.now, visible());
+  const stamp = (e: HioEvent): Sent => ({ ...e, id: newId(), ts: Date.now() });
+  // events a previous page could not deliver go first, and go now
+  let queue = takeStored();
+  const retry = queue.length;
+
+  const flush = () => {
+    const ms = Math.min(engagement.take(), MAX_ENGAGED);
+    if (ms) queue.push(stamp({ t: 'engaged', ms }));
+    const events = takeStored().concat(queue);
+    queue = [];
+    for (const b of split(events)) send(b, keep);
+  };
+  const push = (e: HioEvent) => {
+    if (queue.push(stamp(e)) >= FLUSH_AT) flush();
+  };
+  const on = (target: EventTarget, types: string, fn: (e: Event) => void) => {
+    for (const type of types.split(' '))
+      target.addEventListener(type, guard(fn), { capture: true, passive: true });
+  };
+
+  const view = () => push(pageview(d, w.location.pathname));
+  view();
+  installApi(w, (goal, value) => push({ t: 'conversion', goal, value: toValue(value) }));
+
+  const depth = createScrollDepth((depth) => push({ t: 'scroll', depth }));
+  const scrolled = () =>
+    depth(depthOf(w.scrollY, w.innerHeight, (d.scrollingElement || d.documentElement).scrollHeight));
+  scrolled();
+
+  const impressions = watchImpressions(Array.from(d.querySelectorAll('[data-hio-campaign]')), (slot) =>
+    push({ t: 'impression', ...slotData(slot) }),
+  );
+  impressions(visible());
+
+  on(d, 'mousemove keydown pointerdown touchstart scroll', (e) => {
+    engagement.input();
+    if (e.type === 'scroll') scrolled();
+  });
+  on(d, 'click', (e) => {
+    const el = e.target as Element;
+    const slot = slotOf(el);
+    if (slot) push({ t: 'click', ...slot });
+    const goal = el.closest('[data-hio-goal]');
+    if (goal)
+      push({
+        t: 'conversion',
+        goal: goal.getAttribute('data-hio-goal') || '',
+        value: toValue(goal.getAttribute('data-hio-value')),
+        ...slot,
+      });
+  });
+  const started = new WeakSet<Element>();
+  on(d, 'input', (e) => {
+    const form = (e.target as Element).closest('form');
+    if (form && !started.has(form)) {
+      started.add(form);
+      push({ t: 'form_start', form: formName(form) });
+    }
+  });
+  on(d, 'submit', (e) => push({ t: 'form_submit', form: formName(e.target as Element) }));
+  on(d, 'visibilitychange', () => {
+    const v = visible();
+    engagement.visible(v);
+    impressions(v);
+    if (!v) flush();
+  });
+  on(w, 'pagehide', flush);
+  // back/forward cache: the page is shown again without a request
+  on(w, 'pageshow', (e) => (e as PageTransitionEvent).persisted && view());
+
+  if (retry) flush();
+}
+
+guard(main)(window, document);

@@ -1,0 +1,10 @@
+/**
+ * @module value
+ * A conversion value, from `hio('track', goal, { value })` or a `data-hio-value` attribute: a number
+ * (or numeric string) in [0, 1e9], the range the collector accepts; anything else means "no value".
+ */
+
+export function toValue(v: unknown): number | undefined {
+  const n = typeof v === 'string' && v ? +v : v;
+  return typeof n === 'number' && n >= 0 && n <= 1e9 ? n : undefined;
+}

@@ -1,0 +1,99 @@
+/**
+ * @module config-repo
+ * The live campaign document: stored in D1 (every accepted version kept), cached in the isolate.
+ * A worker reads D1 at most once per `ttlMs`; a failed read keeps serving the last good document
+ * (or the empty one), so D1 trouble never takes pages down.
+ */
+import { desc } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/d1';
+import { type CompiledDocument, EMPTY_DOCUMENT, parseDocument } from '../engine/document.ts';
+import { configs } from './schema.ts';
+
+export interface LiveConfig {
+  doc: CompiledDocument;
+  /** id of the stored version (0 when none was ever stored) */
+  version: number;
+  /** the last load failed: serving a cached or empty document */
+  degraded: boolean;
+}
+
+const EMPTY = (() => {
+  const r = parseDocument(EMPTY_DOCUMENT);
+  if (!r.ok) throw new Error('empty document does not parse');
+  return r.doc;
+})();
+
+interface CacheEntry {
+  value: LiveConfig;
+  expires: number;
+  pending?: Promise<LiveConfig>;
+}
+
+export interface ConfigRepo {
+  live(now: number, waitUntil?: (p: Promise<unknown>) => void): Promise<LiveConfig>;
+  /** stores an already validated document as the new live version */
+  save(doc: CompiledDocument, now: number): Promise<LiveConfig>;
+  /** forget the isolate cache (tests, admin) */
+  invalidate(): void;
+}
+
+// one cache per D1 binding, shared by the requests an isolate serves
+const caches = new WeakMap<D1Database, CacheEntry>();
+
+export function createConfigRepo(db: D1Database, ttlMs: number, log: (msg: string, err?: unknown) => void): ConfigRepo {
+  const orm = drizzle(db);
+
+  async function fetchLive(): Promise<LiveConfig> {
+    const rows = await orm.select().from(configs).orderBy(desc(configs.id)).limit(1);
+    const row = rows[0];
+    if (!row) return { doc: EMPTY, version: 0, degraded: false };
+    const parsed = parseDocument(JSON.parse(row.document));
+    if (!parsed.ok) {
+      log(`stored campaign document ${row.id} no longer parses: ${parsed.problems.join('; ')}`);
+      return { doc: EMPTY, version: row.id, degraded: true };
+    }
+    return { doc: parsed.doc, version: row.id, degraded: false };
+  }
+
+  return {
+    async live(now, waitUntil) {
+      const entry = caches.get(db);
+      if (entry && entry.expires > now) return entry.value;
+      if (entry?.pending) return entry.value;
+      const pending = fetchLive().then(
+        (value) => {
+          caches.set(db, { value, expires: Date.now() + ttlMs });
+          return value;
+        },
+        (err: unknown) => {
+          log('loading the campaign document from D1 failed; serving the cached one', err);
+          const value = { ...(entry?.value ?? { doc: EMPTY, version: 0 }), degraded: true };
+          // retry soon, not on every request
+          caches.set(db, { value, expires: Date.now() + Math.min(ttlMs, 5000) });
+          return value;
+        },
+      );
+      if (entry) {
+        // stale-while-revalidate: this request uses the cached document
+        entry.pending = pending;
+        waitUntil?.(pending);
+        return entry.value;
+      }
+      return pending;
+    },
+
+    async save(doc, now) {
+      const [row] = await orm
+        .insert(configs)
+        .values({ document: JSON.stringify(doc.source), createdAt: now })
+        .returning({ id: configs.id });
+      const value: LiveConfig = { doc, version: row?.id ?? 0, degraded: false };
+      caches.set(db, { value, expires: now + ttlMs });
+      return value;
+    },
+
+    invalidate() {
+      caches.delete(db);
+    },
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * @module visitor-cookie
+ * The signed visitor cookie `hio_vid=<id>.<signature>`: the id is 16 random bytes (base64url), the
+ * signature HMAC-SHA256(id) with HIO_SECRET (base64url). A cookie that does not verify is treated as
+ * absent: the visitor is new, and nothing about another visitor can be read or written with it.
+ */
+
+export const COOKIE_NAME = 'hio_vid';
+export const COOKIE_MAX_AGE = 34_560_000;
+const ID_RE = /^[A-Za-z0-9_-]{22}$/;
+
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let k = keys.get(secret);
+  if (!k) {
+    k = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+      'verify',
+    ]);
+    keys.set(secret, k);
+  }
+  return k;
+}
+
+function b64url(bytes: ArrayBuffer | Uint8Array): string {
+  const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  let s = '';
+  for (const b of u8) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function unb64url(s: string): Uint8Array | null {
+  try {
+    const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+export function newVisitorId(): string {
+  return b64url(crypto.getRandomValues(new Uint8Array(16)));
+}
+
+export async function signVisitorId(id: string, secret: string): Promise<string> {
+  const sig = await crypto.subtle.sign('HMAC', await hmacKey(secret), new TextEncoder().encode(id));
+  return `${id}.${b64url(sig)}`;
+}
+
+/** The visitor id of a cookie value, or null when it is malformed or its signature does not verify. */
+export async function verifyVisitorCookie(value: string | undefined, secret: string): Promise<string | null> {
+  if (!value || value.length > 128) return null;
+  const dot = value.indexOf('.');
+  if (dot < 0) return null;
+  const id = value.slice(0, dot);
+  if (!ID_RE.test(id)) return null;
+  const sig = unb64url(value.slice(dot + 1));
+  if (!sig || sig.length !== 32) return null;
+  const ok = await crypto.subtle.verify('HMAC', await hmacKey(secret), sig, new TextEncoder().encode(id));
+  return ok ? id : null;
+}
+
+export function readCookie(header: string | null, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+export function visitorCookieHeader(value: string, secure: boolean): string {
+  return `${COOKIE_NAME}=${value}; Max-Age=${COOKIE_MAX_AGE}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+}
+
+export function clearVisitorCookieHeader(secure: boolean): string {
+  return `${COOKIE_NAME}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+}
+
+/** The verified visitor id of a request, or null. */
+export function visitorFromRequest(req: Request, secret: string): Promise<string | null> {
+  return verifyVisitorCookie(readCookie(req.headers.get('cookie'), COOKIE_NAME), secret);
+}

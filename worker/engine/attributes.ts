@@ -1,0 +1,107 @@
+/**
+ * @module attributes
+ * The visitor attributes that targeting conditions and templates read, built from the profile view
+ * and facts about the current request. Pure: the edge layer extracts `RequestFacts` from the request.
+ */
+import { evalCondition } from './condition.ts';
+import type { CompiledDocument } from './document.ts';
+import type { ProfileView } from './profile.ts';
+
+export interface RequestFacts {
+  url: URL;
+  userAgent: string;
+  referer: string | null;
+  country: string | null;
+  /** IANA time zone of the visitor when the platform knows it */
+  timezone: string | null;
+  now: number;
+  /** page category known before the page is fetched (URL rules of the document) */
+  category: string | null;
+}
+
+export type Device = 'mobile' | 'tablet' | 'desktop';
+
+export function detectDevice(ua: string): Device {
+  if (/iPad|Tablet|PlayBook|Silk|(Android(?!.*Mobile))/i.test(ua)) return 'tablet';
+  if (/Mobi|iPhone|iPod|Android|BlackBerry|IEMobile|Opera Mini/i.test(ua)) return 'mobile';
+  return 'desktop';
+}
+
+function localHour(now: number, timezone: string | null): number {
+  if (timezone) {
+    try {
+      const h = new Intl.DateTimeFormat('en-GB', { hour: 'numeric', hourCycle: 'h23', timeZone: timezone }).format(now);
+      const n = Number.parseInt(h, 10);
+      if (Number.isFinite(n)) return n;
+    } catch {
+      // unknown zone: fall through to UTC
+    }
+  }
+  return new Date(now).getUTCHours();
+}
+
+function externalReferrer(referer: string | null, host: string): string | null {
+  if (!referer) return null;
+  try {
+    const r = new URL(referer);
+    return r.host === host ? null : r.host;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A transparent provisional propensity score in [0, 1]: a logistic function of engagement, visits
+ * and interest depth. Replaced by the trained model where one is configured.
+ */
+export function heuristicPropensity(p: ProfileView): number {
+  const interest = p.topInterest ? (p.interests[p.topInterest] ?? 0) : 0;
+  const z = -2.5 + 2 * p.engagement.score + 0.35 * Math.min(p.visits, 5) + 0.25 * Math.min(interest, 4);
+  return Math.round(1000 / (1 + Math.exp(-z))) / 1000;
+}
+
+export type Attributes = Record<string, unknown> & { segments: string[] };
+
+export function buildAttributes(p: ProfileView, r: RequestFacts, doc: CompiledDocument): Attributes {
+  const q = r.url.searchParams;
+  const daysSinceLastVisit =
+    p.lastSeen === null ? null : Math.floor(Math.max(0, r.now - p.lastSeen) / 86_400_000);
+  const attrs: Record<string, unknown> = {
+    visits: p.visits,
+    pageviews: p.pageviews,
+    sessionPageviews: p.sessionPageviews,
+    newVisitor: p.visits <= 1,
+    daysSinceLastVisit,
+    engaged: p.engaged,
+    engagement: p.engagement.score,
+    engagedTime: Math.round(p.engagement.session.engagedMs / 1000),
+    scrollDepth: p.engagement.session.maxScroll,
+    interests: p.interests,
+    topInterest: p.topInterest,
+    conversions: p.conversions,
+    conversionValue: p.conversionValue,
+    propensity: heuristicPropensity(p),
+    device: detectDevice(r.userAgent),
+    country: r.country,
+    path: r.url.pathname,
+    category: r.category,
+    referrer: externalReferrer(r.referer, r.url.host),
+    utm_source: q.get('utm_source'),
+    utm_medium: q.get('utm_medium'),
+    utm_campaign: q.get('utm_campaign'),
+    hour: localHour(r.now, r.timezone),
+  };
+  // `undefined`/null attributes behave as missing for $exists; drop nulls so they do
+  for (const k of Object.keys(attrs)) if (attrs[k] === null) delete attrs[k];
+  const segments: string[] = [];
+  for (const [name, cond] of doc.segments) {
+    if (evalCondition(attrs, cond, doc.savedGroups)) segments.push(name);
+  }
+  return Object.assign(attrs, { segments });
+}
+
+/** The category a document's URL rules give a path, if any. */
+export function categoryFromRules(doc: CompiledDocument, path: string): string | null {
+  for (const rule of doc.settings.categoryRules) if (rule.re.test(path)) return rule.category;
+  return null;
+}

@@ -1,0 +1,293 @@
+/**
+ * @module document
+ * The campaign document: its schema, the checks a schema cannot express (unique ids, weights that
+ * match the variants, known segments, valid conditions and templates), and its compiled form that
+ * the decision reads on every request. A bad document is refused with every problem listed.
+ */
+import * as v from 'valibot';
+import { validateCondition } from './condition.ts';
+import { parseTemplate, type Template } from './template.ts';
+
+const ACTIONS = ['replace', 'prepend', 'append', 'before', 'after', 'setAttribute'] as const;
+export type SlotAction = (typeof ACTIONS)[number];
+
+const idString = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'must be 1-64 characters of [A-Za-z0-9_.:-]'),
+);
+const condition = v.record(v.string(), v.unknown());
+const isoDate = v.pipe(v.string(), v.isoTimestamp('must be an ISO 8601 timestamp, e.g. 2026-12-01T00:00:00Z'));
+const fraction = v.pipe(v.number(), v.minValue(0), v.maxValue(1));
+
+const SlotSchema = v.object({
+  selector: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
+  action: v.picklist(ACTIONS),
+  name: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z_:][-A-Za-z0-9_:.]*$/, 'must be an attribute name'))),
+});
+
+const VariantSchema = v.object({
+  id: idString,
+  html: v.optional(v.pipe(v.string(), v.maxLength(32_768))),
+  value: v.optional(v.pipe(v.string(), v.maxLength(4096))),
+  /** multivariate: content per named slot of the campaign's `slots` */
+  slots: v.optional(v.record(v.string(), v.pipe(v.string(), v.maxLength(32_768)))),
+});
+
+const CampaignSchema = v.object({
+  id: idString,
+  name: v.optional(v.string()),
+  status: v.optional(v.picklist(['active', 'paused', 'draft']), 'active'),
+  slot: v.optional(SlotSchema),
+  slots: v.optional(v.record(v.string(), SlotSchema)),
+  targeting: v.optional(condition),
+  allocation: v.optional(v.picklist(['ab', 'bandit']), 'ab'),
+  coverage: v.optional(fraction, 1),
+  weights: v.optional(v.array(fraction)),
+  variants: v.pipe(v.array(VariantSchema), v.minLength(1, 'needs at least one variant')),
+  goals: v.optional(v.array(idString), []),
+  priority: v.optional(v.number(), 0),
+  seed: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))),
+  hashVersion: v.optional(v.picklist([1, 2]), 2),
+  group: v.optional(idString),
+  start: v.optional(isoDate),
+  end: v.optional(isoDate),
+  frequencyCap: v.optional(v.object({ perDay: v.pipe(v.number(), v.integer(), v.minValue(1)) })),
+});
+
+const SettingsSchema = v.object({
+  sessionTimeoutMinutes: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(1440)), 30),
+  interestHalfLifeDays: v.optional(v.pipe(v.number(), v.minValue(0.01), v.maxValue(3650)), 7),
+  retentionDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(400)), 90),
+  /** URL rules for page interest: the first pattern that matches the path names the category */
+  categoryRules: v.optional(
+    v.array(v.object({ pattern: v.pipe(v.string(), v.maxLength(256)), category: v.string() })),
+    [],
+  ),
+});
+
+export const DocumentSchema = v.object({
+  version: v.literal(1),
+  holdout: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(0.5)), 0),
+  segments: v.optional(v.record(idString, condition), {}),
+  savedGroups: v.optional(v.record(v.string(), v.array(v.unknown())), {}),
+  settings: v.optional(SettingsSchema, {}),
+  campaigns: v.pipe(v.array(CampaignSchema), v.maxLength(500)),
+});
+
+export type CampaignDocument = v.InferOutput<typeof DocumentSchema>;
+export type CampaignInput = v.InferOutput<typeof CampaignSchema>;
+
+export interface CompiledSlot {
+  key: string;
+  selector: string;
+  action: SlotAction;
+  name?: string;
+}
+
+export interface CompiledVariant {
+  id: string;
+  control: boolean;
+  /** content per slot (aligned with the campaign's slots); undefined leaves the origin's content */
+  contents: (Template | undefined)[];
+}
+
+export interface CompiledCampaign {
+  id: string;
+  status: 'active' | 'paused' | 'draft';
+  slots: CompiledSlot[];
+  targeting: Record<string, unknown> | undefined;
+  allocation: 'ab' | 'bandit';
+  coverage: number;
+  weights: number[];
+  variants: CompiledVariant[];
+  goals: string[];
+  priority: number;
+  seed: string;
+  hashVersion: 1 | 2;
+  group: string | undefined;
+  start: number | undefined;
+  end: number | undefined;
+  perDayCap: number | undefined;
+}
+
+export interface CompiledDocument {
+  source: CampaignDocument;
+  holdout: number;
+  segments: [string, Record<string, unknown>][];
+  savedGroups: Record<string, unknown[]>;
+  settings: {
+    sessionTimeoutMs: number;
+    interestHalfLifeMs: number;
+    retentionSeconds: number;
+    categoryRules: { re: RegExp; category: string }[];
+  };
+  /** by priority, highest first (stable for equal priorities: document order) */
+  campaigns: CompiledCampaign[];
+  /** every selector any campaign writes to */
+  selectors: string[];
+}
+
+export const EMPTY_DOCUMENT: CampaignDocument = {
+  version: 1,
+  holdout: 0,
+  segments: {},
+  savedGroups: {},
+  settings: { sessionTimeoutMinutes: 30, interestHalfLifeDays: 7, retentionDays: 90, categoryRules: [] },
+  campaigns: [],
+};
+
+export type ParseResult = { ok: true; doc: CompiledDocument } | { ok: false; problems: string[] };
+
+/** Validates and compiles a document. Every problem found is reported, not just the first. */
+export function parseDocument(input: unknown): ParseResult {
+  const r = v.safeParse(DocumentSchema, input);
+  if (!r.success) {
+    return { ok: false, problems: r.issues.map((i) => `${v.getDotPath(i) ?? '(document)'}: ${i.message}`) };
+  }
+  const doc = r.output;
+  const problems: string[] = [];
+  const segmentNames = new Set(Object.keys(doc.segments));
+  for (const [name, cond] of Object.entries(doc.segments)) {
+    problems.push(...validateCondition(cond, `segments.${name}`));
+  }
+  const rules: { re: RegExp; category: string }[] = [];
+  doc.settings.categoryRules.forEach((rule, i) => {
+    try {
+      rules.push({ re: new RegExp(rule.pattern), category: rule.category.toLowerCase() });
+    } catch {
+      problems.push(`settings.categoryRules.${i}.pattern: not a valid regular expression`);
+    }
+  });
+  const ids = new Set<string>();
+  const campaigns: CompiledCampaign[] = [];
+  doc.campaigns.forEach((c, i) => {
+    const at = `campaigns.${i}`;
+    const before = problems.length;
+    if (ids.has(c.id)) problems.push(`${at}.id: duplicate campaign id "${c.id}"`);
+    ids.add(c.id);
+    if (c.targeting) {
+      problems.push(...validateCondition(c.targeting, `${at}.targeting`));
+      for (const name of referencedSegments(c.targeting)) {
+        if (!segmentNames.has(name)) problems.push(`${at}.targeting: unknown segment "${name}"`);
+      }
+    }
+    const slots = compileSlots(c, at, problems);
+    const variantIds = new Set<string>();
+    const variants: CompiledVariant[] = c.variants.map((variant, j) => {
+      const vat = `${at}.variants.${j}`;
+      if (variantIds.has(variant.id)) problems.push(`${vat}.id: duplicate variant id "${variant.id}"`);
+      variantIds.add(variant.id);
+      return compileVariant(variant, slots, vat, problems);
+    });
+    const weights = c.weights ?? c.variants.map(() => 1 / c.variants.length);
+    if (weights.length !== c.variants.length) {
+      problems.push(`${at}.weights: ${weights.length} weights for ${c.variants.length} variants`);
+    } else if (Math.abs(weights.reduce((a, b) => a + b, 0) - 1) > 0.001) {
+      problems.push(`${at}.weights: must sum to 1`);
+    }
+    const start = c.start ? Date.parse(c.start) : undefined;
+    const end = c.end ? Date.parse(c.end) : undefined;
+    if (start !== undefined && end !== undefined && end <= start) problems.push(`${at}.end: must be after start`);
+    if (problems.length > before) return;
+    campaigns.push({
+      id: c.id,
+      status: c.status,
+      slots,
+      targeting: c.targeting,
+      allocation: c.allocation,
+      coverage: c.coverage,
+      weights,
+      variants,
+      goals: c.goals,
+      priority: c.priority,
+      seed: c.seed ?? c.id,
+      hashVersion: c.hashVersion,
+      group: c.group,
+      start,
+      end,
+      perDayCap: c.frequencyCap?.perDay,
+    });
+  });
+  if (problems.length) return { ok: false, problems };
+  const ordered = campaigns
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => b.c.priority - a.c.priority || a.i - b.i)
+    .map((x) => x.c);
+  return {
+    ok: true,
+    doc: {
+      source: doc,
+      holdout: doc.holdout,
+      segments: Object.entries(doc.segments),
+      savedGroups: doc.savedGroups,
+      settings: {
+        sessionTimeoutMs: doc.settings.sessionTimeoutMinutes * 60_000,
+        interestHalfLifeMs: doc.settings.interestHalfLifeDays * 86_400_000,
+        retentionSeconds: doc.settings.retentionDays * 86_400,
+        categoryRules: rules,
+      },
+      campaigns: ordered,
+      selectors: [...new Set(ordered.flatMap((c) => c.slots.map((s) => s.selector)))],
+    },
+  };
+}
+
+function compileSlots(c: CampaignInput, at: string, problems: string[]): CompiledSlot[] {
+  const out: CompiledSlot[] = [];
+  if (c.slot && c.slots) problems.push(`${at}: give either "slot" or "slots", not both`);
+  else if (c.slot) out.push({ key: 'default', ...c.slot });
+  else if (c.slots) for (const [key, s] of Object.entries(c.slots)) out.push({ key, ...s });
+  if (!out.length) problems.push(`${at}.slot: a campaign needs a slot`);
+  for (const s of out) {
+    if (s.action === 'setAttribute' && !s.name) problems.push(`${at}.slot.name: setAttribute needs an attribute name`);
+    if (/[<>{}]/.test(s.selector)) problems.push(`${at}.slot.selector: "${s.selector}" is not a CSS selector`);
+  }
+  return out;
+}
+
+function compileVariant(
+  variant: CampaignInput['variants'][number],
+  slots: CompiledSlot[],
+  at: string,
+  problems: string[],
+): CompiledVariant {
+  const contents: (Template | undefined)[] = [];
+  const compile = (src: string | undefined, where: string): Template | undefined => {
+    if (src === undefined) return undefined;
+    const t = parseTemplate(src);
+    if (!t.ok) {
+      problems.push(`${where}: ${t.error}`);
+      return undefined;
+    }
+    return t.template;
+  };
+  if (variant.slots) {
+    for (const key of Object.keys(variant.slots)) {
+      if (!slots.some((s) => s.key === key)) problems.push(`${at}.slots.${key}: the campaign has no slot "${key}"`);
+    }
+    for (const s of slots) contents.push(compile(variant.slots[s.key], `${at}.slots.${s.key}`));
+  } else {
+    for (const s of slots) {
+      const src = s.action === 'setAttribute' ? variant.value : variant.html;
+      contents.push(compile(src, `${at}.${s.action === 'setAttribute' ? 'value' : 'html'}`));
+    }
+  }
+  return { id: variant.id, control: contents.every((x) => x === undefined), contents };
+}
+
+/** Names used in `{ segments: { $in | $nin | $all | $elemMatch... : [...] } }` conditions. */
+export function referencedSegments(cond: unknown): string[] {
+  const out: string[] = [];
+  const walk = (node: unknown, underSegments: boolean): void => {
+    if (Array.isArray(node)) {
+      for (const x of node) {
+        if (underSegments && typeof x === 'string') out.push(x);
+        else walk(x, underSegments);
+      }
+    } else if (node && typeof node === 'object') {
+      for (const [k, val] of Object.entries(node)) walk(val, (underSegments || k === 'segments') && k !== '$regex');
+    } else if (underSegments && typeof node === 'string') out.push(node);
+  };
+  walk(cond, false);
+  return out;
+}

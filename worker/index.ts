@@ -1,0 +1,13 @@
+/**
+ * @module index
+ * The worker's entry point: wiring only.
+ */
+import { createApp } from './app.ts';
+import { createDeps } from './deps.ts';
+import type { Bindings } from './env.ts';
+
+const app = createApp({ makeDeps: createDeps });
+
+export default {
+  fetch: (req, env, ctx) => app.fetch(req, env, ctx),
+} satisfies ExportedHandler<Bindings>;

@@ -1,0 +1,39 @@
+/**
+ * @module health
+ * `GET /__hio/health`: which backends are in use and whether each answers. The worker fails open,
+ * so a degraded backend means unpersonalized pages (state) or a stale document (D1), not an outage.
+ */
+import type { Deps } from '../deps.ts';
+import { withBudget } from '../edge/page.ts';
+import { json } from './json.ts';
+
+const CHECK_BUDGET_MS = 1000;
+
+async function check(p: Promise<unknown>): Promise<'ok' | 'timeout' | 'error'> {
+  try {
+    const r = await withBudget(p, CHECK_BUDGET_MS);
+    return typeof r === 'symbol' ? 'timeout' : 'ok';
+  } catch {
+    return 'error';
+  }
+}
+
+export async function handleHealth(deps: Deps): Promise<Response> {
+  const [state, d1, live] = await Promise.all([
+    check(deps.store.ping()),
+    check(deps.env.HIO_DB.prepare('select 1').first()),
+    deps.configRepo.live(deps.now(), deps.waitUntil),
+  ]);
+  const degraded: string[] = [];
+  if (state !== 'ok') degraded.push(`state (${deps.store.backend}): ${state}`);
+  if (d1 !== 'ok') degraded.push(`d1: ${d1}`);
+  if (live.degraded) degraded.push('config: serving a cached or empty campaign document');
+  return json({
+    ok: degraded.length === 0,
+    backends: { state: deps.store.backend, config: 'd1', analytics: 'd1' },
+    checks: { state, d1 },
+    configVersion: live.version,
+    campaigns: live.doc.campaigns.length,
+    degraded,
+  });
+}

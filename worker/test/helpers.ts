@@ -1,0 +1,66 @@
+/**
+ * Helpers for the worker's integration tests: requests go through the real worker entry point
+ * (Hono app, real Miniflare KV and D1); the origin is worker/test/origin.ts.
+ */
+import { exports } from 'cloudflare:workers';
+
+export const BASE = 'http://hio.test';
+export const ADMIN = { authorization: 'Bearer test-admin-token' };
+export const DESKTOP_UA =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36';
+
+export async function call(path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has('user-agent')) headers.set('user-agent', DESKTOP_UA);
+  return exports.default.fetch(new Request(BASE + path, { ...init, headers }));
+}
+
+/** A page request as a browser makes it, with the visitor cookie when given. */
+export function page(path: string, cookie?: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set('accept', 'text/html,application/xhtml+xml');
+  if (cookie) headers.set('cookie', cookie);
+  return call(path, { ...init, headers });
+}
+
+export async function putConfig(doc: unknown): Promise<Response> {
+  return call('/__hio/admin/config', {
+    method: 'PUT',
+    headers: { ...ADMIN, 'content-type': 'application/json' },
+    body: JSON.stringify(doc),
+  });
+}
+
+/** The `hio_vid=...` pair of a response's Set-Cookie, for the next request. */
+export function visitorCookie(res: Response): string {
+  for (const c of res.headers.getSetCookie()) if (c.startsWith('hio_vid=')) return c.split(';')[0] as string;
+  throw new Error('no hio_vid cookie set');
+}
+
+let n = 0;
+export function eventId(): string {
+  n++;
+  return `e${Date.now().toString(36)}${n.toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+export function collect(cookie: string | undefined, body: unknown, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8');
+  if (cookie) headers.set('cookie', cookie);
+  return call('/__hio/collect', {
+    method: 'POST',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    ...init,
+    headers,
+  });
+}
+
+/** Waits for the worker's waitUntil writes of the previous requests. */
+export function settle(ms = 150): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export async function me(cookie: string): Promise<Record<string, unknown>> {
+  const res = await call('/__hio/me', { headers: { cookie } });
+  return (await res.json()) as Record<string, unknown>;
+}

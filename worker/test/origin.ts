@@ -1,0 +1,104 @@
+/**
+ * The test origin: runs in Node (vitest's config process) as Miniflare's outboundService, so every
+ * fetch the worker makes to http://origin.test arrives here. Each path is one behaviour to check.
+ */
+import { gzipSync } from 'node:zlib';
+
+export const PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Shop</title><meta name="hio:category" content="shoes"></head>
+<body><header id="top">Shop</header>
+<section id="hero"><h1>Original hero</h1></section>
+<div id="offer"></div>
+<p class="cta">Buy <a href="/p/1">now</a></p>
+<footer>© shop — ünïcödé</footer>
+</body></html>
+`;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function html(body: string, init: ResponseInit = {}): Response {
+  const headers = new Headers(init.headers);
+  if (!headers.has('content-type')) headers.set('content-type', 'text/html; charset=utf-8');
+  return new Response(body, { ...init, headers });
+}
+
+export async function origin(req: Request): Promise<Response> {
+  const url = new URL(req.url);
+  if (url.hostname !== 'origin.test') {
+    return new Response(`test origin: unexpected host ${url.host}`, { status: 599 });
+  }
+  switch (url.pathname) {
+    case '/':
+    case '/page':
+    case '/c/shoes':
+      return html(PAGE, { headers: { etag: '"v1"', 'cache-control': 'public, max-age=60' } });
+    case '/nohead':
+      return html('<p>no head here</p>');
+    case '/latin1':
+      return new Response(Buffer.from('<html><head></head><body><p>caf\xe9</p></body></html>', 'latin1'), {
+        headers: { 'content-type': 'text/html; charset=iso-8859-1' },
+      });
+    case '/gzip':
+      return new Response(gzipSync(Buffer.from(PAGE)), {
+        headers: { 'content-type': 'text/html; charset=utf-8', 'content-encoding': 'gzip' },
+      });
+    case '/plain':
+      return new Response('plain text, not html', { headers: { 'content-type': 'text/plain', etag: '"p1"' } });
+    case '/image.png':
+      return new Response(new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10, 0, 255, 1, 2]), {
+        headers: { 'content-type': 'image/png', 'content-length': '12', etag: '"img"' },
+      });
+    case '/redirect': {
+      const h = new Headers({ location: '/page' });
+      h.append('set-cookie', 'a=1; Path=/');
+      h.append('set-cookie', 'b=2; Path=/; HttpOnly');
+      return new Response(null, { status: 302, headers: h });
+    }
+    case '/cookies': {
+      const h = new Headers({ 'content-type': 'text/html; charset=utf-8' });
+      h.append('set-cookie', 'x=1; Path=/');
+      h.append('set-cookie', 'y=2; Path=/');
+      return new Response(PAGE, { headers: h });
+    }
+    case '/no-content':
+      return new Response(null, { status: 204, headers: { 'x-origin': 'yes' } });
+    case '/not-modified':
+      return new Response(null, { status: 304, headers: { etag: '"v1"' } });
+    case '/error':
+      return html('<html><head></head><body>origin broke</body></html>', { status: 503, headers: { 'retry-after': '7' } });
+    case '/echo': {
+      const body = req.method === 'GET' || req.method === 'HEAD' ? '' : await req.text();
+      return Response.json({
+        method: req.method,
+        url: req.url,
+        headers: Object.fromEntries(req.headers),
+        body,
+      });
+    }
+    case '/chunked': {
+      const enc = new TextEncoder();
+      const parts = [
+        '<!doctype html><html><head><title>slow</title></head><body><section id="hero">first</section>',
+        '<p>second</p>',
+        '<p>third</p></body></html>',
+      ];
+      const stream = new ReadableStream<Uint8Array>({
+        async start(controller) {
+          for (const [i, p] of parts.entries()) {
+            if (i > 0) await sleep(400);
+            controller.enqueue(enc.encode(p));
+          }
+          controller.close();
+        },
+      });
+      return new Response(stream, { headers: { 'content-type': 'text/html; charset=utf-8' } });
+    }
+    case '/slow':
+      await sleep(Number(url.searchParams.get('ms') ?? 300));
+      return html(PAGE);
+    case '/down':
+      throw new Error('connection refused');
+    default:
+      return html('<html><head></head><body>not found</body></html>', { status: 404 });
+  }
+}
