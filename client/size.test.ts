@@ -22,8 +22,9 @@ describe('client.js', () => {
     const current = await readFile(new URL('../worker/generated/client.ts', import.meta.url), 'utf8').catch(
       () => '',
     );
-    expect(current === generatedModule(a), 'worker/generated/client.ts is stale: run npm run build:client').toBe(
-      true,
-    );
+    expect(
+      current === generatedModule(a),
+      'worker/generated/client.ts is stale: run npm run build:client',
+    ).toBe(true);
   });
 });

@@ -57,7 +57,10 @@ export function createApp(options: AppOptions): Hono<Env> {
     console.error(JSON.stringify({ level: 'error', msg: `unhandled error on ${path}`, err: String(err) }));
     if (path.startsWith('/__hio/')) return jsonError(500, 'internal error');
     // the page path never fails because of HIO: fall back to a plain proxy
-    return fetch(c.req.raw.url.replace(/^https?:\/\/[^/]+/, c.var.deps?.config.origin.origin ?? ''), c.req.raw);
+    return fetch(
+      c.req.raw.url.replace(/^https?:\/\/[^/]+/, c.var.deps?.config.origin.origin ?? ''),
+      c.req.raw,
+    );
   });
   return app;
 }

@@ -3,8 +3,9 @@
  * What a request handler needs, built once per request from the bindings: typed config, the state
  * store, the campaign document, a clock, `waitUntil` and a logger. Tests build their own.
  */
+
+import { type ConfigRepo, createConfigRepo } from './db/config-repo.ts';
 import type { Personalization } from './edge/personalize.ts';
-import { createConfigRepo, type ConfigRepo } from './db/config-repo.ts';
 import type { CompiledDocument } from './engine/document.ts';
 import { type AppConfig, type Bindings, parseConfig } from './env.ts';
 import { createKvStore } from './state/kv-store.ts';
@@ -39,7 +40,8 @@ export const log: Log = (level, msg, err) => {
 
 export function createStore(config: AppConfig, env: Bindings): StateStore {
   // the Upstash store is loaded lazily so KV deployments do not pay for its client
-  if (config.stateBackend === 'upstash') throw new Error('STATE_BACKEND=upstash is not available in this build');
+  if (config.stateBackend === 'upstash')
+    throw new Error('STATE_BACKEND=upstash is not available in this build');
   return createKvStore(env.HIO_KV);
 }
 

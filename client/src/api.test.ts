@@ -5,8 +5,9 @@ import type { Hio } from './types';
 /** The snippet a site puts before the script: `function(){(hio.q=hio.q||[]).push(arguments)}`. */
 function stub(): Hio {
   const hio: Hio = function (this: unknown) {
+    hio.q = hio.q || [];
     // biome-ignore lint/complexity/noArguments: the real snippet queues `arguments`
-    (hio.q = (hio.q || []) as IArguments[]).push(arguments);
+    (hio.q as IArguments[]).push(arguments);
   } as Hio;
   return hio;
 }

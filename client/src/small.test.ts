@@ -71,7 +71,8 @@ describe('formName', () => {
 describe('pageview', () => {
   const doc = (category: string | null, referrer = '') => ({
     referrer,
-    querySelector: () => (category === null ? null : ({ getAttribute: () => category } as unknown as Element)),
+    querySelector: () =>
+      category === null ? null : ({ getAttribute: () => category } as unknown as Element),
   });
 
   it('carries the path, the category and the referrer', () => {

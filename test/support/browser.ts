@@ -29,7 +29,9 @@ export async function launchBrowser(): Promise<Browser> {
   try {
     await access(CHROMIUM_PATH);
   } catch {
-    throw new Error(`Chromium is missing: ${CHROMIUM_PATH} not found (install it with: apt-get install -y chromium)`);
+    throw new Error(
+      `Chromium is missing: ${CHROMIUM_PATH} not found (install it with: apt-get install -y chromium)`,
+    );
   }
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }

@@ -40,7 +40,11 @@ export interface ConfigRepo {
 // one cache per D1 binding, shared by the requests an isolate serves
 const caches = new WeakMap<D1Database, CacheEntry>();
 
-export function createConfigRepo(db: D1Database, ttlMs: number, log: (msg: string, err?: unknown) => void): ConfigRepo {
+export function createConfigRepo(
+  db: D1Database,
+  ttlMs: number,
+  log: (msg: string, err?: unknown) => void,
+): ConfigRepo {
   const orm = drizzle(db);
 
   async function fetchLive(): Promise<LiveConfig> {

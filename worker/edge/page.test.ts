@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PAGE } from '../test/origin.ts';
 import { call, page, putConfig, visitorCookie } from '../test/helpers.ts';
+import { PAGE } from '../test/origin.ts';
 
 const SCRIPT = '<script src="/__hio/client.js" defer></script>';
 const EMPTY = { version: 1, campaigns: [] };
@@ -21,7 +21,9 @@ describe('the proxy', () => {
     expect(png.headers.get('content-type')).toBe('image/png');
     expect(png.headers.get('etag')).toBe('"img"');
     expect(png.headers.get('set-cookie')).toBeNull();
-    expect([...new Uint8Array(await png.arrayBuffer())]).toEqual([137, 80, 78, 71, 13, 10, 26, 10, 0, 255, 1, 2]);
+    expect([...new Uint8Array(await png.arrayBuffer())]).toEqual([
+      137, 80, 78, 71, 13, 10, 26, 10, 0, 255, 1, 2,
+    ]);
     const txt = await page('/plain');
     expect(await txt.text()).toBe('plain text, not html');
     expect(txt.headers.get('etag')).toBe('"p1"');
@@ -38,7 +40,9 @@ describe('the proxy', () => {
     const res = await page('/cookies');
     const cookies = res.headers.getSetCookie();
     expect(cookies.slice(0, 2)).toEqual(['x=1; Path=/', 'y=2; Path=/']);
-    expect(cookies[2]).toMatch(/^hio_vid=[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}; Max-Age=34560000; Path=\/; HttpOnly; SameSite=Lax$/);
+    expect(cookies[2]).toMatch(
+      /^hio_vid=[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}; Max-Age=34560000; Path=\/; HttpOnly; SameSite=Lax$/,
+    );
   });
 
   it('passes HEAD, 204 and 304 through', async () => {
@@ -57,10 +61,19 @@ describe('the proxy', () => {
   it('forwards method, headers and body to the origin only, with Host rewritten', async () => {
     const res = await call('/echo?q=1', {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-custom': 'kept', 'accept-encoding': 'zstd, gzip' },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-custom': 'kept',
+        'accept-encoding': 'zstd, gzip',
+      },
       body: 'a=1&b=2',
     });
-    const echo = (await res.json()) as { method: string; url: string; headers: Record<string, string>; body: string };
+    const echo = (await res.json()) as {
+      method: string;
+      url: string;
+      headers: Record<string, string>;
+      body: string;
+    };
     expect(echo.method).toBe('POST');
     expect(echo.url).toBe('http://origin.test/echo?q=1');
     expect(echo.body).toBe('a=1&b=2');
@@ -69,7 +82,9 @@ describe('the proxy', () => {
   });
 
   it('never lets a request choose the origin host', async () => {
-    const res = await call('/echo', { headers: { host: 'evil.example', 'x-forwarded-host': 'evil.example' } });
+    const res = await call('/echo', {
+      headers: { host: 'evil.example', 'x-forwarded-host': 'evil.example' },
+    });
     const echo = (await res.json()) as { url: string };
     expect(new URL(echo.url).host).toBe('origin.test');
     const abs = await exports_fetch('http://evil.example/echo');
@@ -128,10 +143,16 @@ describe('the proxy', () => {
     await putConfig({
       version: 1,
       campaigns: [
-        { id: 'all', slot: { selector: '#hero', action: 'replace' }, variants: [{ id: 'v', html: '<b>hi</b>' }] },
+        {
+          id: 'all',
+          slot: { selector: '#hero', action: 'replace' },
+          variants: [{ id: 'v', html: '<b>hi</b>' }],
+        },
       ],
     });
-    const res = await page('/page', undefined, { headers: { 'user-agent': 'Googlebot/2.1 (+http://www.google.com/bot.html)' } });
+    const res = await page('/page', undefined, {
+      headers: { 'user-agent': 'Googlebot/2.1 (+http://www.google.com/bot.html)' },
+    });
     expect(await res.text()).toBe(PAGE);
     expect(res.headers.getSetCookie()).toEqual([]);
   });
@@ -140,12 +161,18 @@ describe('the proxy', () => {
     await putConfig({
       version: 1,
       campaigns: [
-        { id: 'all', slot: { selector: '#hero', action: 'replace' }, variants: [{ id: 'v', html: '<b>hi</b>' }] },
+        {
+          id: 'all',
+          slot: { selector: '#hero', action: 'replace' },
+          variants: [{ id: 'v', html: '<b>hi</b>' }],
+        },
       ],
     });
     const res = await page('/page');
     const body = await res.text();
-    expect(body).toContain('<section id="hero" data-hio-campaign="all" data-hio-variant="v"><b>hi</b></section>');
+    expect(body).toContain(
+      '<section id="hero" data-hio-campaign="all" data-hio-variant="v"><b>hi</b></section>',
+    );
     expect(res.headers.get('cache-control')).toBe('private, max-age=60');
     expect(res.headers.get('etag')).toBeNull();
     expect(res.headers.get('server-timing')).toMatch(/^hio;desc="decide";dur=\d+(\.\d+)?$/);

@@ -146,7 +146,8 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
     else h.set('etag', `W/${etag}`);
   }
   if (personalized || ready.cookie) h.set('cache-control', privateCacheControl(h.get('cache-control')));
-  if (ready.cookie) h.append('set-cookie', visitorCookieHeader(ready.cookie, new URL(req.url).protocol === 'https:'));
+  if (ready.cookie)
+    h.append('set-cookie', visitorCookieHeader(ready.cookie, new URL(req.url).protocol === 'https:'));
   h.append('server-timing', `hio;desc="decide";dur=${ready.decideMs.toFixed(2)}`);
 
   if (!ready.stateTimedOut && p.pageOps.length) {

@@ -83,7 +83,8 @@ export function personalize(input: PersonalizeInput): Personalization {
   const facts = requestFacts(input.req, doc, now);
   const attributes = buildAttributes(view, facts, doc);
   const assignments: Record<string, string> = {};
-  for (const [k, v] of Object.entries(input.stored)) if (k.startsWith('a.')) assignments[k.slice(2)] = String(v);
+  for (const [k, v] of Object.entries(input.stored))
+    if (k.startsWith('a.')) assignments[k.slice(2)] = String(v);
   const result = decide({
     doc,
     visitorId: input.visitorId,
@@ -109,9 +110,14 @@ export function personalize(input: PersonalizeInput): Personalization {
     });
     if (!d.preview && input.pageview) {
       if (d.newAssignment) {
-        pageOps.push({ o: 'set', f: `a.${d.campaign.id}`, v: encodeAssignment(d.variant.id, d.campaign.seed) });
+        pageOps.push({
+          o: 'set',
+          f: `a.${d.campaign.id}`,
+          v: encodeAssignment(d.variant.id, d.campaign.seed),
+        });
       }
-      if (d.campaign.perDayCap !== undefined) pageOps.push({ o: 'daily', f: `x.${d.campaign.id}`, day: utcDay(now) });
+      if (d.campaign.perDayCap !== undefined)
+        pageOps.push({ o: 'daily', f: `x.${d.campaign.id}`, day: utcDay(now) });
     }
   }
   return { view, attributes, result, writes, pageOps };

@@ -5,7 +5,15 @@
  */
 
 /** Headers never forwarded: hop-by-hop ones, and our own cookie (the origin has no use for it). */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer'];
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+];
 
 /** Encodings the runtime can decode for HTMLRewriter (zstd would reach the rewriter compressed). */
 const ACCEPTED_ENCODINGS = 'gzip, br';

@@ -14,10 +14,13 @@ const keys = new Map<string, Promise<CryptoKey>>();
 function hmacKey(secret: string): Promise<CryptoKey> {
   let k = keys.get(secret);
   if (!k) {
-    k = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-      'sign',
-      'verify',
-    ]);
+    k = crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign', 'verify'],
+    );
     keys.set(secret, k);
   }
   return k;
@@ -58,7 +61,7 @@ export async function verifyVisitorCookie(value: string | undefined, secret: str
   const id = value.slice(0, dot);
   if (!ID_RE.test(id)) return null;
   const sig = unb64url(value.slice(dot + 1));
-  if (!sig || sig.length !== 32) return null;
+  if (sig?.length !== 32) return null;
   const ok = await crypto.subtle.verify('HMAC', await hmacKey(secret), sig, new TextEncoder().encode(id));
   return ok ? id : null;
 }

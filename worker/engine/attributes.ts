@@ -30,7 +30,11 @@ export function detectDevice(ua: string): Device {
 function localHour(now: number, timezone: string | null): number {
   if (timezone) {
     try {
-      const h = new Intl.DateTimeFormat('en-GB', { hour: 'numeric', hourCycle: 'h23', timeZone: timezone }).format(now);
+      const h = new Intl.DateTimeFormat('en-GB', {
+        hour: 'numeric',
+        hourCycle: 'h23',
+        timeZone: timezone,
+      }).format(now);
       const n = Number.parseInt(h, 10);
       if (Number.isFinite(n)) return n;
     } catch {

@@ -3,8 +3,9 @@
  * The targeting language of campaigns and segments: GrowthBook's MongoDB-style conditions, with
  * GrowthBook's semantics (spec 0.8.0, `mongrule.ts`), so a condition written for GrowthBook means the
  * same thing here. `evalCondition` runs on every page request for every campaign, so it interprets the
- * document as stored and only caches compiled regexes; `validateCondition` runs once, when a campaign
- * document is uploaded, and says what is wrong in words a person can act on.
+ * document as stored, allocates next to nothing and caches what is costly to rebuild (compiled regexes,
+ * split paths); `validateCondition` runs once, when a campaign document is uploaded, and says what is
+ * wrong in words a person can act on.
  *
  * Where GrowthBook's behaviour on malformed input is an accident of JavaScript (a `$or` that is not an
  * array, a `$not` of `null`), this module fails closed instead: such a condition never matches.
@@ -121,8 +122,9 @@ function anyMatches(attributes: unknown, conditions: unknown[], groups: SavedGro
  * followed (GrowthBook uses `in`, which would also reach `constructor` or `__proto__`).
  */
 function getPath(attributes: unknown, path: string): unknown {
-  if (path.indexOf('.') === -1)
+  if (path.indexOf('.') === -1) {
     return isObject(attributes) && Object.hasOwn(attributes, path) ? attributes[path] : null;
+  }
   let current = attributes;
   for (const part of splitPath(path)) {
     if (!isObject(current) || !Object.hasOwn(current, part)) return null;

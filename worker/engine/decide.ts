@@ -90,7 +90,8 @@ export function decide(input: DecideInput): DecideResult {
   // a visitor already assigned within a group keeps that campaign of the group
   const stickyGroup = new Map<string, string>();
   for (const c of doc.campaigns) {
-    if (c.group && input.assignments[c.id] !== undefined && !stickyGroup.has(c.group)) stickyGroup.set(c.group, c.id);
+    if (c.group && input.assignments[c.id] !== undefined && !stickyGroup.has(c.group))
+      stickyGroup.set(c.group, c.id);
   }
   const decisions: Decision[] = [];
   const heldOut: CompiledCampaign[] = [];
@@ -106,14 +107,20 @@ export function decide(input: DecideInput): DecideResult {
         const taken = c.slots.find((s) => takenSelectors.has(s.selector));
         for (const s of c.slots) takenSelectors.set(s.selector, c.id);
         decisions.push({ campaign: c, variant, variantIndex: idx, newAssignment: false, preview: true });
-        explain(c.id, 'preview', `QA preview of variant "${variant.id}"${taken ? ' (takes the slot first)' : ''}`, {
-          variant: variant.id,
-        });
+        explain(
+          c.id,
+          'preview',
+          `QA preview of variant "${variant.id}"${taken ? ' (takes the slot first)' : ''}`,
+          {
+            variant: variant.id,
+          },
+        );
         // the preview wins its slots even over higher priorities decided earlier
         if (taken) {
           for (let i = decisions.length - 2; i >= 0; i--) {
             const d = decisions[i];
-            if (d?.campaign.slots.some((s) => c.slots.some((t) => t.selector === s.selector))) decisions.splice(i, 1);
+            if (d?.campaign.slots.some((s) => c.slots.some((t) => t.selector === s.selector)))
+              decisions.splice(i, 1);
           }
         }
         continue;
@@ -150,7 +157,9 @@ export function decide(input: DecideInput): DecideResult {
     const bucket = hash(c.seed, input.visitorId, c.hashVersion) ?? 0;
     if (holdout) {
       heldOut.push(c);
-      explain(c.id, 'holdout', 'visitor is in the global holdout: sees no campaign, measured as holdout', { bucket });
+      explain(c.id, 'holdout', 'visitor is in the global holdout: sees no campaign, measured as holdout', {
+        bucket,
+      });
       continue;
     }
     let idx = -1;

@@ -16,7 +16,10 @@ const idString = v.pipe(
   v.regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'must be 1-64 characters of [A-Za-z0-9_.:-]'),
 );
 const condition = v.record(v.string(), v.unknown());
-const isoDate = v.pipe(v.string(), v.isoTimestamp('must be an ISO 8601 timestamp, e.g. 2026-12-01T00:00:00Z'));
+const isoDate = v.pipe(
+  v.string(),
+  v.isoTimestamp('must be an ISO 8601 timestamp, e.g. 2026-12-01T00:00:00Z'),
+);
 const fraction = v.pipe(v.number(), v.minValue(0), v.maxValue(1));
 
 const SlotSchema = v.object({
@@ -187,7 +190,8 @@ export function parseDocument(input: unknown): ParseResult {
     }
     const start = c.start ? Date.parse(c.start) : undefined;
     const end = c.end ? Date.parse(c.end) : undefined;
-    if (start !== undefined && end !== undefined && end <= start) problems.push(`${at}.end: must be after start`);
+    if (start !== undefined && end !== undefined && end <= start)
+      problems.push(`${at}.end: must be after start`);
     if (problems.length > before) return;
     campaigns.push({
       id: c.id,
@@ -239,8 +243,10 @@ function compileSlots(c: CampaignInput, at: string, problems: string[]): Compile
   else if (c.slots) for (const [key, s] of Object.entries(c.slots)) out.push({ key, ...s });
   if (!out.length) problems.push(`${at}.slot: a campaign needs a slot`);
   for (const s of out) {
-    if (s.action === 'setAttribute' && !s.name) problems.push(`${at}.slot.name: setAttribute needs an attribute name`);
-    if (/[<>{}]/.test(s.selector)) problems.push(`${at}.slot.selector: "${s.selector}" is not a CSS selector`);
+    if (s.action === 'setAttribute' && !s.name)
+      problems.push(`${at}.slot.name: setAttribute needs an attribute name`);
+    if (/[<>{}]/.test(s.selector))
+      problems.push(`${at}.slot.selector: "${s.selector}" is not a CSS selector`);
   }
   return out;
 }
@@ -263,7 +269,8 @@ function compileVariant(
   };
   if (variant.slots) {
     for (const key of Object.keys(variant.slots)) {
-      if (!slots.some((s) => s.key === key)) problems.push(`${at}.slots.${key}: the campaign has no slot "${key}"`);
+      if (!slots.some((s) => s.key === key))
+        problems.push(`${at}.slots.${key}: the campaign has no slot "${key}"`);
     }
     for (const s of slots) contents.push(compile(variant.slots[s.key], `${at}.slots.${s.key}`));
   } else {
@@ -285,7 +292,8 @@ export function referencedSegments(cond: unknown): string[] {
         else walk(x, underSegments);
       }
     } else if (node && typeof node === 'object') {
-      for (const [k, val] of Object.entries(node)) walk(val, (underSegments || k === 'segments') && k !== '$regex');
+      for (const [k, val] of Object.entries(node))
+        walk(val, (underSegments || k === 'segments') && k !== '$regex');
     } else if (underSegments && typeof node === 'string') out.push(node);
   };
   walk(cond, false);

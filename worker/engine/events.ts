@@ -4,15 +4,23 @@
  * each event folds into profile operations. Pure: the caller passes the clock and the settings.
  */
 import * as v from 'valibot';
-import type { OpGroup, Op } from './profile.ts';
+import type { Op, OpGroup } from './profile.ts';
 
 export const MAX_BATCH_BYTES = 16 * 1024;
 export const MAX_EVENTS = 100;
 
 const id = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{4,40}$/, 'must be 4-40 characters of [A-Za-z0-9_-]'));
 const ts = v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)));
-const name = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9_.:-]'));
-const category = v.pipe(v.string(), v.trim(), v.toLowerCase(), v.regex(/^[a-z0-9_-]{1,40}$/, 'must be 1-40 characters of [a-z0-9_-]'));
+const name = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9_.:-]'),
+);
+const category = v.pipe(
+  v.string(),
+  v.trim(),
+  v.toLowerCase(),
+  v.regex(/^[a-z0-9_-]{1,40}$/, 'must be 1-40 characters of [a-z0-9_-]'),
+);
 const text = (max: number) => v.pipe(v.string(), v.maxLength(max));
 
 const pageview = v.object({
@@ -57,7 +65,11 @@ export const EventSchema = v.variant('t', [
 
 export const BatchSchema = v.object({
   v: v.optional(v.literal(1)),
-  events: v.pipe(v.array(EventSchema), v.minLength(1, 'must hold at least one event'), v.maxLength(MAX_EVENTS)),
+  events: v.pipe(
+    v.array(EventSchema),
+    v.minLength(1, 'must hold at least one event'),
+    v.maxLength(MAX_EVENTS),
+  ),
 });
 
 export type HioEvent = v.InferOutput<typeof EventSchema>;

@@ -3,11 +3,19 @@
  * HIO's engine: pure, runtime-agnostic functions (no Workers APIs, no clock, no I/O).
  * The edge layer feeds it facts and stores what it returns.
  */
-export { evalCondition, validateCondition } from './condition.ts';
-export { hash, getBucketRanges, chooseVariation } from './hash.ts';
-export { parseDocument, type CompiledDocument, type CampaignDocument } from './document.ts';
-export { decide, isInHoldout, type Decision, type Explanation } from './decide.ts';
+
 export { buildAttributes, type RequestFacts } from './attributes.ts';
-export { readProfile, applyOps, type FlatProfile, type Op, type OpGroup, type ProfileView } from './profile.ts';
-export { parseBatch, foldEvents, type HioEvent } from './events.ts';
-export { parseTemplate, renderTemplate, escapeHtml } from './template.ts';
+export { evalCondition, validateCondition } from './condition.ts';
+export { type Decision, decide, type Explanation, isInHoldout } from './decide.ts';
+export { type CampaignDocument, type CompiledDocument, parseDocument } from './document.ts';
+export { foldEvents, type HioEvent, parseBatch } from './events.ts';
+export { chooseVariation, getBucketRanges, hash } from './hash.ts';
+export {
+  applyOps,
+  type FlatProfile,
+  type Op,
+  type OpGroup,
+  type ProfileView,
+  readProfile,
+} from './profile.ts';
+export { escapeHtml, parseTemplate, renderTemplate } from './template.ts';

@@ -188,7 +188,11 @@ export interface ProfileView {
 }
 
 /** Reads a flat profile into a typed view, decaying interests to `now`. */
-export function readProfile(p: FlatProfile, now: number, s: ProfileSettings = DEFAULT_PROFILE_SETTINGS): ProfileView {
+export function readProfile(
+  p: FlatProfile,
+  now: number,
+  s: ProfileSettings = DEFAULT_PROFILE_SETTINGS,
+): ProfileView {
   const interests: Record<string, number> = {};
   const conversions: Record<string, number> = {};
   const conversionValue: Record<string, number> = {};

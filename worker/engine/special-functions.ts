@@ -36,7 +36,8 @@ function stirlingCorrection(x: number): number {
   return (
     (1 / 12 +
       r *
-        (-1 / 360 + r * (1 / 1260 + r * (-1 / 1680 + r * (1 / 1188 + r * (-691 / 360360 + r * (1 / 156))))))) /
+        (-1 / 360 +
+          r * (1 / 1260 + r * (-1 / 1680 + r * (1 / 1188 + r * (-691 / 360360 + r * (1 / 156))))))) /
     x
   );
 }
@@ -53,7 +54,11 @@ export function logBeta(a: number, b: number): number {
   if (lo < 10) {
     // log Γ(hi) - log Γ(hi + lo), with the large parts cancelled by hand.
     const diff =
-      -(hi - 0.5) * Math.log1p(lo / hi) - lo * Math.log(sum) + lo + stirlingCorrection(hi) - stirlingCorrection(sum);
+      -(hi - 0.5) * Math.log1p(lo / hi) -
+      lo * Math.log(sum) +
+      lo +
+      stirlingCorrection(hi) -
+      stirlingCorrection(sum);
     return logGamma(lo) + diff;
   }
   return (
@@ -73,7 +78,8 @@ export function logBeta(a: number, b: number): number {
  * by complement (which is then the larger of the two, so no precision is lost where it matters).
  */
 function incompleteGamma(a: number, x: number): [number, number] {
-  if (!(a > 0) || !(x >= 0) || Number.isNaN(x)) throw new RangeError(`incompleteGamma: bad arguments a=${a}, x=${x}`);
+  if (!(a > 0) || !(x >= 0) || Number.isNaN(x))
+    throw new RangeError(`incompleteGamma: bad arguments a=${a}, x=${x}`);
   if (x === 0) return [0, 1];
   if (x === Number.POSITIVE_INFINITY) return [1, 0];
   const logPrefactor = -x + a * Math.log(x) - logGamma(a);
@@ -203,7 +209,9 @@ const ACKLAM_A = [
   -3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1,
   2.506628277459239,
 ];
-const ACKLAM_B = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+const ACKLAM_B = [
+  -5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1,
+];
 const ACKLAM_C = [
   -7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968,
   2.938163982698783,

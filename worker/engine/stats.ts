@@ -247,7 +247,8 @@ export function welchTest(control: MeanStats, treatment: MeanStats, alpha = 0.05
   assertAlpha(alpha);
   const unbounded: [number, number] = [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
   if (control.n < 2 || treatment.n < 2) {
-    const meanDiff = control.n > 0 && treatment.n > 0 ? treatment.sum / treatment.n - control.sum / control.n : 0;
+    const meanDiff =
+      control.n > 0 && treatment.n > 0 ? treatment.sum / treatment.n - control.sum / control.n : 0;
     return { meanDiff, meanDiffCi: [...unbounded], lift: 0, ci: [...unbounded], pValue: 1, df: 0 };
   }
   const [mc, varC] = meanAndVariance(control);
@@ -295,7 +296,10 @@ export function srmPValue(observed: readonly number[], weights: readonly number[
   if (observed.length !== weights.length) {
     throw new RangeError(`srmPValue: ${observed.length} observations but ${weights.length} weights`);
   }
-  if (!observed.every((o) => Number.isFinite(o) && o >= 0) || !weights.every((w) => Number.isFinite(w) && w >= 0)) {
+  if (
+    !observed.every((o) => Number.isFinite(o) && o >= 0) ||
+    !weights.every((w) => Number.isFinite(w) && w >= 0)
+  ) {
     throw new RangeError('srmPValue: observations and weights must be finite and >= 0');
   }
   const totalWeight = weights.reduce((a, b) => a + b, 0);
@@ -395,7 +399,8 @@ export function sequentialPValue(control: Counts, treatment: Counts, options: Se
   assertCounts('control', control);
   assertCounts('treatment', treatment);
   const { tau, previous = 1 } = options;
-  if (!(tau > 0 && Number.isFinite(tau))) throw new RangeError(`sequentialPValue: tau must be > 0, got ${tau}`);
+  if (!(tau > 0 && Number.isFinite(tau)))
+    throw new RangeError(`sequentialPValue: tau must be > 0, got ${tau}`);
   if (!(previous >= 0 && previous <= 1)) throw new RangeError(`sequentialPValue: previous must be in [0, 1]`);
   if (control.n === 0 || treatment.n === 0) return previous;
   const pooled = (control.x + treatment.x) / (control.n + treatment.n);

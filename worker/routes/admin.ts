@@ -25,7 +25,9 @@ export function checkAdmin(deps: Deps, req: Request): Response | null {
   const auth = req.headers.get('authorization') ?? '';
   const m = /^Bearer\s+(.+)$/i.exec(auth);
   if (m?.[1] && timingSafeEqual(m[1].trim(), token)) return null;
-  return jsonError(401, 'missing or wrong bearer token', undefined, { 'www-authenticate': 'Bearer realm="hio"' });
+  return jsonError(401, 'missing or wrong bearer token', undefined, {
+    'www-authenticate': 'Bearer realm="hio"',
+  });
 }
 
 export async function handleGetConfig(deps: Deps): Promise<Response> {
@@ -40,7 +42,8 @@ export async function handlePutConfig(deps: Deps, req: Request): Promise<Respons
   try {
     text = await readLimited(req, MAX_DOCUMENT_BYTES);
   } catch (err) {
-    if (err instanceof BodyTooLarge) return jsonError(413, `document larger than ${MAX_DOCUMENT_BYTES} bytes`);
+    if (err instanceof BodyTooLarge)
+      return jsonError(413, `document larger than ${MAX_DOCUMENT_BYTES} bytes`);
     return jsonError(400, 'body is not valid UTF-8');
   }
   let body: unknown;

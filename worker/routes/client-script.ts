@@ -11,7 +11,7 @@ export function handleClientScript(req: Request): Response {
     etag: CLIENT_ETAG,
   };
   const inm = req.headers.get('if-none-match');
-  if (inm && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === CLIENT_ETAG)) {
+  if (inm?.split(',').some((t) => t.trim().replace(/^W\//, '') === CLIENT_ETAG)) {
     return new Response(null, { status: 304, headers });
   }
   return new Response(req.method === 'HEAD' ? null : CLIENT_JS, { headers });

@@ -46,7 +46,10 @@ export async function handleCollect(deps: Deps, req: Request, hooks: CollectHook
 
   const now = deps.now();
   try {
-    const [live, loaded] = await Promise.all([deps.configRepo.live(now, deps.waitUntil), deps.store.load(visitorId)]);
+    const [live, loaded] = await Promise.all([
+      deps.configRepo.live(now, deps.waitUntil),
+      deps.store.load(visitorId),
+    ]);
     const doc = live.doc;
     const events = parsed.batch.events.map((e) =>
       e.t === 'pageview' && !e.category && e.path

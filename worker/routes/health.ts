@@ -9,9 +9,9 @@ import { json } from './json.ts';
 
 const CHECK_BUDGET_MS = 1000;
 
-async function check(p: Promise<unknown>): Promise<'ok' | 'timeout' | 'error'> {
+async function check(probe: () => Promise<unknown>): Promise<'ok' | 'timeout' | 'error'> {
   try {
-    const r = await withBudget(p, CHECK_BUDGET_MS);
+    const r = await withBudget(probe(), CHECK_BUDGET_MS);
     return typeof r === 'symbol' ? 'timeout' : 'ok';
   } catch {
     return 'error';
@@ -20,8 +20,8 @@ async function check(p: Promise<unknown>): Promise<'ok' | 'timeout' | 'error'> {
 
 export async function handleHealth(deps: Deps): Promise<Response> {
   const [state, d1, live] = await Promise.all([
-    check(deps.store.ping()),
-    check(deps.env.HIO_DB.prepare('select 1').first()),
+    check(() => deps.store.ping()),
+    check(() => deps.env.HIO_DB.prepare('select 1').first()),
     deps.configRepo.live(deps.now(), deps.waitUntil),
   ]);
   const degraded: string[] = [];

@@ -2,7 +2,12 @@
  * @module json
  * Error responses of HIO's own routes: always JSON `{ "error": "..." }`, never cached.
  */
-export function jsonError(status: number, error: string, extra?: Record<string, unknown>, headers?: HeadersInit): Response {
+export function jsonError(
+  status: number,
+  error: string,
+  extra?: Record<string, unknown>,
+  headers?: HeadersInit,
+): Response {
   const h = new Headers(headers);
   h.set('content-type', 'application/json; charset=utf-8');
   h.set('cache-control', 'no-store');

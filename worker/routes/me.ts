@@ -19,7 +19,10 @@ export async function handleMe(deps: Deps, req: Request): Promise<Response> {
     return json({ visitor: null, message: 'No visitor cookie: HIO stores nothing about you.' });
   }
   const now = deps.now();
-  const [live, loaded] = await Promise.all([deps.configRepo.live(now, deps.waitUntil), deps.store.load(visitorId)]);
+  const [live, loaded] = await Promise.all([
+    deps.configRepo.live(now, deps.waitUntil),
+    deps.store.load(visitorId),
+  ]);
   const p = personalize({
     doc: live.doc,
     visitorId,

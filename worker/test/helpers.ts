@@ -43,7 +43,11 @@ export function eventId(): string {
   return `e${Date.now().toString(36)}${n.toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 }
 
-export function collect(cookie: string | undefined, body: unknown, init: RequestInit = {}): Promise<Response> {
+export function collect(
+  cookie: string | undefined,
+  body: unknown,
+  init: RequestInit = {},
+): Promise<Response> {
   const headers = new Headers(init.headers);
   if (!headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8');
   if (cookie) headers.set('cookie', cookie);

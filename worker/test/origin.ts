@@ -43,7 +43,9 @@ export async function origin(req: Request): Promise<Response> {
         headers: { 'content-type': 'text/html; charset=utf-8', 'content-encoding': 'gzip' },
       });
     case '/plain':
-      return new Response('plain text, not html', { headers: { 'content-type': 'text/plain', etag: '"p1"' } });
+      return new Response('plain text, not html', {
+        headers: { 'content-type': 'text/plain', etag: '"p1"' },
+      });
     case '/image.png':
       return new Response(new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10, 0, 255, 1, 2]), {
         headers: { 'content-type': 'image/png', 'content-length': '12', etag: '"img"' },
@@ -65,7 +67,10 @@ export async function origin(req: Request): Promise<Response> {
     case '/not-modified':
       return new Response(null, { status: 304, headers: { etag: '"v1"' } });
     case '/error':
-      return html('<html><head></head><body>origin broke</body></html>', { status: 503, headers: { 'retry-after': '7' } });
+      return html('<html><head></head><body>origin broke</body></html>', {
+        status: 503,
+        headers: { 'retry-after': '7' },
+      });
     case '/echo': {
       const body = req.method === 'GET' || req.method === 'HEAD' ? '' : await req.text();
       return Response.json({

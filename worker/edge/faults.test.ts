@@ -1,0 +1,136 @@
+/**
+ * Fail open, lose nothing: the worker built with broken backends still serves the site.
+ */
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../app.ts';
+import { createConfigRepo } from '../db/config-repo.ts';
+import { createDeps, type Deps } from '../deps.ts';
+import type { Bindings } from '../env.ts';
+import type { StateStore } from '../state/store.ts';
+import { DESKTOP_UA, eventId, putConfig } from '../test/helpers.ts';
+import { PAGE } from '../test/origin.ts';
+
+const DOC = {
+  version: 1,
+  campaigns: [
+    {
+      id: 'all',
+      slot: { selector: '#hero', action: 'replace' },
+      variants: [{ id: 'v', html: '<b>personal</b>' }],
+    },
+  ],
+};
+const SCRIPT = '<script src="/__hio/client.js" defer></script>';
+
+function appWith(patch: (d: Deps) => Partial<Deps>) {
+  const pending: Promise<unknown>[] = [];
+  const app = createApp({
+    makeDeps: (e: Bindings) => {
+      const base = createDeps(e, { waitUntil: (p) => pending.push(p) });
+      return { ...base, ...patch(base) };
+    },
+  });
+  const fetch = (path: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    headers.set('user-agent', DESKTOP_UA);
+    headers.set('accept', 'text/html');
+    return app.fetch(
+      new Request(`http://hio.test${path}`, { ...init, headers }),
+      env as unknown as Bindings,
+      {
+        waitUntil: (p: Promise<unknown>) => pending.push(p),
+        passThroughOnException() {},
+        props: {},
+      } as unknown as ExecutionContext,
+    );
+  };
+  return { fetch, settle: () => Promise.allSettled(pending) };
+}
+
+function brokenStore(base: StateStore, how: 'error' | 'slow'): StateStore {
+  const fail = async (): Promise<never> => {
+    if (how === 'slow') await new Promise((r) => setTimeout(r, 400));
+    throw new Error('store unreachable');
+  };
+  return { ...base, load: fail, apply: fail, erase: fail, ping: fail };
+}
+
+async function cookieFor(fetch: ReturnType<typeof appWith>['fetch']): Promise<string> {
+  const res = await fetch('/page');
+  const c = res.headers.getSetCookie().find((x) => x.startsWith('hio_vid='));
+  return (c as string).split(';')[0] as string;
+}
+
+describe('faults', () => {
+  it('serves the origin page unchanged when the state store errors', async () => {
+    await putConfig(DOC);
+    const good = appWith(() => ({}));
+    const cookie = await cookieFor(good.fetch);
+    const bad = appWith((d) => ({ store: brokenStore(d.store, 'error') }));
+    const res = await bad.fetch('/page', { headers: { cookie } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(PAGE);
+  });
+
+  it('serves the page unpersonalized within the budget when the state store is slow', async () => {
+    await putConfig(DOC);
+    const good = appWith(() => ({}));
+    const cookie = await cookieFor(good.fetch);
+    const slow = appWith((d) => ({
+      store: { ...d.store, load: () => new Promise((r) => setTimeout(() => r({ profile: {} }), 2000)) },
+    }));
+    const t0 = Date.now();
+    const res = await slow.fetch('/page', { headers: { cookie } });
+    const body = await res.text();
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(body).toBe(PAGE.replace('</head>', `${SCRIPT}</head>`));
+  });
+
+  it('answers 503 with Retry-After when the beacon cannot store events, and stores nothing', async () => {
+    await putConfig(DOC);
+    const good = appWith(() => ({}));
+    const cookie = await cookieFor(good.fetch);
+    const bad = appWith((d) => ({ store: brokenStore(d.store, 'error') }));
+    const res = await bad.fetch('/__hio/collect', {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'text/plain' },
+      body: JSON.stringify({ events: [{ t: 'conversion', id: eventId(), goal: 'g' }] }),
+    });
+    expect(res.status).toBe(503);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('keeps serving pages and reports degraded health when D1 errors', async () => {
+    const failingDb = {
+      prepare() {
+        throw new Error('D1 down');
+      },
+      batch() {
+        throw new Error('D1 down');
+      },
+    } as unknown as D1Database;
+    const app = appWith((d) => ({
+      env: { ...d.env, HIO_DB: failingDb },
+      configRepo: createConfigRepo(failingDb, 10_000, () => {}),
+    }));
+    const res = await app.fetch('/page');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(PAGE.replace('</head>', `${SCRIPT}</head>`));
+    const health = (await (await app.fetch('/__hio/health')).json()) as { ok: boolean; degraded: string[] };
+    expect(health.ok).toBe(false);
+    expect(health.degraded.join(' ')).toMatch(/d1/);
+  });
+
+  it('answers 502 when the origin cannot be reached, and passes a slow origin through', async () => {
+    const down = appWith(() => ({
+      fetchOrigin: () => Promise.reject(new TypeError('fetch failed')),
+    }));
+    const res = await down.fetch('/page');
+    expect(res.status).toBe(502);
+    const slow = appWith(() => ({}));
+    const r2 = await slow.fetch('/slow?ms=300');
+    expect(r2.status).toBe(200);
+    expect(await r2.text()).toContain('<b>personal</b>');
+  });
+});
