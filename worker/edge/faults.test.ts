@@ -9,7 +9,7 @@ import { createDeps, type Deps } from '../deps.ts';
 import type { Bindings } from '../env.ts';
 import type { StateStore } from '../state/store.ts';
 import { DESKTOP_UA, eventId, putConfig } from '../test/helpers.ts';
-import { PAGE } from '../test/origin.ts';
+import { PAGE } from '../test/fixtures.ts';
 
 const DOC = {
   version: 1,

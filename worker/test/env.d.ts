@@ -6,3 +6,8 @@ declare namespace Cloudflare {
     HIO_ADMIN_TOKEN: string;
   }
 }
+declare namespace Cloudflare {
+  interface GlobalProps {
+    mainModule: typeof import('../index.ts');
+  }
+}

@@ -3,16 +3,8 @@
  * fetch the worker makes to http://origin.test arrives here. Each path is one behaviour to check.
  */
 import { gzipSync } from 'node:zlib';
+import { PAGE } from './fixtures.ts';
 
-export const PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Shop</title><meta name="hio:category" content="shoes"></head>
-<body><header id="top">Shop</header>
-<section id="hero"><h1>Original hero</h1></section>
-<div id="offer"></div>
-<p class="cta">Buy <a href="/p/1">now</a></p>
-<footer>© shop — ünïcödé</footer>
-</body></html>
-`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -35,11 +27,11 @@ export async function origin(req: Request): Promise<Response> {
     case '/nohead':
       return html('<p>no head here</p>');
     case '/latin1':
-      return new Response(Buffer.from('<html><head></head><body><p>caf\xe9</p></body></html>', 'latin1'), {
+      return new Response(new Uint8Array(Buffer.from('<html><head></head><body><p>caf\xe9</p></body></html>', 'latin1')), {
         headers: { 'content-type': 'text/html; charset=iso-8859-1' },
       });
     case '/gzip':
-      return new Response(gzipSync(Buffer.from(PAGE)), {
+      return new Response(new Uint8Array(gzipSync(Buffer.from(PAGE))), {
         headers: { 'content-type': 'text/html; charset=utf-8', 'content-encoding': 'gzip' },
       });
     case '/plain':
