@@ -9,23 +9,21 @@ import { handlePage } from './edge/page.ts';
 import type { Bindings } from './env.ts';
 import { checkAdmin, handleGetConfig, handlePutConfig } from './routes/admin.ts';
 import { handleClientScript } from './routes/client-script.ts';
-import { type CollectHooks, handleCollect } from './routes/collect.ts';
+import { handleCollect } from './routes/collect.ts';
 import { handleHealth } from './routes/health.ts';
 import { jsonError } from './routes/json.ts';
-import { type EraseHook, handleMe, handleMeDelete } from './routes/me.ts';
+import { handleMe, handleMeDelete } from './routes/me.ts';
 
 export type Env = { Bindings: Bindings; Variables: { deps: Deps } };
 
 export interface AppOptions {
   makeDeps: (env: Bindings, ctx: WaitUntil) => Deps;
-  hooks?: CollectHooks & EraseHook;
   /** extra admin routes (results, dashboard) mounted under /__hio */
   extend?: (app: Hono<Env>) => void;
 }
 
 export function createApp(options: AppOptions): Hono<Env> {
   const app = new Hono<Env>();
-  const hooks = options.hooks ?? {};
 
   app.use('*', async function deps(c, next) {
     c.set('deps', options.makeDeps(c.env, c.executionCtx));
@@ -34,9 +32,9 @@ export function createApp(options: AppOptions): Hono<Env> {
 
   app.get('/__hio/client.js', (c) => handleClientScript(c.req.raw));
   app.on('HEAD', '/__hio/client.js', (c) => handleClientScript(c.req.raw));
-  app.post('/__hio/collect', (c) => handleCollect(c.var.deps, c.req.raw, hooks));
+  app.post('/__hio/collect', (c) => handleCollect(c.var.deps, c.req.raw));
   app.get('/__hio/me', (c) => handleMe(c.var.deps, c.req.raw));
-  app.delete('/__hio/me', (c) => handleMeDelete(c.var.deps, c.req.raw, hooks));
+  app.delete('/__hio/me', (c) => handleMeDelete(c.var.deps, c.req.raw));
   app.get('/__hio/health', (c) => handleHealth(c.var.deps));
 
   app.use('/__hio/admin/*', async function adminAuth(c, next) {

@@ -5,8 +5,7 @@
  */
 
 import { type ConfigRepo, createConfigRepo } from './db/config-repo.ts';
-import type { Personalization } from './edge/personalize.ts';
-import type { CompiledDocument } from './engine/document.ts';
+import { type AnalyticsWriter, createAnalyticsWriter } from './db/analytics.ts';
 import { type AppConfig, type Bindings, parseConfig } from './env.ts';
 import { createKvStore } from './state/kv-store.ts';
 import type { StateStore } from './state/store.ts';
@@ -23,8 +22,7 @@ export interface Deps {
   waitUntil: (p: Promise<unknown>) => void;
   log: Log;
   fetchOrigin: (req: Request) => Promise<Response>;
-  banditWeights?: (doc: CompiledDocument) => Record<string, number[]>;
-  onPageDecided?: (visitorId: string, p: Personalization, req: Request) => void;
+  analytics: AnalyticsWriter;
 }
 
 export const log: Log = (level, msg, err) => {
@@ -60,5 +58,6 @@ export function createDeps(env: Bindings, ctx: WaitUntil): Deps {
     waitUntil: (p) => ctx.waitUntil(p),
     log,
     fetchOrigin: (req) => fetch(req),
+    analytics: createAnalyticsWriter(env.HIO_DB, log),
   };
 }

@@ -7,6 +7,7 @@
 import { desc } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import { type CompiledDocument, EMPTY_DOCUMENT, parseDocument } from '../engine/document.ts';
+import { readBanditWeights } from './results.ts';
 import { configs } from './schema.ts';
 
 export interface LiveConfig {
@@ -15,6 +16,8 @@ export interface LiveConfig {
   version: number;
   /** the last load failed: serving a cached or empty document */
   degraded: boolean;
+  /** current traffic shares of bandit campaigns */
+  bandit: Record<string, number[]>;
 }
 
 const EMPTY = (() => {
@@ -50,13 +53,13 @@ export function createConfigRepo(
   async function fetchLive(): Promise<LiveConfig> {
     const rows = await orm.select().from(configs).orderBy(desc(configs.id)).limit(1);
     const row = rows[0];
-    if (!row) return { doc: EMPTY, version: 0, degraded: false };
+    if (!row) return { doc: EMPTY, version: 0, degraded: false, bandit: {} };
     const parsed = parseDocument(JSON.parse(row.document));
     if (!parsed.ok) {
       log(`stored campaign document ${row.id} no longer parses: ${parsed.problems.join('; ')}`);
-      return { doc: EMPTY, version: row.id, degraded: true };
+      return { doc: EMPTY, version: row.id, degraded: true, bandit: {} };
     }
-    return { doc: parsed.doc, version: row.id, degraded: false };
+    return { doc: parsed.doc, version: row.id, degraded: false, bandit: await readBanditWeights(db, parsed.doc) };
   }
 
   return {
@@ -71,7 +74,7 @@ export function createConfigRepo(
         },
         (err: unknown) => {
           log('loading the campaign document from D1 failed; serving the cached one', err);
-          const value = { ...(entry?.value ?? { doc: EMPTY, version: 0 }), degraded: true };
+          const value = { ...(entry?.value ?? { doc: EMPTY, version: 0, bandit: {} }), degraded: true };
           // retry soon, not on every request
           caches.set(db, { value, expires: Date.now() + Math.min(ttlMs, 5000) });
           return value;
@@ -91,7 +94,7 @@ export function createConfigRepo(
         .insert(configs)
         .values({ document: JSON.stringify(doc.source), createdAt: now })
         .returning({ id: configs.id });
-      const value: LiveConfig = { doc, version: row?.id ?? 0, degraded: false };
+      const value: LiveConfig = { doc, version: row?.id ?? 0, degraded: false, bandit: await readBanditWeights(db, doc) };
       caches.set(db, { value, expires: now + ttlMs });
       return value;
     },

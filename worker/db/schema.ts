@@ -2,7 +2,7 @@
  * @module schema
  * D1 tables (drizzle). `migrations/` is generated from this file by `npm run db:generate`.
  */
-import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /** Every campaign document ever accepted; the live one is the newest. Old ones stay for audit and rollback. */
 export const configs = sqliteTable('configs', {
@@ -10,3 +10,86 @@ export const configs = sqliteTable('configs', {
   document: text('document').notNull(),
   createdAt: integer('created_at').notNull(),
 });
+
+/**
+ * One row per visitor and campaign (and seed): the visitor's first exposure, with the variant assigned
+ * (`__holdout` for the global holdout). The primary key makes recording idempotent; counting rows
+ * gives unique exposed visitors. Campaign `__all` records every visitor's first visit, as treated or
+ * holdout, for the programme-wide lift.
+ */
+export const exposures = sqliteTable(
+  'exposures',
+  {
+    visitorId: text('visitor_id').notNull(),
+    campaignId: text('campaign_id').notNull(),
+    seed: text('seed').notNull(),
+    variantId: text('variant_id').notNull(),
+    day: text('day').notNull(),
+    at: integer('at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.visitorId, t.campaignId, t.seed] }),
+    index('exposures_by_campaign').on(t.campaignId, t.seed, t.variantId, t.day),
+  ],
+);
+
+/**
+ * Conversion events attributed to the variant the visitor was assigned before converting. Keyed by
+ * the event id, so a retried beacon never counts twice; results count each visitor once per goal and
+ * sum their values.
+ */
+export const conversionEvents = sqliteTable(
+  'conversion_events',
+  {
+    visitorId: text('visitor_id').notNull(),
+    eventId: text('event_id').notNull(),
+    campaignId: text('campaign_id').notNull(),
+    seed: text('seed').notNull(),
+    variantId: text('variant_id').notNull(),
+    goal: text('goal').notNull(),
+    value: real('value').notNull().default(0),
+    day: text('day').notNull(),
+    at: integer('at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.visitorId, t.eventId, t.campaignId] }),
+    index('conversions_by_campaign').on(t.campaignId, t.seed, t.goal),
+  ],
+);
+
+/** Viewable impressions and clicks per campaign, variant and day (aggregated counters). */
+export const slotDaily = sqliteTable(
+  'slot_daily',
+  {
+    campaignId: text('campaign_id').notNull(),
+    seed: text('seed').notNull(),
+    variantId: text('variant_id').notNull(),
+    day: text('day').notNull(),
+    impressions: integer('impressions').notNull().default(0),
+    clicks: integer('clicks').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.seed, t.variantId, t.day] })],
+);
+
+/** Ids of counted impression/click events (kept 7 days), which make the counters idempotent. */
+export const seenEvents = sqliteTable(
+  'seen_events',
+  {
+    visitorId: text('visitor_id').notNull(),
+    eventId: text('event_id').notNull(),
+    at: integer('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.visitorId, t.eventId] }), index('seen_events_by_time').on(t.at)],
+);
+
+/** The current traffic shares of bandit campaigns, recomputed by the scheduled handler. */
+export const banditState = sqliteTable(
+  'bandit_state',
+  {
+    campaignId: text('campaign_id').notNull(),
+    seed: text('seed').notNull(),
+    weights: text('weights').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.seed] })],
+);

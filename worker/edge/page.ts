@@ -74,12 +74,13 @@ async function prepare(deps: Deps, req: Request): Promise<Prepared> {
     req,
     now,
     pageview: true,
-    banditWeights: deps.banditWeights?.(live.doc),
+    banditWeights: live.bandit,
   });
   if (stateTimedOut) {
     // without the profile we cannot honour sticky assignments: show nothing rather than a wrong variant
     p.writes.length = 0;
     p.result.decisions.length = 0;
+    p.exposures.length = 0;
   }
   return {
     visitorId,
@@ -160,6 +161,8 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
         .catch((err: unknown) => deps.log('error', 'storing the pageview failed', err)),
     );
   }
-  deps.onPageDecided?.(ready.visitorId, p, req);
+  if (p.exposures.length) {
+    deps.waitUntil(deps.analytics.recordExposures(ready.visitorId, p.exposures, deps.now()));
+  }
   return out;
 }

@@ -9,6 +9,7 @@ import { type DecideResult, decide, encodeAssignment } from '../engine/decide.ts
 import type { CompiledDocument } from '../engine/document.ts';
 import { applyOps, type FlatProfile, type Op, type ProfileView, readProfile } from '../engine/profile.ts';
 import { renderTemplate } from '../engine/template.ts';
+import { ALL_CAMPAIGN, type ExposureRow, HOLDOUT_VARIANT, TREATED_VARIANT } from '../db/analytics.ts';
 import type { SlotWrite } from './rewrite.ts';
 
 export interface PersonalizeInput {
@@ -30,6 +31,8 @@ export interface Personalization {
   writes: SlotWrite[];
   /** profile operations to store after the response */
   pageOps: Op[];
+  /** first exposures to record in analytics (campaign, seed, variant or holdout) */
+  exposures: ExposureRow[];
 }
 
 export function requestFacts(req: Request, doc: CompiledDocument, now: number): RequestFacts {
@@ -96,6 +99,22 @@ export function personalize(input: PersonalizeInput): Personalization {
     banditWeights: input.banditWeights,
   });
   const writes: SlotWrite[] = [];
+  const exposures: ExposureRow[] = [];
+  if (input.pageview && input.stored.fs === undefined) {
+    exposures.push({
+      campaignId: ALL_CAMPAIGN,
+      seed: 'all',
+      variantId: result.holdout ? HOLDOUT_VARIANT : TREATED_VARIANT,
+    });
+  }
+  if (input.pageview) {
+    for (const c of result.heldOut) {
+      const held = encodeAssignment(HOLDOUT_VARIANT, c.seed);
+      if (assignments[c.id] === held) continue;
+      pageOps.push({ o: 'set', f: `a.${c.id}`, v: held });
+      exposures.push({ campaignId: c.id, seed: c.seed, variantId: HOLDOUT_VARIANT });
+    }
+  }
   for (const d of result.decisions) {
     d.campaign.slots.forEach((slot, i) => {
       const t = d.variant.contents[i];
@@ -115,10 +134,11 @@ export function personalize(input: PersonalizeInput): Personalization {
           f: `a.${d.campaign.id}`,
           v: encodeAssignment(d.variant.id, d.campaign.seed),
         });
+        exposures.push({ campaignId: d.campaign.id, seed: d.campaign.seed, variantId: d.variant.id });
       }
       if (d.campaign.perDayCap !== undefined)
         pageOps.push({ o: 'daily', f: `x.${d.campaign.id}`, day: utcDay(now) });
     }
   }
-  return { view, attributes, result, writes, pageOps };
+  return { view, attributes, result, writes, pageOps, exposures };
 }

@@ -82,7 +82,8 @@ const GRID = 2 ** 40;
  * Traffic shares for the next period by Thompson sampling: each arm's share is the fraction of `draws`
  * in which its posterior sample, Beta(1 + x, 1 + n - x), is the largest. Then every arm is lifted to at
  * least `minShare`, the others scaled down proportionally (repeatedly, in case that pushes one under),
- * and the result rounded to multiples of 2^-40 summing to exactly 1.
+ * and the result rounded to multiples of 2^-40 summing to exactly 1 (so a floored arm gets minShare to
+ * within 2^-40 · arms, e.g. 0.0500000000001819 for 0.05).
  *
  * @throws RangeError on invalid counts, `minShare` outside [0, 1 / arms], or `draws` not a positive integer.
  * @example banditWeights([{ n: 1000, x: 50 }, { n: 1000, x: 80 }]) // ≈ [0.05, 0.95]

@@ -174,7 +174,7 @@ function betaGreater(a1: number, b1: number, a2: number, b2: number): [number, n
  * for balanced arms, at most min(nc, nt) + 2.
  *
  * @throws RangeError when counts are not integers with 0 <= x <= n.
- * @example chanceToBeatControl({ n: 1000, x: 100 }, { n: 1000, x: 130 }) // ≈ 0.983
+ * @example chanceToBeatControl({ n: 1000, x: 100 }, { n: 1000, x: 130 }) // ≈ 0.982
  */
 export function chanceToBeatControl(control: Counts, treatment: Counts): number {
   assertCounts('control', control);

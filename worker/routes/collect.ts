@@ -9,17 +9,12 @@ import { isbot } from 'isbot';
 import type { Deps } from '../deps.ts';
 import { visitorFromRequest } from '../edge/visitor-cookie.ts';
 import { categoryFromRules } from '../engine/attributes.ts';
-import { type Batch, foldEvents, MAX_BATCH_BYTES, parseBatch } from '../engine/events.ts';
+import { foldEvents, MAX_BATCH_BYTES, parseBatch } from '../engine/events.ts';
 import { BodyTooLarge, jsonError, readLimited } from './json.ts';
 
 export const RETRY_AFTER_SECONDS = 30;
 
-export interface CollectHooks {
-  /** records analytics for a stored batch; must itself be idempotent by event id (retries arrive again) */
-  onEvents?: (visitorId: string, batch: Batch, deps: Deps) => Promise<void> | void;
-}
-
-export async function handleCollect(deps: Deps, req: Request, hooks: CollectHooks = {}): Promise<Response> {
+export async function handleCollect(deps: Deps, req: Request): Promise<Response> {
   const type = (req.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'text/plain' && type !== 'application/json') {
     return jsonError(415, 'content-type must be text/plain or application/json');
@@ -68,9 +63,8 @@ export async function handleCollect(deps: Deps, req: Request, hooks: CollectHook
       ttlSeconds: doc.settings.retentionSeconds,
       loaded,
     });
-    if (hooks.onEvents && result.applied > 0) {
-      deps.waitUntil(Promise.resolve(hooks.onEvents(visitorId, { ...parsed.batch, events }, deps)));
-    }
+    // measurement is idempotent by event id in D1; a batch the store saw entirely before is skipped
+    if (result.applied > 0) deps.waitUntil(deps.analytics.recordEvents(visitorId, loaded.profile, doc, events, now));
   } catch (err) {
     deps.log('error', 'storing events failed; asking the client to retry', err);
     return jsonError(503, 'events could not be stored; retry later', undefined, {

@@ -8,11 +8,6 @@ import { personalize } from '../edge/personalize.ts';
 import { clearVisitorCookieHeader, visitorFromRequest } from '../edge/visitor-cookie.ts';
 import { json, jsonError } from './json.ts';
 
-export interface EraseHook {
-  /** erases the visitor's rows outside the state store (analytics, training data) */
-  eraseVisitor?: (visitorId: string, deps: Deps) => Promise<void>;
-}
-
 export async function handleMe(deps: Deps, req: Request): Promise<Response> {
   const visitorId = await visitorFromRequest(req, deps.config.secret);
   if (!visitorId) {
@@ -30,7 +25,7 @@ export async function handleMe(deps: Deps, req: Request): Promise<Response> {
     req,
     now,
     pageview: false,
-    banditWeights: deps.banditWeights?.(live.doc),
+    banditWeights: live.bandit,
   });
   return json({
     visitor: visitorId,
@@ -46,13 +41,13 @@ export async function handleMe(deps: Deps, req: Request): Promise<Response> {
   });
 }
 
-export async function handleMeDelete(deps: Deps, req: Request, hook: EraseHook = {}): Promise<Response> {
+export async function handleMeDelete(deps: Deps, req: Request): Promise<Response> {
   const secure = new URL(req.url).protocol === 'https:';
   const visitorId = await visitorFromRequest(req, deps.config.secret);
   const headers = { 'set-cookie': clearVisitorCookieHeader(secure) };
   if (!visitorId) return json({ erased: false, message: 'No visitor cookie: nothing stored.' }, 200, headers);
   try {
-    await Promise.all([deps.store.erase(visitorId), hook.eraseVisitor?.(visitorId, deps)]);
+    await Promise.all([deps.store.erase(visitorId), deps.analytics.eraseVisitor(visitorId)]);
   } catch (err) {
     deps.log('error', 'erasing a visitor failed', err);
     return jsonError(503, 'erasure could not complete; retry later', undefined, { 'retry-after': '30' });

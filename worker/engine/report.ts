@@ -1,0 +1,341 @@
+/**
+ * @module report
+ * Experiment results from raw counts: per campaign and variant the rates, lift against control with
+ * its interval, p-values (fixed-horizon, Holm-adjusted over every variant x goal of the campaign, and
+ * the always-valid sequential one), chance to beat control, expected loss, revenue per visitor with
+ * Welch's t-test, a sample-ratio-mismatch check, the campaign's holdout, and the programme-wide lift
+ * of everything HIO does against the global holdout. Pure: counts in, JSON-ready report out.
+ */
+import type { CompiledCampaign, CompiledDocument } from './document.ts';
+import {
+  chanceToBeatControl,
+  type Counts,
+  expectedLoss,
+  holm,
+  proportionTest,
+  sequentialPValue,
+  srmPValue,
+  type Verdict,
+  verdict,
+  welchTest,
+} from './stats.ts';
+
+export const HOLDOUT = '__holdout';
+export const TREATED = '__treated';
+export const ALL = '__all';
+
+export interface RawCounts {
+  /** unique exposed visitors by first-exposure day */
+  exposures: { campaignId: string; seed: string; variantId: string; day: string; visitors: number }[];
+  /** per variant and goal: converting visitors and the sum / sum of squares of their per-visitor value */
+  conversions: {
+    campaignId: string;
+    seed: string;
+    variantId: string;
+    goal: string;
+    converters: number;
+    valueSum: number;
+    valueSumSq: number;
+  }[];
+  /** converting visitors by the day of their first conversion */
+  conversionsDaily: { campaignId: string; seed: string; variantId: string; goal: string; day: string; converters: number }[];
+  slots: { campaignId: string; seed: string; variantId: string; impressions: number; clicks: number }[];
+}
+
+export interface ReportOptions {
+  alpha?: number;
+  /** visitors per arm before any verdict */
+  minPerArm?: number;
+  /** mixing sd of the always-valid p-value, as an absolute difference of rates */
+  sequentialTau?: number;
+  /** p-value under which the split is called broken */
+  srmThreshold?: number;
+  /** current weights of bandit campaigns */
+  banditWeights?: Record<string, number[]>;
+}
+
+export interface GoalResult {
+  conversions: number;
+  rate: number;
+  value: number;
+  revenuePerVisitor: number;
+  /** against control; absent on the control itself */
+  lift?: number;
+  ci?: [number, number];
+  pValue?: number;
+  adjustedPValue?: number;
+  sequentialPValue?: number;
+  chanceToBeatControl?: number;
+  expectedLoss?: number;
+  revenue?: { lift: number; ci: [number, number]; pValue: number };
+  verdict?: Verdict;
+}
+
+export interface VariantResult {
+  id: string;
+  control: boolean;
+  weight: number;
+  visitors: number;
+  impressions: number;
+  clicks: number;
+  clickRate: number;
+  goals: Record<string, GoalResult>;
+}
+
+export interface ArmSummary {
+  visitors: number;
+  goals: Record<string, { conversions: number; rate: number; value: number }>;
+}
+
+export interface CampaignReport {
+  id: string;
+  status: string;
+  allocation: 'ab' | 'bandit';
+  seed: string;
+  goals: string[];
+  controlId: string;
+  srm: { pValue: number | null; warning: boolean };
+  minPerArm: number;
+  variants: VariantResult[];
+  holdout: ArmSummary & { lift: Record<string, { lift: number; ci: [number, number]; pValue: number }> };
+  daily: { day: string; variant: string; visitors: number; conversions: Record<string, number> }[];
+}
+
+export interface ProgrammeReport {
+  holdoutShare: number;
+  treated: ArmSummary;
+  holdout: ArmSummary;
+  goals: Record<
+    string,
+    {
+      lift: number;
+      ci: [number, number];
+      pValue: number;
+      /** conversions and value among treated visitors beyond what the holdout's rate predicts */
+      caused: { conversions: number; value: number };
+      total: { conversions: number; value: number };
+    }
+  >;
+}
+
+export interface Report {
+  campaigns: CampaignReport[];
+  programme: ProgrammeReport;
+}
+
+const safe = (n: number) => (Number.isFinite(n) ? n : null);
+
+/** Finite numbers as they are; Infinity/NaN become null so the report is valid JSON. */
+function clean<T>(x: T): T {
+  return JSON.parse(JSON.stringify(x, (_k, v) => (typeof v === 'number' ? safe(v) : v))) as T;
+}
+
+function key(...parts: string[]): string {
+  return parts.join('\u0000');
+}
+
+function summarize(
+  visitors: number,
+  goals: string[],
+  conv: (goal: string) => { converters: number; valueSum: number } | undefined,
+): ArmSummary {
+  const out: ArmSummary = { visitors, goals: {} };
+  for (const g of goals) {
+    const c = conv(g);
+    const conversions = Math.min(c?.converters ?? 0, visitors);
+    out.goals[g] = { conversions, rate: visitors ? conversions / visitors : 0, value: c?.valueSum ?? 0 };
+  }
+  return out;
+}
+
+export function buildReport(doc: CompiledDocument, raw: RawCounts, options: ReportOptions = {}): Report {
+  const { alpha = 0.05, minPerArm = 100, sequentialTau = 0.01, srmThreshold = 0.001 } = options;
+  const visitors = new Map<string, number>();
+  const daily = new Map<string, { day: string; variant: string; visitors: number; conversions: Record<string, number> }>();
+  for (const e of raw.exposures) {
+    const k = key(e.campaignId, e.seed, e.variantId);
+    visitors.set(k, (visitors.get(k) ?? 0) + e.visitors);
+    const dk = key(e.campaignId, e.seed, e.day, e.variantId);
+    const d = daily.get(dk) ?? { day: e.day, variant: e.variantId, visitors: 0, conversions: {} };
+    d.visitors += e.visitors;
+    daily.set(dk, d);
+  }
+  for (const c of raw.conversionsDaily) {
+    const dk = key(c.campaignId, c.seed, c.day, c.variantId);
+    const d = daily.get(dk) ?? { day: c.day, variant: c.variantId, visitors: 0, conversions: {} };
+    d.conversions[c.goal] = (d.conversions[c.goal] ?? 0) + c.converters;
+    daily.set(dk, d);
+  }
+  const conv = new Map<string, RawCounts['conversions'][number]>();
+  for (const c of raw.conversions) conv.set(key(c.campaignId, c.seed, c.variantId, c.goal), c);
+  const slots = new Map<string, RawCounts['slots'][number]>();
+  for (const s of raw.slots) slots.set(key(s.campaignId, s.seed, s.variantId), s);
+
+  const campaigns = doc.campaigns.map((c) =>
+    campaignReport(c, { visitors, conv, slots, daily }, { alpha, minPerArm, sequentialTau, srmThreshold, bandit: options.banditWeights?.[c.id] }),
+  );
+
+  // programme-wide: every visitor's first visit is an exposure of "__all" as treated or holdout
+  const allGoals = [...new Set(raw.conversions.filter((c) => c.campaignId === ALL).map((c) => c.goal))].sort();
+  const arm = (variant: string) =>
+    summarize(visitors.get(key(ALL, 'all', variant)) ?? 0, allGoals, (g) => conv.get(key(ALL, 'all', variant, g)));
+  const treated = arm(TREATED);
+  const held = arm(HOLDOUT);
+  const goals: ProgrammeReport['goals'] = {};
+  for (const g of allGoals) {
+    const t = treated.goals[g] ?? { conversions: 0, rate: 0, value: 0 };
+    const h = held.goals[g] ?? { conversions: 0, rate: 0, value: 0 };
+    const test = proportionTest({ n: held.visitors, x: h.conversions }, { n: treated.visitors, x: t.conversions }, alpha);
+    const valuePerHeld = held.visitors ? h.value / held.visitors : 0;
+    goals[g] = {
+      ...test,
+      caused: {
+        conversions: t.conversions - h.rate * treated.visitors,
+        value: t.value - valuePerHeld * treated.visitors,
+      },
+      total: { conversions: t.conversions + h.conversions, value: t.value + h.value },
+    };
+  }
+  return clean({
+    campaigns,
+    programme: { holdoutShare: doc.holdout, treated, holdout: held, goals },
+  });
+}
+
+interface Maps {
+  visitors: Map<string, number>;
+  conv: Map<string, RawCounts['conversions'][number]>;
+  slots: Map<string, RawCounts['slots'][number]>;
+  daily: Map<string, { day: string; variant: string; visitors: number; conversions: Record<string, number> }>;
+}
+
+function campaignReport(
+  c: CompiledCampaign,
+  m: Maps,
+  o: { alpha: number; minPerArm: number; sequentialTau: number; srmThreshold: number; bandit?: number[] },
+): CampaignReport {
+  const goals = c.goals.length ? c.goals : goalsSeen(c, m);
+  const control = c.variants.find((v) => v.control) ?? c.variants[0];
+  const controlId = control?.id ?? '';
+  const weights = c.allocation === 'bandit' && o.bandit ? o.bandit : c.weights;
+  const variants: VariantResult[] = c.variants.map((v, i) => {
+    const n = m.visitors.get(key(c.id, c.seed, v.id)) ?? 0;
+    const s = m.slots.get(key(c.id, c.seed, v.id));
+    const res: VariantResult = {
+      id: v.id,
+      control: v.id === controlId,
+      weight: weights[i] ?? 0,
+      visitors: n,
+      impressions: s?.impressions ?? 0,
+      clicks: s?.clicks ?? 0,
+      clickRate: s?.impressions ? s.clicks / s.impressions : 0,
+      goals: {},
+    };
+    for (const g of goals) {
+      const cv = m.conv.get(key(c.id, c.seed, v.id, g));
+      const x = Math.min(cv?.converters ?? 0, n);
+      res.goals[g] = {
+        conversions: x,
+        rate: n ? x / n : 0,
+        value: cv?.valueSum ?? 0,
+        revenuePerVisitor: n ? (cv?.valueSum ?? 0) / n : 0,
+      };
+    }
+    return res;
+  });
+
+  const ctl = variants.find((v) => v.control);
+  const comparisons: { goal: GoalResult; p: number }[] = [];
+  if (ctl && variants.length > 1) {
+    for (const v of variants) {
+      if (v.control) continue;
+      for (const g of goals) {
+        const cg = ctl.goals[g] as GoalResult;
+        const tg = v.goals[g] as GoalResult;
+        const cc: Counts = { n: ctl.visitors, x: cg.conversions };
+        const tc: Counts = { n: v.visitors, x: tg.conversions };
+        const test = proportionTest(cc, tc, o.alpha);
+        const ccv = m.conv.get(key(c.id, c.seed, ctl.id, g));
+        const tcv = m.conv.get(key(c.id, c.seed, v.id, g));
+        const welch = welchTest(
+          { n: ctl.visitors, sum: ccv?.valueSum ?? 0, sumSquares: ccv?.valueSumSq ?? 0 },
+          { n: v.visitors, sum: tcv?.valueSum ?? 0, sumSquares: tcv?.valueSumSq ?? 0 },
+          o.alpha,
+        );
+        Object.assign(tg, {
+          lift: test.lift,
+          ci: test.ci,
+          pValue: test.pValue,
+          sequentialPValue: sequentialPValue(cc, tc, { tau: o.sequentialTau }),
+          chanceToBeatControl: chanceToBeatControl(cc, tc),
+          expectedLoss: expectedLoss(cc, tc),
+          revenue: { lift: welch.lift, ci: welch.ci, pValue: welch.pValue },
+        });
+        comparisons.push({ goal: tg, p: test.pValue });
+      }
+    }
+    const adjusted = holm(comparisons.map((x) => x.p));
+    comparisons.forEach((x, i) => {
+      x.goal.adjustedPValue = adjusted[i] ?? 1;
+    });
+    for (const v of variants) {
+      if (v.control) continue;
+      for (const g of goals) {
+        const tg = v.goals[g] as GoalResult;
+        const cg = ctl.goals[g] as GoalResult;
+        tg.verdict = verdict(
+          { n: ctl.visitors, x: cg.conversions },
+          { n: v.visitors, x: tg.conversions },
+          { alpha: o.alpha, minPerArm: o.minPerArm, pValue: tg.adjustedPValue },
+        );
+      }
+    }
+  }
+
+  // the split check only makes sense for fixed weights with more than one variant
+  let srm: number | null = null;
+  if (c.allocation === 'ab' && variants.length > 1 && variants.some((v) => v.visitors > 0)) {
+    srm = srmPValue(
+      variants.map((v) => v.visitors),
+      c.weights,
+    );
+  }
+
+  const hn = m.visitors.get(key(c.id, c.seed, HOLDOUT)) ?? 0;
+  const holdout = summarize(hn, goals, (g) => m.conv.get(key(c.id, c.seed, HOLDOUT, g)));
+  const holdoutLift: Record<string, { lift: number; ci: [number, number]; pValue: number }> = {};
+  if (hn > 0) {
+    const exposed = variants.reduce((a, v) => a + v.visitors, 0);
+    for (const g of goals) {
+      const x = variants.reduce((a, v) => a + (v.goals[g]?.conversions ?? 0), 0);
+      holdoutLift[g] = proportionTest({ n: hn, x: holdout.goals[g]?.conversions ?? 0 }, { n: exposed, x }, o.alpha);
+    }
+  }
+
+  const days: CampaignReport['daily'] = [];
+  for (const [k, d] of m.daily) if (k.startsWith(key(c.id, c.seed, ''))) days.push(d);
+  days.sort((a, b) => a.day.localeCompare(b.day) || a.variant.localeCompare(b.variant));
+
+  return {
+    id: c.id,
+    status: c.status,
+    allocation: c.allocation,
+    seed: c.seed,
+    goals,
+    controlId,
+    srm: { pValue: srm, warning: srm !== null && srm < o.srmThreshold },
+    minPerArm: o.minPerArm,
+    variants,
+    holdout: { ...holdout, lift: holdoutLift },
+    daily: days,
+  };
+}
+
+function goalsSeen(c: CompiledCampaign, m: Maps): string[] {
+  const out = new Set<string>();
+  for (const k of m.conv.keys()) {
+    const [campaign, seed, , goal] = k.split('\u0000');
+    if (campaign === c.id && seed === c.seed && goal) out.add(goal);
+  }
+  return [...out].sort();
+}
