@@ -13,6 +13,7 @@ import { handleCollect } from './routes/collect.ts';
 import { handleHealth } from './routes/health.ts';
 import { jsonError } from './routes/json.ts';
 import { handleMe, handleMeDelete } from './routes/me.ts';
+import { handleBanditUpdate, handlePreviewLink, handleResults } from './routes/results.ts';
 
 export type Env = { Bindings: Bindings; Variables: { deps: Deps } };
 
@@ -44,6 +45,9 @@ export function createApp(options: AppOptions): Hono<Env> {
   });
   app.get('/__hio/admin/config', (c) => handleGetConfig(c.var.deps));
   app.put('/__hio/admin/config', (c) => handlePutConfig(c.var.deps, c.req.raw));
+  app.get('/__hio/admin/results', (c) => handleResults(c.var.deps, c.req.raw));
+  app.post('/__hio/admin/bandits', (c) => handleBanditUpdate(c.var.deps));
+  app.get('/__hio/admin/preview', (c) => handlePreviewLink(c.var.deps, c.req.raw));
 
   options.extend?.(app);
 

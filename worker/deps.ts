@@ -4,11 +4,13 @@
  * store, the campaign document, a clock, `waitUntil` and a logger. Tests build their own.
  */
 
+import { Redis } from '@upstash/redis/cloudflare';
 import { type ConfigRepo, createConfigRepo } from './db/config-repo.ts';
 import { type AnalyticsWriter, createAnalyticsWriter } from './db/analytics.ts';
 import { type AppConfig, type Bindings, parseConfig } from './env.ts';
 import { createKvStore } from './state/kv-store.ts';
 import type { StateStore } from './state/store.ts';
+import { createUpstashStore } from './state/upstash-store.ts';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 export type Log = (level: LogLevel, msg: string, err?: unknown) => void;
@@ -37,9 +39,18 @@ export const log: Log = (level, msg, err) => {
 };
 
 export function createStore(config: AppConfig, env: Bindings): StateStore {
-  // the Upstash store is loaded lazily so KV deployments do not pay for its client
-  if (config.stateBackend === 'upstash')
-    throw new Error('STATE_BACKEND=upstash is not available in this build');
+  if (config.stateBackend === 'upstash' && config.upstash) {
+    // A client per request: it holds no connection (each command is a fetch), and sharing one across
+    // requests would let its auto-pipelining resolve one request's promises from another's I/O.
+    const redis = new Redis({
+      url: config.upstash.url,
+      token: config.upstash.token,
+      // retried only when fetch itself fails; beacon updates carry event ids, so a repeat is skipped
+      retry: { retries: 2, backoff: (attempt) => 50 * 2 ** attempt },
+      enableTelemetry: false,
+    });
+    return createUpstashStore(redis);
+  }
   return createKvStore(env.HIO_KV);
 }
 

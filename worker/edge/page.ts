@@ -11,6 +11,7 @@ import type { Deps } from '../deps.ts';
 import type { LoadedState } from '../state/store.ts';
 import { type Personalization, personalize } from './personalize.ts';
 import { buildOriginRequest, isRewritable } from './proxy.ts';
+import { PREVIEW_PARAM, type PreviewClaim, verifyPreview, withoutPreviewParam } from './preview.ts';
 import { createRewriter, SCRIPT_TAG } from './rewrite.ts';
 import { newVisitorId, signVisitorId, visitorCookieHeader, visitorFromRequest } from './visitor-cookie.ts';
 
@@ -45,7 +46,7 @@ interface Prepared {
   decideMs: number;
 }
 
-async function prepare(deps: Deps, req: Request): Promise<Prepared> {
+async function prepare(deps: Deps, req: Request, preview: PreviewClaim | null): Promise<Prepared> {
   const started = performance.now();
   const now = deps.now();
   const [known, live] = await Promise.all([
@@ -56,7 +57,8 @@ async function prepare(deps: Deps, req: Request): Promise<Prepared> {
   let cookie: string | null = null;
   if (!visitorId) {
     visitorId = newVisitorId();
-    cookie = await signVisitorId(visitorId, deps.config.secret);
+    // a preview sets no cookie: it must leave no trace
+    if (!preview) cookie = await signVisitorId(visitorId, deps.config.secret);
   }
   let loaded: LoadedState = { profile: {} };
   let stateTimedOut = false;
@@ -73,8 +75,9 @@ async function prepare(deps: Deps, req: Request): Promise<Prepared> {
     stored: loaded.profile,
     req,
     now,
-    pageview: true,
+    pageview: !preview,
     banditWeights: live.bandit,
+    force: preview ? { campaign: preview.campaign, variant: preview.variant } : undefined,
   });
   if (stateTimedOut) {
     // without the profile we cannot honour sticky assignments: show nothing rather than a wrong variant
@@ -102,10 +105,13 @@ function privateCacheControl(value: string | null): string {
 }
 
 export async function handlePage(deps: Deps, req: Request): Promise<Response> {
-  const originReq = buildOriginRequest(req, deps.config.origin);
+  const token = new URL(req.url).searchParams.get(PREVIEW_PARAM);
+  const preview = token ? await verifyPreview(token, deps.config.secret, deps.now()) : null;
+  if (token && !preview) deps.log('warn', 'ignoring an invalid or expired preview link');
+  const originReq = buildOriginRequest(withoutPreviewParam(req), deps.config.origin);
   const personalizable = wantsHtml(req) && !isbot(req.headers.get('user-agent') ?? '');
   const prepared = personalizable
-    ? prepare(deps, req).catch((err: unknown) => {
+    ? prepare(deps, req, preview).catch((err: unknown) => {
         deps.log('error', 'personalization failed; serving the origin page unchanged', err);
         return null;
       })
@@ -130,7 +136,7 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
   try {
     const rewriter = createRewriter({
       writes: p.writes,
-      scriptTag: SCRIPT_TAG,
+      scriptTag: preview ? null : SCRIPT_TAG,
       onError: (err) => deps.log('error', 'rewrite handler failed; slot left as the origin sent it', err),
     });
     const transformed = rewriter.transform(res);
@@ -146,7 +152,8 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
     if (personalized) h.delete('etag');
     else h.set('etag', `W/${etag}`);
   }
-  if (personalized || ready.cookie) h.set('cache-control', privateCacheControl(h.get('cache-control')));
+  if (preview) h.set('cache-control', 'no-store');
+  else if (personalized || ready.cookie) h.set('cache-control', privateCacheControl(h.get('cache-control')));
   if (ready.cookie)
     h.append('set-cookie', visitorCookieHeader(ready.cookie, new URL(req.url).protocol === 'https:'));
   h.append('server-timing', `hio;desc="decide";dur=${ready.decideMs.toFixed(2)}`);

@@ -19,3 +19,16 @@ export {
   readProfile,
 } from './profile.ts';
 export { escapeHtml, parseTemplate, renderTemplate } from './template.ts';
+export {
+  proportionTest,
+  chanceToBeatControl,
+  srmPValue,
+  expectedLoss,
+  welchTest,
+  holm,
+  benjaminiHochberg,
+  sequentialPValue,
+  verdict,
+} from './stats.ts';
+export { banditWeights } from './bandit.ts';
+export { buildReport, type Report } from './report.ts';

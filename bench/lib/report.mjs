@@ -1,0 +1,214 @@
+/**
+ * @module bench/lib/report
+ * Turns the raw samples into the figures of bench/results.json, checks them against the targets of
+ * the performance issue, and renders the Markdown report (the table that goes into the README and
+ * docs/performance.md).
+ */
+import os from 'node:os';
+import { iqr, median, quantile, round } from './stats.mjs';
+
+const MB = 1024;
+
+function ratio(rec, a, b) {
+  const x = rec.get(a);
+  const y = rec.get(b);
+  const per = (xs, ys) => xs.map((v, i) => v / ys[i]);
+  const spread = (vs) => iqr(vs).map((v) => round(v));
+  return {
+    latencyP50: round(median(x.lat) / median(y.lat)),
+    latencyIqr: spread(per(x.roundLat, y.roundLat)),
+    ttfbP50: round(median(x.ttfb) / median(y.ttfb)),
+    ttfbIqr: spread(per(x.roundTtfb, y.roundTtfb)),
+    throughput: round(median(x.rps) / median(y.rps)),
+    throughputIqr: spread(per(x.rps, y.rps)),
+  };
+}
+
+export const RATIOS = [
+  ['HIO / floor', 'HIO', 'floor'],
+  ['HIO / pass-through', 'HIO', 'pass-through'],
+  ['floor′ / floor (A/A)', 'floor′', 'floor'],
+];
+
+function checks(r) {
+  const by = (name) => r.sizes.find((s) => s.name === name);
+  const lat = r.sizes.map((s) => s.ratios['HIO / floor'].latencyP50);
+  const ttfb = r.sizes.map((s) => s.ratios['HIO / floor'].ttfbP50);
+  const growth = (t) => by('2m').targets[t].peakRssMb - by('200k').targets[t].peakRssMb;
+  const hioGrowth = growth('HIO');
+  const floorGrowth = growth('floor');
+  const perPage = r.state.kvReads / r.state.pages;
+  const d1PerPage = r.state.d1Statements / r.state.pages;
+  const decision = r.engine['100'].personalize.medianUs;
+  return [
+    {
+      target: 'p50 latency HIO / floor ≤ 1.10 on every page size',
+      value: lat.map((v) => v.toFixed(2)).join(' · '),
+      ok: lat.every((v) => v <= 1.1),
+    },
+    {
+      target: 'p50 TTFB HIO / floor ≤ 1.10 on every page size',
+      value: ttfb.map((v) => v.toFixed(2)).join(' · '),
+      ok: ttfb.every((v) => v <= 1.1),
+    },
+    {
+      target: "HIO's memory flat from 200 KB to 2 MB (grows no more than the floor's + 4 MB)",
+      value: `HIO ${signed(hioGrowth)} MB, floor ${signed(floorGrowth)} MB`,
+      ok: hioGrowth <= floorGrowth + 4,
+    },
+    {
+      target: 'one state read per page request, config from the isolate cache',
+      value: `${perPage.toFixed(2)} KV reads (${(r.state.kvKeysRead / Math.max(1, r.state.kvReads)).toFixed(0)} keys each), ${d1PerPage.toFixed(2)} D1 queries per page`,
+      ok: perPage === 1 && d1PerPage <= 0.05,
+    },
+    {
+      target: 'a decision for 100 campaigns under 0.2 ms (median, whole personalize())',
+      value: `${(decision / 1000).toFixed(3)} ms`,
+      ok: decision < 200,
+    },
+    {
+      target: 'the browser script at most 2 KB gzip',
+      value: `${r.clientScript.gzipBytes} B gzip (${r.clientScript.bytes} B)`,
+      ok: r.clientScript.gzipBytes <= 2048,
+    },
+  ];
+}
+
+const signed = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
+
+export function summarize(input) {
+  const { sizes, targets, idleKb } = input;
+  const out = {
+    schema: 1,
+    date: new Date().toISOString(),
+    command: input.quick ? 'node bench/run.mjs --quick' : `npm run bench -- --rounds ${input.rounds}`,
+    quick: input.quick,
+    rounds: input.rounds,
+    seconds: round(input.seconds, 1),
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model ?? 'unknown',
+      memoryGb: round(os.totalmem() / 2 ** 30, 1),
+      node: process.version,
+      platform: `${os.type()} ${os.release()}`,
+    },
+    sizes: sizes.map(({ size, plan, rec, peakKb, bytes }) => {
+      const path = `/p/${size.name}`;
+      const byTarget = {};
+      for (const t of targets) {
+        const m = rec.get(t.name);
+        byTarget[t.name] = {
+          latencyMs: { p50: round(median(m.lat)), p99: round(quantile(m.lat, 0.99)) },
+          ttfbMs: { p50: round(median(m.ttfb)), p99: round(quantile(m.ttfb, 0.99)) },
+          throughputRps: round(median(m.rps), 1),
+          peakRssMb: round(peakKb[t.name] / MB, 1),
+          idleRssMb: round(idleKb[t.name] / MB, 1),
+          responseBytes: t.expectedBytes[path],
+          samples: m.lat.length,
+          deviations: t.deviations[path] ?? 0,
+        };
+      }
+      return {
+        name: size.name,
+        label: size.label,
+        pageBytes: bytes,
+        plan,
+        targets: byTarget,
+        ratios: Object.fromEntries(RATIOS.map(([label, a, b]) => [label, ratio(rec, a, b)])),
+      };
+    }),
+    engine: input.engine,
+    state: input.state,
+    clientScript: input.clientScript,
+    warnings: input.warnings.slice(0, 50),
+  };
+  out.checks = checks(out);
+  return out;
+}
+
+const f2 = (x) => (x === null ? '–' : x.toFixed(2));
+const f1 = (x) => (x === null ? '–' : x.toFixed(1));
+const spread = ([lo, hi]) => `[${f2(lo)}–${f2(hi)}]`;
+
+function table(head, rows) {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join(
+    '\n',
+  );
+}
+
+export function renderReport(r) {
+  const lines = [];
+  const m = r.machine;
+  lines.push(
+    `## HIO benchmark: ${r.rounds} interleaved rounds${r.quick ? ' (QUICK SMOKE RUN: figures not meaningful)' : ''}`,
+    '',
+    `\`${r.command}\` · ${r.date.slice(0, 10)} · ${m.cpus}× ${m.model} · Node ${m.node} · workerd via Miniflare · ${r.seconds} s`,
+    '',
+  );
+  const rows = [];
+  for (const s of r.sizes) {
+    for (const [name, t] of Object.entries(s.targets)) {
+      rows.push([
+        name === 'origin' ? `${s.label}` : '',
+        name,
+        f2(t.latencyMs.p50),
+        f2(t.latencyMs.p99),
+        f2(t.ttfbMs.p50),
+        `${f1(t.throughputRps)} (c=${s.plan.concurrency})`,
+        f1(t.peakRssMb),
+      ]);
+    }
+  }
+  lines.push(
+    table(['page', 'target', 'p50 ms', 'p99 ms', 'TTFB p50 ms', 'req/s', 'peak RSS MB'], rows),
+    '',
+    'Ratios: p50 over all samples, [interquartile range of the per-round ratios]. floor′ / floor is an A/A pair: the noise of this run.',
+    '',
+  );
+  const ratioRows = [];
+  for (const s of r.sizes) {
+    for (const [label] of RATIOS) {
+      const x = s.ratios[label];
+      ratioRows.push([
+        label.startsWith('HIO / floor') ? s.label : '',
+        label,
+        `${f2(x.latencyP50)} ${spread(x.latencyIqr)}`,
+        `${f2(x.ttfbP50)} ${spread(x.ttfbIqr)}`,
+        `${f2(x.throughput)} ${spread(x.throughputIqr)}`,
+      ]);
+    }
+  }
+  lines.push(table(['page', 'ratio', 'p50 latency', 'p50 TTFB', 'throughput'], ratioRows), '');
+  const engineRows = Object.values(r.engine).map((e) => [
+    String(e.campaigns),
+    `${e.targeted} / ${e.shown}`,
+    f1(e.decide.medianUs),
+    f1(e.decide.p99Us),
+    f1(e.personalize.medianUs),
+    f1(e.personalize.p99Us),
+  ]);
+  lines.push(
+    'Engine alone, one returning visitor (µs per decision; personalize() = profile view + attributes + segments + decide + templates):',
+    '',
+    table(
+      ['campaigns', 'targeted / shown', 'decide() p50', 'decide() p99', 'personalize() p50', 'personalize() p99'],
+      engineRows,
+    ),
+    '',
+  );
+  lines.push(
+    table(
+      ['target', 'where we stand', ''],
+      r.checks.map((c) => [c.target, c.value, c.ok ? '✓' : '✗']),
+    ),
+    '',
+  );
+  const dev = r.sizes.flatMap((s) =>
+    Object.entries(s.targets)
+      .filter(([, t]) => t.deviations)
+      .map(([n, t]) => `${n} ${s.label}: ${t.deviations}`),
+  );
+  if (dev.length) lines.push(`Responses whose length differed from the verified one: ${dev.join(', ')}`, '');
+  if (r.warnings.length) lines.push(`Worker log lines during the run: ${r.warnings.length} (see results JSON)`, '');
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,349 @@
+/**
+ * @module bench/run
+ * `npm run bench`: HIO's benchmark, in one process tree, interleaved, on workerd through Miniflare
+ * (never `wrangler dev`, which adds its own heavy overhead).
+ *
+ * Targets, for pages of about 20 KB, 200 KB and 2 MB (bench/origin.mjs):
+ *   origin       the Node origin alone
+ *   pass-through a worker that forwards to the origin (bench/workers/passthrough.js)
+ *   floor        the contract's "rewrite floor": HTMLRewriter injecting the same bytes at the same
+ *                selectors, no state, no decision, no beacon (bench/workers/floor.js)
+ *   floor′       a second, identical floor: the A/A pair that shows this run's noise
+ *   HIO          HIO's production bundle (`wrangler deploy --dry-run`), KV state backend, with the five
+ *                campaigns of bench/campaigns.json, three of which match the benchmark visitor
+ * Reported: p50/p99 latency (whole body), p50 TTFB (first body byte), throughput (concurrent burst),
+ * peak RSS of each workerd process per page size, the ratios HIO / floor and HIO / pass-through with
+ * the interquartile range of their per-round values; the engine alone (bench/engine.mjs); state and
+ * config reads per page (bench/workers/hio-counted.js); the browser script's gzip size.
+ *
+ *   node bench/run.mjs [--rounds N] [--quick] [--out path]   (default out: bench/results.json)
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { Miniflare } from 'miniflare';
+import { buildEngine, buildWorker, migrationStatements, QUIET_WRANGLER_ENV } from './lib/build.mjs';
+import { createClient } from './lib/http-client.mjs';
+import { measurePath } from './lib/measure.mjs';
+import { childPids, createMemoryTracker, rssKb } from './lib/processes.mjs';
+import { renderReport, summarize } from './lib/report.mjs';
+import { explain, floorWrites, loadCampaigns, putConfig, seedVisitor } from './lib/visitor.mjs';
+import { buildPage, PAGE_SIZES } from './origin.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+Object.assign(process.env, QUIET_WRANGLER_ENV);
+
+const { values: opts } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    out: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (opts.help) {
+  console.log('usage: node bench/run.mjs [--rounds N] [--quick] [--out path]');
+  process.exit(0);
+}
+const QUICK = opts.quick;
+const ROUNDS = opts.rounds ? Number(opts.rounds) : QUICK ? 2 : 60;
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) {
+  console.error(`--rounds must be a positive integer, got "${opts.rounds}"`);
+  process.exit(2);
+}
+const OUT = path.resolve(opts.out ?? path.join(root, 'bench', 'results.json'));
+
+/** Requests per target per round, per page size: sequential burst, then concurrency x perLoop. */
+const PLANS = {
+  '20k': { warmup: 30, seq: 12, concurrency: 8, perLoop: 3 },
+  '200k': { warmup: 15, seq: 8, concurrency: 8, perLoop: 2 },
+  '2m': { warmup: 5, seq: 4, concurrency: 4, perLoop: 1 },
+};
+const QUICK_PLAN = { warmup: 2, seq: 3, concurrency: 2, perLoop: 1 };
+
+const SECRET = 'bench-secret';
+const ADMIN_TOKEN = 'bench-admin-token';
+const SCRIPT_TAG = '<script src="/__hio/client.js" defer></script>';
+const MATCHING = ['returning-hero', 'shoes-offer', 'cta-badge'];
+
+const log = (msg) => process.stderr.write(`${msg}\n`);
+
+/** Everything started, to stop in reverse order whatever happens. */
+const cleanups = [];
+async function cleanup() {
+  while (cleanups.length) {
+    try {
+      await cleanups.pop()();
+    } catch (err) {
+      log(`cleanup: ${err instanceof Error ? err.message : err}`);
+    }
+  }
+}
+
+async function startOriginProcess() {
+  const child = spawn(process.execPath, [path.join(root, 'bench', 'origin.mjs')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  cleanups.push(
+    () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(undefined);
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
+  );
+  const url = await new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (d) => {
+      buf += d;
+      const line = buf.split('\n')[0];
+      if (buf.includes('\n')) resolve(JSON.parse(line).url);
+    });
+    child.once('exit', (code) => reject(new Error(`the origin exited with ${code} before listening`)));
+  });
+  return { url, pid: child.pid };
+}
+
+/** Starts one Miniflare instance (one workerd process) and returns its URL, workerd PIDs and log lines. */
+async function startWorker(name, scriptPath, { bindings = {}, storage = false } = {}) {
+  const before = new Set(childPids('workerd'));
+  const lines = [];
+  const collect = (stream) => {
+    let buf = '';
+    stream.on('data', (d) => {
+      buf += d;
+      const parts = buf.split('\n');
+      buf = parts.pop() ?? '';
+      for (const l of parts) if (l.trim()) lines.push(l);
+    });
+  };
+  const mf = new Miniflare({
+    name,
+    modules: true,
+    scriptPath,
+    modulesRoot: path.dirname(scriptPath),
+    compatibilityDate: '2026-04-20',
+    compatibilityFlags: ['nodejs_compat'],
+    bindings,
+    ...(storage ? { kvNamespaces: ['HIO_KV'], d1Databases: ['HIO_DB'] } : {}),
+    cf: false,
+    host: '127.0.0.1',
+    port: 0,
+    handleRuntimeStdio: (stdout, stderr) => {
+      collect(stdout);
+      collect(stderr);
+    },
+  });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await mf.dispose();
+  };
+  cleanups.push(stop);
+  const url = String(await mf.ready);
+  const pids = childPids('workerd').filter((p) => !before.has(p));
+  if (storage) {
+    const db = await mf.getD1Database('HIO_DB');
+    for (const stmt of await migrationStatements(root)) await db.prepare(stmt).run();
+  }
+  return { name, mf, url, pids, lines, stop };
+}
+
+function hioBindings(originUrl) {
+  return { ORIGIN_URL: originUrl, HIO_SECRET: SECRET, HIO_ADMIN_TOKEN: ADMIN_TOKEN, STATE_BACKEND: 'kv' };
+}
+
+async function runEngineBench(engineFile) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [engineFile, ...(QUICK ? ['--quick'] : [])], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    cleanups.push(() => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+    });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.once('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`engine bench exited with ${code}`)),
+    );
+  });
+}
+
+/** HIO with counting bindings: KV and D1 calls per page request, after the visitor is seeded. */
+async function countStateReads(countedScript, originUrl, doc, pages) {
+  const w = await startWorker('hio-counted', countedScript, { bindings: hioBindings(originUrl), storage: true });
+  const client = createClient(w.url);
+  try {
+    await putConfig(client, doc, ADMIN_TOKEN);
+    const cookie = await seedVisitor(client, '/p/20k');
+    await client.get('/p/20k', { headers: { cookie } });
+    await new Promise((r) => setTimeout(r, 200));
+    await client.get('/__bench/counts?reset=1');
+    for (let i = 0; i < pages; i++) await client.get('/p/20k', { headers: { cookie } });
+    await new Promise((r) => setTimeout(r, 300)); // the pageview writes run after the response
+    const res = await client.get('/__bench/counts', { keepBody: true });
+    return { pages, ...JSON.parse(res.body.toString('utf8')) };
+  } finally {
+    client.close();
+    await w.stop();
+  }
+}
+
+/** Checks each target's response once per page and records its length (re-checked on every timed request). */
+async function verify(targets, originPages, hioCookie) {
+  const problems = [];
+  for (const size of PAGE_SIZES) {
+    const p = `/p/${size.name}`;
+    const origin = originPages.get(size.name);
+    const bodies = {};
+    for (const t of targets) {
+      const res = await t.client.get(p, { headers: t.headers, keepBody: true });
+      if (res.status !== 200) problems.push(`${t.name} ${p}: status ${res.status}`);
+      bodies[t.name] = res.body.toString('utf8');
+      t.expectedBytes[p] = res.bytes;
+    }
+    if (bodies.origin !== origin.toString('utf8')) problems.push(`origin ${p}: not the page bytes`);
+    if (bodies['pass-through'] !== bodies.origin) problems.push(`pass-through ${p}: body differs from origin`);
+    const hio = bodies.HIO;
+    if (hio.split(SCRIPT_TAG).length !== 2 || !hio.includes(`${SCRIPT_TAG}</head>`))
+      problems.push(`HIO ${p}: the script tag is not once at the end of <head>`);
+    for (const id of MATCHING)
+      if (!hio.includes(`data-hio-campaign="${id}"`)) problems.push(`HIO ${p}: campaign ${id} not shown`);
+    for (const id of ['post-purchase', 'mobile-app'])
+      if (hio.includes(`data-hio-campaign="${id}"`)) problems.push(`HIO ${p}: campaign ${id} shown`);
+    for (const f of targets.filter((t) => t.name.startsWith('floor')))
+      if (bodies[f.name] !== hio) problems.push(`${f.name} ${p}: body differs from HIO's`);
+  }
+  if (!hioCookie) problems.push('no visitor cookie');
+  if (problems.length) throw new Error(`verification failed:\n  ${problems.join('\n  ')}`);
+}
+
+async function main() {
+  const started = Date.now();
+  const doc = await loadCampaigns(path.join(root, 'bench', 'campaigns.json'));
+  await mkdir(path.join(root, 'dist', 'bench'), { recursive: true });
+  const buildDir = await mkdtemp(path.join(root, 'dist', 'bench', 'run-'));
+  cleanups.push(() => rm(buildDir, { recursive: true, force: true }));
+
+  log('building HIO (wrangler deploy --dry-run), its counting variant and the engine bundle ...');
+  const [hioScript, countedScript, engineFile] = await Promise.all([
+    buildWorker(root, path.join(buildDir, 'hio')),
+    buildWorker(root, path.join(buildDir, 'hio-counted'), 'bench/workers/hio-counted.js'),
+    buildEngine(root, path.join(buildDir, 'engine.mjs')),
+  ]);
+
+  log('engine alone ...');
+  const engine = await runEngineBench(engineFile);
+
+  const origin = await startOriginProcess();
+  // the same bytes the child serves (deterministic), to check bodies against
+  const originPages = new Map(PAGE_SIZES.map((s) => [s.name, buildPage(s.bytes)]));
+
+  log('state and config reads per page (counting bindings) ...');
+  const state = await countStateReads(countedScript, origin.url, doc, QUICK ? 5 : 40);
+
+  log('starting the workers ...');
+  const hio = await startWorker('hio', hioScript, { bindings: hioBindings(origin.url), storage: true });
+  const hioClient = createClient(hio.url);
+  await putConfig(hioClient, doc, ADMIN_TOKEN);
+  const cookie = await seedVisitor(hioClient, '/p/20k');
+  const me = await explain(hioClient, cookie);
+  const shown = me.campaigns.filter((c) => c.status === 'assigned').map((c) => c.campaign);
+  if (shown.join() !== MATCHING.join())
+    throw new Error(`the bench visitor sees [${shown}], expected [${MATCHING}]: ${JSON.stringify(me.campaigns)}`);
+  // JSON bindings hold plain JSON: drop undefined fields
+  const writes = JSON.parse(JSON.stringify(floorWrites(doc, me)));
+  const workersDir = path.join(root, 'bench', 'workers');
+  const pass = await startWorker('pass-through', path.join(workersDir, 'passthrough.js'), {
+    bindings: { ORIGIN_URL: origin.url },
+  });
+  const floor = await startWorker('floor', path.join(workersDir, 'floor.js'), {
+    bindings: { ORIGIN_URL: origin.url, FLOOR_WRITES: writes },
+  });
+  const floorB = await startWorker('floor-b', path.join(workersDir, 'floor.js'), {
+    bindings: { ORIGIN_URL: origin.url, FLOOR_WRITES: writes },
+  });
+
+  const script = await hioClient.get('/__hio/client.js', { keepBody: true, headers: { accept: '*/*' } });
+  const clientScript = { bytes: script.bytes, gzipBytes: gzipSync(script.body, { level: 9 }).length };
+
+  // every target gets byte-identical requests: same headers, the visitor's cookie included
+  const headers = { cookie };
+  const target = (name, url, pids) => ({
+    name,
+    client: createClient(url, { maxSockets: 16 }),
+    headers,
+    pids,
+    expectedBytes: {},
+    deviations: {},
+  });
+  const targets = [
+    target('origin', origin.url, [origin.pid]),
+    target('pass-through', pass.url, pass.pids),
+    target('floor', floor.url, floor.pids),
+    target('floor′', floorB.url, floorB.pids),
+    target('HIO', hio.url, hio.pids),
+  ];
+  cleanups.push(() => {
+    for (const t of targets) t.client.close();
+    hioClient.close();
+  });
+  await verify(targets, originPages, cookie);
+  log(`verified: HIO shows ${MATCHING.join(', ')} and the script tag; the floors return HIO's exact bytes`);
+
+  const idleKb = Object.fromEntries(targets.map((t) => [t.name, t.pids.reduce((s, p) => s + rssKb(p), 0)]));
+  const memory = createMemoryTracker(Object.fromEntries(targets.map((t) => [t.name, t.pids])));
+  const sizes = [];
+  for (const size of PAGE_SIZES) {
+    const plan = QUICK ? QUICK_PLAN : PLANS[size.name];
+    const t0 = Date.now();
+    memory.start();
+    const rec = await measurePath(targets, `/p/${size.name}`, plan, ROUNDS, (r) => {
+      if (!QUICK && (r + 1) % 10 === 0) log(`  ${size.label}: round ${r + 1}/${ROUNDS}`);
+    });
+    const peakKb = memory.stop();
+    log(`${size.label}: ${ROUNDS} rounds in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    sizes.push({ size, plan, rec, peakKb, bytes: originPages.get(size.name).length });
+  }
+
+  const warnings = [hio, pass, floor, floorB].flatMap((w) => w.lines.map((l) => `${w.name}: ${l}`));
+  const results = summarize({
+    quick: QUICK,
+    rounds: ROUNDS,
+    sizes,
+    targets,
+    idleKb,
+    engine,
+    state,
+    clientScript,
+    warnings,
+    seconds: (Date.now() - started) / 1000,
+  });
+  await mkdir(path.dirname(OUT), { recursive: true });
+  await writeFile(OUT, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(renderReport(results));
+  log(`wrote ${path.relative(process.cwd(), OUT) || OUT}`);
+}
+
+let exitCode = 0;
+const interrupted = () => {
+  log('interrupted: stopping everything started');
+  cleanup().finally(() => process.exit(130));
+};
+process.once('SIGINT', interrupted);
+process.once('SIGTERM', interrupted);
+try {
+  await main();
+} catch (err) {
+  log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : err}`);
+  exitCode = 1;
+} finally {
+  await cleanup();
+}
+process.exit(exitCode);

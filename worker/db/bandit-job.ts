@@ -1,0 +1,33 @@
+/**
+ * @module bandit-job
+ * Recomputes the traffic shares of bandit campaigns from their results (Thompson sampling on the
+ * first goal), run by the scheduled handler and on demand by the admin API. Visitors already
+ * assigned keep their variant (assignments are sticky); new visitors follow the new shares.
+ */
+import { banditWeights } from '../engine/bandit.ts';
+import type { CompiledDocument } from '../engine/document.ts';
+import { buildReport } from '../engine/report.ts';
+import { readRawCounts, writeBanditWeights } from './results.ts';
+
+export async function updateBandits(
+  db: D1Database,
+  doc: CompiledDocument,
+  now: number,
+): Promise<{ campaignId: string; weights: number[] }[]> {
+  const bandits = doc.campaigns.filter((c) => c.allocation === 'bandit' && c.status === 'active');
+  if (!bandits.length) return [];
+  const report = buildReport(doc, await readRawCounts(db));
+  const rows: { campaignId: string; seed: string; weights: number[] }[] = [];
+  for (const c of bandits) {
+    const r = report.campaigns.find((x) => x.id === c.id);
+    const goal = r?.goals[0];
+    if (!r || !goal) continue;
+    const arms = r.variants.map((v) => ({ n: v.visitors, x: Math.min(v.goals[goal]?.conversions ?? 0, v.visitors) }));
+    // fewer than ~1 visitor per arm and period: keep the configured starting weights
+    if (arms.reduce((a, b) => a + b.n, 0) < arms.length * 20) continue;
+    const minShare = Math.min(0.05, 1 / (arms.length * 2));
+    rows.push({ campaignId: c.id, seed: c.seed, weights: banditWeights(arms, { minShare, seed: Math.floor(now / 600_000) }) });
+  }
+  await writeBanditWeights(db, rows, now);
+  return rows.map(({ campaignId, weights }) => ({ campaignId, weights }));
+}

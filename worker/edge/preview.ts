@@ -1,0 +1,73 @@
+/**
+ * @module preview
+ * QA preview links: an admin opens any page with a chosen campaign variant forced, through a signed,
+ * expiring token in the `hio_preview` query parameter. A preview is never counted: no profile write,
+ * no exposure, no browser script (so no beacons), and `Cache-Control: no-store`.
+ */
+
+export const PREVIEW_PARAM = 'hio_preview';
+
+export interface PreviewClaim {
+  campaign: string;
+  variant: string;
+  /** expiry, ms since epoch */
+  exp: number;
+}
+
+const enc = new TextEncoder();
+
+function b64url(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromB64url(s: string): Uint8Array | null {
+  try {
+    const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
+    return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
+
+async function key(secret: string): Promise<CryptoKey> {
+  // a key of its own, so a preview token can never pass as a visitor cookie or the reverse
+  return crypto.subtle.importKey('raw', enc.encode(`hio-preview:${secret}`), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+    'verify',
+  ]);
+}
+
+export async function signPreview(claim: PreviewClaim, secret: string): Promise<string> {
+  const payload = b64url(enc.encode(JSON.stringify([claim.campaign, claim.variant, claim.exp])));
+  const sig = new Uint8Array(await crypto.subtle.sign('HMAC', await key(secret), enc.encode(payload)));
+  return `${payload}.${b64url(sig)}`;
+}
+
+export async function verifyPreview(token: string | null, secret: string, now: number): Promise<PreviewClaim | null> {
+  if (!token || token.length > 512) return null;
+  const [payload, sig] = token.split('.');
+  if (!payload || !sig) return null;
+  const sigBytes = fromB64url(sig);
+  if (!sigBytes) return null;
+  const ok = await crypto.subtle.verify('HMAC', await key(secret), sigBytes, enc.encode(payload));
+  if (!ok) return null;
+  try {
+    const raw = fromB64url(payload);
+    const [campaign, variant, exp] = JSON.parse(new TextDecoder().decode(raw ?? new Uint8Array())) as unknown[];
+    if (typeof campaign !== 'string' || typeof variant !== 'string' || typeof exp !== 'number') return null;
+    if (exp < now) return null;
+    return { campaign, variant, exp };
+  } catch {
+    return null;
+  }
+}
+
+/** The request without the preview parameter, as the origin should see it. */
+export function withoutPreviewParam(req: Request): Request {
+  const url = new URL(req.url);
+  if (!url.searchParams.has(PREVIEW_PARAM)) return req;
+  url.searchParams.delete(PREVIEW_PARAM);
+  return new Request(url.href, req);
+}

@@ -1,0 +1,118 @@
+/**
+ * A campaign run through the worker with known true rates: visitors arrive, are assigned, some convert
+ * (with the rate of their variant), and the results API shows the right winner with honest statistics.
+ */
+import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../engine/bandit.ts';
+import type { Report } from '../engine/report.ts';
+import { ADMIN, call, collect, eventId, me, page, putConfig, visitorCookie } from '../test/helpers.ts';
+
+const DOC = {
+  version: 1,
+  holdout: 0.1,
+  campaigns: [
+    {
+      id: 'hero-test',
+      slot: { selector: '#hero', action: 'replace' },
+      weights: [0.5, 0.5],
+      variants: [{ id: 'control' }, { id: 'bold', html: '<h1>Bold</h1>' }],
+      goals: ['purchase'],
+    },
+  ],
+};
+const TRUE_RATE: Record<string, number> = { control: 0.1, bold: 0.4, __holdout: 0.1 };
+
+async function results(): Promise<Report> {
+  const res = await call('/__hio/admin/results', { headers: ADMIN });
+  expect(res.status).toBe(200);
+  return (await res.json()) as Report;
+}
+
+async function variantOf(html: string): Promise<string | null> {
+  return /data-hio-variant="([^"]+)"/.exec(html)?.[1] ?? null;
+}
+
+describe('results', () => {
+  it('shows the variant with the higher true rate as the winner', { timeout: 180_000 }, async () => {
+    await putConfig(DOC);
+    const rand = mulberry32(7);
+    const seen: Record<string, number> = {};
+    const visitors = 360;
+    for (let i = 0; i < visitors; i++) {
+      const res = await page('/');
+      const cookie = visitorCookie(res);
+      const variant = (await variantOf(await res.text())) ?? '__holdout';
+      seen[variant] = (seen[variant] ?? 0) + 1;
+      if (rand() < (TRUE_RATE[variant] ?? 0)) {
+        // wait for the page's profile write, as a real visitor reading the page would
+        await new Promise((r) => setTimeout(r, 5));
+        const id = eventId();
+        expect((await collect(cookie, { events: [{ t: 'conversion', id, goal: 'purchase', value: 20 }] })).status).toBe(204);
+        // a retried beacon is not counted twice
+        await collect(cookie, { events: [{ t: 'conversion', id, goal: 'purchase', value: 20 }] });
+      }
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const report = await results();
+    const c = report.campaigns[0];
+    expect(c?.id).toBe('hero-test');
+    const control = c?.variants.find((v) => v.id === 'control');
+    const bold = c?.variants.find((v) => v.id === 'bold');
+    expect(control?.visitors).toBe(seen.control);
+    expect(bold?.visitors).toBe(seen.bold);
+    expect(c?.holdout.visitors).toBe(seen.__holdout);
+    const g = bold?.goals.purchase;
+    expect(g?.verdict).toBe('winner');
+    expect(g?.chanceToBeatControl).toBeGreaterThan(0.99);
+    expect(g?.pValue).toBeLessThan(0.01);
+    expect(g?.ci?.[0]).toBeGreaterThan(0);
+    expect(g?.value).toBe((g?.conversions ?? 0) * 20);
+    expect(c?.srm.warning).toBe(false);
+    expect(report.programme.treated.visitors + report.programme.holdout.visitors).toBe(visitors);
+
+    const csv = await (await call('/__hio/admin/results?format=csv', { headers: ADMIN })).text();
+    expect(csv.split('\n')[0]).toMatch(/^campaign,variant,control,visitors/);
+    expect(csv).toContain(`hero-test,bold,false,${seen.bold}`);
+  });
+
+  it('counts each visitor once, and sticky assignments survive weight changes', async () => {
+    await putConfig(DOC);
+    const res = await page('/');
+    const cookie = visitorCookie(res);
+    const first = await variantOf(await res.text());
+    await new Promise((r) => setTimeout(r, 50));
+    await putConfig({ ...DOC, campaigns: [{ ...DOC.campaigns[0], weights: [0.01, 0.99] }] });
+    for (let i = 0; i < 3; i++) {
+      expect(await variantOf(await (await page('/', cookie)).text())).toBe(first);
+    }
+    const why = await me(cookie);
+    const exp = (why.campaigns as { campaign: string; status: string; bucket?: number }[])[0];
+    expect(['assigned', 'holdout']).toContain(exp?.status);
+    expect(typeof exp?.bucket).toBe('number');
+  });
+
+  it('serves a forced variant through a signed preview link without counting it', async () => {
+    await putConfig({ ...DOC, holdout: 0 });
+    await new Promise((r) => setTimeout(r, 300));
+    const before = await results();
+    const link = await call('/__hio/admin/preview?campaign=hero-test&variant=bold&path=/page', { headers: ADMIN });
+    const { url } = (await link.json()) as { url: string };
+    const res = await page(new URL(url).pathname + new URL(url).search);
+    const html = await res.text();
+    expect(html).toContain('<h1>Bold</h1>');
+    expect(html).not.toContain('/__hio/client.js');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.getSetCookie()).toEqual([]);
+    await new Promise((r) => setTimeout(r, 100));
+    const after = await results();
+    const counts = (r: Report) => r.campaigns[0]?.variants.map((v) => [v.id, v.visitors, v.impressions]);
+    expect(counts(after)).toEqual(counts(before));
+    // a tampered link is ignored
+    const bad = await page(`/page?hio_preview=${encodeURIComponent(`${url.split('hio_preview=')[1]}x`)}`);
+    expect(await bad.text()).toContain('/__hio/client.js');
+  });
+
+  it('needs the admin token', async () => {
+    expect((await call('/__hio/admin/results')).status).toBe(401);
+  });
+});
