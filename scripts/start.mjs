@@ -21,6 +21,23 @@ function devVars() {
   return vars;
 }
 
+/**
+ * The demo document. Every campaign is a 50/50 experiment, so a visitor sees the control half of the time;
+ * `npm start -- --show-variants` (or HIO_DEMO_SHOW_VARIANTS=1) gives all traffic to the first non-control
+ * variant instead, for a walkthrough where every step shows its banner (new visitors only: assignments stick).
+ */
+function demoCampaigns() {
+  const doc = JSON.parse(readFileSync(DEMO_CAMPAIGNS, 'utf8'));
+  const showVariants = process.argv.includes('--show-variants') || process.env.HIO_DEMO_SHOW_VARIANTS === '1';
+  if (showVariants) {
+    for (const c of doc.campaigns) {
+      const first = c.variants.findIndex((v) => v.html !== undefined || v.value !== undefined);
+      if (first >= 0) c.weights = c.variants.map((_, i) => (i === first ? 1 : 0));
+    }
+  }
+  return { doc, showVariants };
+}
+
 const fileVars = devVars();
 // Stable defaults on purpose: a secret that changed on every start would turn every visitor into a new one.
 const secret = process.env.HIO_SECRET || fileVars.HIO_SECRET || 'dev-secret-change-me';
@@ -44,6 +61,8 @@ process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
 process.on('SIGHUP', () => shutdown(0));
 
+const { doc, showVariants } = demoCampaigns();
+
 try {
   console.log('Building the browser script...');
   await buildClient();
@@ -53,7 +72,7 @@ try {
     workerPort: WORKER_PORT,
     adminToken,
     secret,
-    campaigns: DEMO_CAMPAIGNS,
+    campaigns: doc,
     onOutput: (line) => {
       if (line.trim()) console.log(`[wrangler] ${line}`);
     },
@@ -82,7 +101,8 @@ console.log(`
   Results dashboard:          ${w}/__hio/dashboard
   Admin token:                ${adminToken}
 
-  Campaigns loaded from examples/shop/campaigns.json. Walkthrough: examples/shop/README.md
+  Campaigns loaded from examples/shop/campaigns.json${showVariants ? ' (--show-variants: no control traffic)' : ''}.
+  Walkthrough: examples/shop/README.md
   Try:  curl -H 'Authorization: Bearer ${adminToken}' ${w}/__hio/admin/results
 
   Press Ctrl-C to stop.

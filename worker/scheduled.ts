@@ -2,10 +2,11 @@
  * @module scheduled
  * The cron job (wrangler.toml `[triggers]`): recompute bandit shares, purge old counted-event ids.
  */
+
+import { createAnalyticsWriter } from './db/analytics.ts';
 import { updateBandits } from './db/bandit-job.ts';
 import { createConfigRepo } from './db/config-repo.ts';
 import { log } from './deps.ts';
-import { createAnalyticsWriter } from './db/analytics.ts';
 import type { Bindings } from './env.ts';
 
 export async function runScheduled(env: Bindings, now: number): Promise<void> {

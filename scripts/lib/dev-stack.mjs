@@ -24,6 +24,8 @@ export const WRANGLER_ENV = {
   UPSTASH_DISABLE_TELEMETRY: '1',
 };
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal escape sequences is the point
+const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Keeps the last `max` lines of a process's output. */
@@ -35,13 +37,13 @@ function lineBuffer(max, onLine) {
       const parts = (partial + chunk.toString('utf8')).split(/\r?\n/);
       partial = parts.pop() ?? '';
       for (const line of parts) {
-        lines.push(line);
+        lines.push(line.replace(ANSI, ''));
         if (lines.length > max) lines.shift();
         onLine?.(line, stream);
       }
     },
     tail(n = max) {
-      return [...lines, ...(partial ? [partial] : [])].slice(-n).join('\n');
+      return [...lines, ...(partial ? [partial.replace(ANSI, '')] : [])].slice(-n).join('\n');
     },
   };
 }

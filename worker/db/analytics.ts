@@ -55,7 +55,11 @@ export interface AnalyticsWriter {
   purgeSeenEvents(now: number, maxAgeMs?: number): Promise<void>;
 }
 
-export function createAnalyticsWriter(db: D1Database, log: Log, opts: AnalyticsWriterOptions = {}): AnalyticsWriter {
+export function createAnalyticsWriter(
+  db: D1Database,
+  log: Log,
+  opts: AnalyticsWriterOptions = {},
+): AnalyticsWriter {
   const { attempts = 3, backoffMs = 200, sleep = (ms) => new Promise((r) => setTimeout(r, ms)) } = opts;
 
   async function run(what: string, statements: Statement[]): Promise<void> {
@@ -71,7 +75,13 @@ export function createAnalyticsWriter(db: D1Database, log: Log, opts: AnalyticsW
       }
     }
     // the data is not lost: this line holds the exact statements to replay (scripts/replay.mjs)
-    console.error(JSON.stringify({ level: 'error', msg: `hio-replay: ${what} failed after ${attempts} attempts`, statements }));
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        msg: `hio-replay: ${what} failed after ${attempts} attempts`,
+        statements,
+      }),
+    );
     log('error', `analytics write failed (${what}); logged for replay`, lastError);
   }
 
@@ -140,7 +150,10 @@ export function createAnalyticsWriter(db: D1Database, log: Log, opts: AnalyticsW
     },
 
     async purgeSeenEvents(now, maxAgeMs = 7 * 86_400_000) {
-      await db.prepare('DELETE FROM seen_events WHERE at < ?').bind(now - maxAgeMs).run();
+      await db
+        .prepare('DELETE FROM seen_events WHERE at < ?')
+        .bind(now - maxAgeMs)
+        .run();
     },
   };
 }

@@ -22,11 +22,18 @@ export async function updateBandits(
     const r = report.campaigns.find((x) => x.id === c.id);
     const goal = r?.goals[0];
     if (!r || !goal) continue;
-    const arms = r.variants.map((v) => ({ n: v.visitors, x: Math.min(v.goals[goal]?.conversions ?? 0, v.visitors) }));
+    const arms = r.variants.map((v) => ({
+      n: v.visitors,
+      x: Math.min(v.goals[goal]?.conversions ?? 0, v.visitors),
+    }));
     // fewer than ~1 visitor per arm and period: keep the configured starting weights
     if (arms.reduce((a, b) => a + b.n, 0) < arms.length * 20) continue;
     const minShare = Math.min(0.05, 1 / (arms.length * 2));
-    rows.push({ campaignId: c.id, seed: c.seed, weights: banditWeights(arms, { minShare, seed: Math.floor(now / 600_000) }) });
+    rows.push({
+      campaignId: c.id,
+      seed: c.seed,
+      weights: banditWeights(arms, { minShare, seed: Math.floor(now / 600_000) }),
+    });
   }
   await writeBanditWeights(db, rows, now);
   return rows.map(({ campaignId, weights }) => ({ campaignId, weights }));

@@ -59,7 +59,12 @@ export function createConfigRepo(
       log(`stored campaign document ${row.id} no longer parses: ${parsed.problems.join('; ')}`);
       return { doc: EMPTY, version: row.id, degraded: true, bandit: {} };
     }
-    return { doc: parsed.doc, version: row.id, degraded: false, bandit: await readBanditWeights(db, parsed.doc) };
+    return {
+      doc: parsed.doc,
+      version: row.id,
+      degraded: false,
+      bandit: await readBanditWeights(db, parsed.doc),
+    };
   }
 
   return {
@@ -94,7 +99,12 @@ export function createConfigRepo(
         .insert(configs)
         .values({ document: JSON.stringify(doc.source), createdAt: now })
         .returning({ id: configs.id });
-      const value: LiveConfig = { doc, version: row?.id ?? 0, degraded: false, bandit: await readBanditWeights(db, doc) };
+      const value: LiveConfig = {
+        doc,
+        version: row?.id ?? 0,
+        degraded: false,
+        bandit: await readBanditWeights(db, doc),
+      };
       caches.set(db, { value, expires: now + ttlMs });
       return value;
     },

@@ -41,7 +41,10 @@ export async function readRawCounts(db: D1Database): Promise<RawCounts> {
 }
 
 /** Current bandit weights by campaign id (only for the campaign's current seed and variant count). */
-export async function readBanditWeights(db: D1Database, doc: CompiledDocument): Promise<Record<string, number[]>> {
+export async function readBanditWeights(
+  db: D1Database,
+  doc: CompiledDocument,
+): Promise<Record<string, number[]>> {
   const bandits = doc.campaigns.filter((c) => c.allocation === 'bandit');
   if (!bandits.length) return {};
   const rows = await db.prepare('SELECT campaign_id AS campaignId, seed, weights FROM bandit_state').all<{
@@ -54,7 +57,8 @@ export async function readBanditWeights(db: D1Database, doc: CompiledDocument): 
     const row = rows.results.find((r) => r.campaignId === c.id && r.seed === c.seed);
     if (!row) continue;
     const w = JSON.parse(row.weights) as unknown;
-    if (Array.isArray(w) && w.length === c.variants.length && w.every((x) => typeof x === 'number')) out[c.id] = w;
+    if (Array.isArray(w) && w.length === c.variants.length && w.every((x) => typeof x === 'number'))
+      out[c.id] = w;
   }
   return out;
 }

@@ -8,8 +8,8 @@ import { createConfigRepo } from '../db/config-repo.ts';
 import { createDeps, type Deps } from '../deps.ts';
 import type { Bindings } from '../env.ts';
 import type { StateStore } from '../state/store.ts';
-import { DESKTOP_UA, eventId, putConfig } from '../test/helpers.ts';
 import { PAGE } from '../test/fixtures.ts';
+import { DESKTOP_UA, eventId, putConfig } from '../test/helpers.ts';
 
 const DOC = {
   version: 1,

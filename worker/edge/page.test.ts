@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { call, page, putConfig, visitorCookie } from '../test/helpers.ts';
 import { PAGE } from '../test/fixtures.ts';
+import { call, page, putConfig, visitorCookie } from '../test/helpers.ts';
 
 const SCRIPT = '<script src="/__hio/client.js" defer></script>';
 const EMPTY = { version: 1, campaigns: [] };

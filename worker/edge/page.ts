@@ -10,8 +10,8 @@ import { isbot } from 'isbot';
 import type { Deps } from '../deps.ts';
 import type { LoadedState } from '../state/store.ts';
 import { type Personalization, personalize } from './personalize.ts';
-import { buildOriginRequest, isRewritable } from './proxy.ts';
 import { PREVIEW_PARAM, type PreviewClaim, verifyPreview, withoutPreviewParam } from './preview.ts';
+import { buildOriginRequest, isRewritable } from './proxy.ts';
 import { createRewriter, SCRIPT_TAG } from './rewrite.ts';
 import { newVisitorId, signVisitorId, visitorCookieHeader, visitorFromRequest } from './visitor-cookie.ts';
 

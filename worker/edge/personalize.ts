@@ -4,12 +4,13 @@
  * the engine's decision, the slot writes to stream, and the profile operations to store afterwards.
  * Shared by the page path and `/__hio/me`, so what `/me` explains is exactly what a page does.
  */
+
+import { ALL_CAMPAIGN, type ExposureRow, HOLDOUT_VARIANT, TREATED_VARIANT } from '../db/analytics.ts';
 import { buildAttributes, categoryFromRules, type RequestFacts } from '../engine/attributes.ts';
 import { type DecideResult, decide, encodeAssignment } from '../engine/decide.ts';
 import type { CompiledDocument } from '../engine/document.ts';
 import { applyOps, type FlatProfile, type Op, type ProfileView, readProfile } from '../engine/profile.ts';
 import { renderTemplate } from '../engine/template.ts';
-import { ALL_CAMPAIGN, type ExposureRow, HOLDOUT_VARIANT, TREATED_VARIANT } from '../db/analytics.ts';
 import type { SlotWrite } from './rewrite.ts';
 
 export interface PersonalizeInput {
@@ -65,6 +66,14 @@ export function exposuresToday(p: FlatProfile, now: number): Record<string, numb
   return out;
 }
 
+/** Stable campaigns shown in the current session (`s.<campaign>` holds the session start it was shown in). */
+function shownThisSession(p: FlatProfile): Set<string> {
+  const out = new Set<string>();
+  for (const [k, v] of Object.entries(p))
+    if (k.startsWith('s.') && Number(v) === Number(p.ss)) out.add(k.slice(2));
+  return out;
+}
+
 export function personalize(input: PersonalizeInput): Personalization {
   const { doc, now } = input;
   const pageOps: Op[] = [];
@@ -94,6 +103,7 @@ export function personalize(input: PersonalizeInput): Personalization {
     attributes,
     assignments,
     exposuresToday: exposuresToday(input.stored, now),
+    shownThisSession: shownThisSession(current),
     now,
     force: input.force,
     banditWeights: input.banditWeights,
@@ -136,6 +146,7 @@ export function personalize(input: PersonalizeInput): Personalization {
         });
         exposures.push({ campaignId: d.campaign.id, seed: d.campaign.seed, variantId: d.variant.id });
       }
+      if (d.campaign.stable) pageOps.push({ o: 'set', f: `s.${d.campaign.id}`, v: current.ss ?? now });
       if (d.campaign.perDayCap !== undefined)
         pageOps.push({ o: 'daily', f: `x.${d.campaign.id}`, day: utcDay(now) });
     }

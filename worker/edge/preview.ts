@@ -33,10 +33,13 @@ function fromB64url(s: string): Uint8Array | null {
 
 async function key(secret: string): Promise<CryptoKey> {
   // a key of its own, so a preview token can never pass as a visitor cookie or the reverse
-  return crypto.subtle.importKey('raw', enc.encode(`hio-preview:${secret}`), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-    'verify',
-  ]);
+  return crypto.subtle.importKey(
+    'raw',
+    enc.encode(`hio-preview:${secret}`),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign', 'verify'],
+  );
 }
 
 export async function signPreview(claim: PreviewClaim, secret: string): Promise<string> {
@@ -45,7 +48,11 @@ export async function signPreview(claim: PreviewClaim, secret: string): Promise<
   return `${payload}.${b64url(sig)}`;
 }
 
-export async function verifyPreview(token: string | null, secret: string, now: number): Promise<PreviewClaim | null> {
+export async function verifyPreview(
+  token: string | null,
+  secret: string,
+  now: number,
+): Promise<PreviewClaim | null> {
   if (!token || token.length > 512) return null;
   const [payload, sig] = token.split('.');
   if (!payload || !sig) return null;
@@ -55,7 +62,9 @@ export async function verifyPreview(token: string | null, secret: string, now: n
   if (!ok) return null;
   try {
     const raw = fromB64url(payload);
-    const [campaign, variant, exp] = JSON.parse(new TextDecoder().decode(raw ?? new Uint8Array())) as unknown[];
+    const [campaign, variant, exp] = JSON.parse(
+      new TextDecoder().decode(raw ?? new Uint8Array()),
+    ) as unknown[];
     if (typeof campaign !== 'string' || typeof variant !== 'string' || typeof exp !== 'number') return null;
     if (exp < now) return null;
     return { campaign, variant, exp };

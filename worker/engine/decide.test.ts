@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type DecideInput, decide, encodeAssignment, isInHoldout } from './decide.ts';
-import { parseDocument, type CompiledDocument } from './document.ts';
+import { type CompiledDocument, parseDocument } from './document.ts';
 import { srmPValue } from './stats.ts';
 
 function compile(doc: unknown): CompiledDocument {
@@ -53,14 +53,23 @@ describe('decide', () => {
   });
 
   it('explains targeting failures with the failing clause', () => {
-    const doc = compile({ version: 1, campaigns: [ab('t', { targeting: { $and: [{ device: 'desktop' }, { visits: { $gte: 2 } }] } })] });
+    const doc = compile({
+      version: 1,
+      campaigns: [ab('t', { targeting: { $and: [{ device: 'desktop' }, { visits: { $gte: 2 } }] } })],
+    });
     const r = run(doc);
     expect(r.decisions).toHaveLength(0);
-    expect(r.explanations[0]).toMatchObject({ status: 'not-targeted', reason: 'visits {"$gte":2} is false (visitor: 1)' });
+    expect(r.explanations[0]).toMatchObject({
+      status: 'not-targeted',
+      reason: 'visits {"$gte":2} is false (visitor: 1)',
+    });
   });
 
   it('gives each slot to the highest priority campaign only', () => {
-    const doc = compile({ version: 1, campaigns: [ab('low', { priority: 1, weights: [0, 1] }), ab('high', { priority: 5, weights: [0, 1] })] });
+    const doc = compile({
+      version: 1,
+      campaigns: [ab('low', { priority: 1, weights: [0, 1] }), ab('high', { priority: 5, weights: [0, 1] })],
+    });
     const r = run(doc);
     expect(r.decisions.map((d) => d.campaign.id)).toEqual(['high']);
     expect(r.explanations.find((e) => e.campaign === 'low')?.status).toBe('slot-taken');
@@ -93,7 +102,13 @@ describe('decide', () => {
     });
     const r = run(doc, { exposuresToday: { capped: 2 } });
     const status = Object.fromEntries(r.explanations.map((e) => [e.campaign, e.status]));
-    expect(status).toEqual({ future: 'scheduled', past: 'scheduled', paused: 'paused', none: 'outside-coverage', capped: 'capped' });
+    expect(status).toEqual({
+      future: 'scheduled',
+      past: 'scheduled',
+      paused: 'paused',
+      none: 'outside-coverage',
+      capped: 'capped',
+    });
     expect(r.decisions).toHaveLength(0);
   });
 
@@ -145,5 +160,21 @@ describe('decide', () => {
     const doc = compile({ version: 1, campaigns });
     const r = run(doc);
     expect(r.explanations).toHaveLength(100);
+  });
+});
+
+describe('session stability', () => {
+  it('keeps a stable campaign in its slot for the session even when targeting or priorities change', () => {
+    const doc = compile({
+      version: 1,
+      campaigns: [
+        ab('high', { priority: 10, weights: [0, 1], targeting: { visits: { $gte: 1 } } }),
+        ab('stable', { priority: 1, weights: [0, 1], stable: true, targeting: { visits: 0 } }),
+      ],
+    });
+    expect(run(doc).decisions.map((d) => d.campaign.id)).toEqual(['high']);
+    const r = run(doc, { shownThisSession: new Set(['stable']) });
+    expect(r.decisions.map((d) => d.campaign.id)).toEqual(['stable']);
+    expect(r.explanations.find((e) => e.campaign === 'high')?.status).toBe('slot-taken');
   });
 });

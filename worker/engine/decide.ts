@@ -54,6 +54,8 @@ export interface DecideInput {
   now: number;
   /** current adaptive weights of bandit campaigns */
   banditWeights?: Readonly<Record<string, number[]>>;
+  /** stable campaigns shown earlier in this session: they keep their slots whatever else matches */
+  shownThisSession?: ReadonlySet<string>;
   /** QA preview: force this variant of this campaign (bypasses targeting, holdout, caps) */
   force?: { campaign: string; variant: string };
 }
@@ -99,7 +101,11 @@ export function decide(input: DecideInput): DecideResult {
   const explain = (campaign: string, status: Status, reason: string, extra?: Partial<Explanation>) =>
     explanations.push({ campaign, status, reason, ...extra });
 
-  for (const c of doc.campaigns) {
+  const pinned = (c: CompiledCampaign) => c.stable && input.shownThisSession?.has(c.id) === true;
+  const ordered = input.shownThisSession?.size
+    ? [...doc.campaigns.filter(pinned), ...doc.campaigns.filter((c) => !pinned(c))]
+    : doc.campaigns;
+  for (const c of ordered) {
     if (input.force && input.force.campaign === c.id) {
       const idx = c.variants.findIndex((x) => x.id === input.force?.variant);
       const variant = c.variants[idx];
@@ -138,7 +144,7 @@ export function decide(input: DecideInput): DecideResult {
       explain(c.id, 'scheduled', `ended ${new Date(c.end).toISOString()}`);
       continue;
     }
-    if (c.targeting && !evalCondition(attributes, c.targeting, doc.savedGroups)) {
+    if (c.targeting && !pinned(c) && !evalCondition(attributes, c.targeting, doc.savedGroups)) {
       explain(c.id, 'not-targeted', failedClause(attributes, c.targeting, doc.savedGroups));
       continue;
     }

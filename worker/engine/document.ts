@@ -55,6 +55,8 @@ const CampaignSchema = v.object({
   start: v.optional(isoDate),
   end: v.optional(isoDate),
   frequencyCap: v.optional(v.object({ perDay: v.pipe(v.number(), v.integer(), v.minValue(1)) })),
+  /** once shown in a session, keep the slot for the rest of the session */
+  stable: v.optional(v.boolean(), false),
 });
 
 const SettingsSchema = v.object({
@@ -111,6 +113,7 @@ export interface CompiledCampaign {
   start: number | undefined;
   end: number | undefined;
   perDayCap: number | undefined;
+  stable: boolean;
 }
 
 export interface CompiledDocument {
@@ -210,6 +213,7 @@ export function parseDocument(input: unknown): ParseResult {
       start,
       end,
       perDayCap: c.frequencyCap?.perDay,
+      stable: c.stable,
     });
   });
   if (problems.length) return { ok: false, problems };

@@ -10,7 +10,7 @@
  * Field names (kept short: a typical profile is a few hundred bytes):
  *   page-owned   fs first seen, ls last seen, v visits (sessions), ss session start, pv pageviews,
  *                spv session pageviews, a.<campaign> assignment, x.<campaign> exposures "day:count",
- *                sv.<campaign> variant shown this session "ss:variant"
+ *                s.<campaign> session (start) a stable campaign was last shown in
  *   beacon-owned i.<category> interest score, i@<category> its time, lc last category,
  *                sid session of the session fields, st session engaged ms, sm session max scroll,
  *                et total engaged ms, dr deep reads (pages scrolled past 75 %), c.<goal> conversions,

@@ -8,8 +8,8 @@
  */
 import type { CompiledCampaign, CompiledDocument } from './document.ts';
 import {
-  chanceToBeatControl,
   type Counts,
+  chanceToBeatControl,
   expectedLoss,
   holm,
   proportionTest,
@@ -38,7 +38,14 @@ export interface RawCounts {
     valueSumSq: number;
   }[];
   /** converting visitors by the day of their first conversion */
-  conversionsDaily: { campaignId: string; seed: string; variantId: string; goal: string; day: string; converters: number }[];
+  conversionsDaily: {
+    campaignId: string;
+    seed: string;
+    variantId: string;
+    goal: string;
+    day: string;
+    converters: number;
+  }[];
   slots: { campaignId: string; seed: string; variantId: string; impressions: number; clicks: number }[];
 }
 
@@ -151,7 +158,10 @@ function summarize(
 export function buildReport(doc: CompiledDocument, raw: RawCounts, options: ReportOptions = {}): Report {
   const { alpha = 0.05, minPerArm = 100, sequentialTau = 0.01, srmThreshold = 0.001 } = options;
   const visitors = new Map<string, number>();
-  const daily = new Map<string, { day: string; variant: string; visitors: number; conversions: Record<string, number> }>();
+  const daily = new Map<
+    string,
+    { day: string; variant: string; visitors: number; conversions: Record<string, number> }
+  >();
   for (const e of raw.exposures) {
     const k = key(e.campaignId, e.seed, e.variantId);
     visitors.set(k, (visitors.get(k) ?? 0) + e.visitors);
@@ -172,20 +182,32 @@ export function buildReport(doc: CompiledDocument, raw: RawCounts, options: Repo
   for (const s of raw.slots) slots.set(key(s.campaignId, s.seed, s.variantId), s);
 
   const campaigns = doc.campaigns.map((c) =>
-    campaignReport(c, { visitors, conv, slots, daily }, { alpha, minPerArm, sequentialTau, srmThreshold, bandit: options.banditWeights?.[c.id] }),
+    campaignReport(
+      c,
+      { visitors, conv, slots, daily },
+      { alpha, minPerArm, sequentialTau, srmThreshold, bandit: options.banditWeights?.[c.id] },
+    ),
   );
 
   // programme-wide: every visitor's first visit is an exposure of "__all" as treated or holdout
-  const allGoals = [...new Set(raw.conversions.filter((c) => c.campaignId === ALL).map((c) => c.goal))].sort();
+  const allGoals = [
+    ...new Set(raw.conversions.filter((c) => c.campaignId === ALL).map((c) => c.goal)),
+  ].sort();
   const arm = (variant: string) =>
-    summarize(visitors.get(key(ALL, 'all', variant)) ?? 0, allGoals, (g) => conv.get(key(ALL, 'all', variant, g)));
+    summarize(visitors.get(key(ALL, 'all', variant)) ?? 0, allGoals, (g) =>
+      conv.get(key(ALL, 'all', variant, g)),
+    );
   const treated = arm(TREATED);
   const held = arm(HOLDOUT);
   const goals: ProgrammeReport['goals'] = {};
   for (const g of allGoals) {
     const t = treated.goals[g] ?? { conversions: 0, rate: 0, value: 0 };
     const h = held.goals[g] ?? { conversions: 0, rate: 0, value: 0 };
-    const test = proportionTest({ n: held.visitors, x: h.conversions }, { n: treated.visitors, x: t.conversions }, alpha);
+    const test = proportionTest(
+      { n: held.visitors, x: h.conversions },
+      { n: treated.visitors, x: t.conversions },
+      alpha,
+    );
     const valuePerHeld = held.visitors ? h.value / held.visitors : 0;
     goals[g] = {
       ...test,
@@ -308,7 +330,11 @@ function campaignReport(
     const exposed = variants.reduce((a, v) => a + v.visitors, 0);
     for (const g of goals) {
       const x = variants.reduce((a, v) => a + (v.goals[g]?.conversions ?? 0), 0);
-      holdoutLift[g] = proportionTest({ n: hn, x: holdout.goals[g]?.conversions ?? 0 }, { n: exposed, x }, o.alpha);
+      holdoutLift[g] = proportionTest(
+        { n: hn, x: holdout.goals[g]?.conversions ?? 0 },
+        { n: exposed, x },
+        o.alpha,
+      );
     }
   }
 

@@ -47,7 +47,9 @@ describe('results', () => {
         // wait for the page's profile write, as a real visitor reading the page would
         await new Promise((r) => setTimeout(r, 5));
         const id = eventId();
-        expect((await collect(cookie, { events: [{ t: 'conversion', id, goal: 'purchase', value: 20 }] })).status).toBe(204);
+        expect(
+          (await collect(cookie, { events: [{ t: 'conversion', id, goal: 'purchase', value: 20 }] })).status,
+        ).toBe(204);
         // a retried beacon is not counted twice
         await collect(cookie, { events: [{ t: 'conversion', id, goal: 'purchase', value: 20 }] });
       }
@@ -95,7 +97,9 @@ describe('results', () => {
     await putConfig({ ...DOC, holdout: 0 });
     await new Promise((r) => setTimeout(r, 300));
     const before = await results();
-    const link = await call('/__hio/admin/preview?campaign=hero-test&variant=bold&path=/page', { headers: ADMIN });
+    const link = await call('/__hio/admin/preview?campaign=hero-test&variant=bold&path=/page', {
+      headers: ADMIN,
+    });
     const { url } = (await link.json()) as { url: string };
     const res = await page(new URL(url).pathname + new URL(url).search);
     const html = await res.text();

@@ -3,14 +3,17 @@
  * `GET /__hio/admin/results` (JSON, or CSV with `?format=csv`), `POST /__hio/admin/bandits` (recompute
  * bandit shares now) and `GET /__hio/admin/preview` (a signed, expiring QA preview link).
  */
-import type { Deps } from '../deps.ts';
+
 import { updateBandits } from '../db/bandit-job.ts';
 import { readRawCounts } from '../db/results.ts';
+import type { Deps } from '../deps.ts';
 import { PREVIEW_PARAM, signPreview } from '../edge/preview.ts';
 import { buildReport, type Report } from '../engine/report.ts';
 import { json, jsonError } from './json.ts';
 
-export async function loadReport(deps: Deps): Promise<Report & { generatedAt: string; configVersion: number }> {
+export async function loadReport(
+  deps: Deps,
+): Promise<Report & { generatedAt: string; configVersion: number }> {
   const live = await deps.configRepo.live(deps.now(), deps.waitUntil);
   const raw = await readRawCounts(deps.env.HIO_DB);
   const report = buildReport(live.doc, raw, { banditWeights: live.bandit });
@@ -24,22 +27,73 @@ function csvCell(v: unknown): string {
 
 export function reportCsv(report: Report): string {
   const rows: unknown[][] = [
-    ['campaign', 'variant', 'control', 'visitors', 'impressions', 'clicks', 'goal', 'conversions', 'rate', 'value',
-      'revenue_per_visitor', 'lift', 'ci_low', 'ci_high', 'p_value', 'adjusted_p_value', 'sequential_p_value',
-      'chance_to_beat_control', 'expected_loss', 'verdict', 'srm_p_value'],
+    [
+      'campaign',
+      'variant',
+      'control',
+      'visitors',
+      'impressions',
+      'clicks',
+      'goal',
+      'conversions',
+      'rate',
+      'value',
+      'revenue_per_visitor',
+      'lift',
+      'ci_low',
+      'ci_high',
+      'p_value',
+      'adjusted_p_value',
+      'sequential_p_value',
+      'chance_to_beat_control',
+      'expected_loss',
+      'verdict',
+      'srm_p_value',
+    ],
   ];
   for (const c of report.campaigns) {
     for (const v of c.variants) {
       const goals = Object.entries(v.goals);
       for (const [goal, g] of goals.length ? goals : [['', undefined] as const]) {
-        rows.push([c.id, v.id, v.control, v.visitors, v.impressions, v.clicks, goal, g?.conversions, g?.rate, g?.value,
-          g?.revenuePerVisitor, g?.lift, g?.ci?.[0], g?.ci?.[1], g?.pValue, g?.adjustedPValue, g?.sequentialPValue,
-          g?.chanceToBeatControl, g?.expectedLoss, g?.verdict, c.srm.pValue]);
+        rows.push([
+          c.id,
+          v.id,
+          v.control,
+          v.visitors,
+          v.impressions,
+          v.clicks,
+          goal,
+          g?.conversions,
+          g?.rate,
+          g?.value,
+          g?.revenuePerVisitor,
+          g?.lift,
+          g?.ci?.[0],
+          g?.ci?.[1],
+          g?.pValue,
+          g?.adjustedPValue,
+          g?.sequentialPValue,
+          g?.chanceToBeatControl,
+          g?.expectedLoss,
+          g?.verdict,
+          c.srm.pValue,
+        ]);
       }
     }
     if (c.holdout.visitors > 0) {
       for (const [goal, g] of Object.entries(c.holdout.goals)) {
-        rows.push([c.id, '__holdout', false, c.holdout.visitors, '', '', goal, g.conversions, g.rate, g.value]);
+        rows.push([
+          c.id,
+          '__holdout',
+          false,
+          c.holdout.visitors,
+          '',
+          '',
+          goal,
+          g.conversions,
+          g.rate,
+          g.value,
+        ]);
       }
     }
   }
@@ -74,12 +128,15 @@ export async function handlePreviewLink(deps: Deps, req: Request): Promise<Respo
   const path = q.get('path') ?? '/';
   const ttl = Number(q.get('ttl') ?? 3600);
   if (!campaign || !variant) return jsonError(400, 'campaign and variant are required');
-  if (!path.startsWith('/') || path.startsWith('//')) return jsonError(400, 'path must start with a single /');
-  if (!Number.isFinite(ttl) || ttl <= 0 || ttl > 7 * 86_400) return jsonError(400, 'ttl must be 1..604800 seconds');
+  if (!path.startsWith('/') || path.startsWith('//'))
+    return jsonError(400, 'path must start with a single /');
+  if (!Number.isFinite(ttl) || ttl <= 0 || ttl > 7 * 86_400)
+    return jsonError(400, 'ttl must be 1..604800 seconds');
   const live = await deps.configRepo.live(deps.now(), deps.waitUntil);
   const c = live.doc.campaigns.find((x) => x.id === campaign);
   if (!c) return jsonError(404, `no campaign "${campaign}"`);
-  if (!c.variants.some((v) => v.id === variant)) return jsonError(404, `campaign "${campaign}" has no variant "${variant}"`);
+  if (!c.variants.some((v) => v.id === variant))
+    return jsonError(404, `campaign "${campaign}" has no variant "${variant}"`);
   const exp = deps.now() + ttl * 1000;
   const token = await signPreview({ campaign, variant, exp }, deps.config.secret);
   const url = new URL(path, req.url);
