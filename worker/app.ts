@@ -39,7 +39,7 @@ export function createApp(options: AppOptions): Hono<Env> {
   app.get('/__hio/health', (c) => handleHealth(c.var.deps));
 
   app.use('/__hio/admin/*', async function adminAuth(c, next) {
-    const refused = checkAdmin(c.var.deps, c.req.raw);
+    const refused = await checkAdmin(c.var.deps, c.req.raw);
     if (refused) return refused;
     await next();
   });

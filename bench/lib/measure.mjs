@@ -20,16 +20,25 @@ function expectSame(target, res, path) {
   if (res.bytes !== target.expectedBytes[path]) target.deviations[path] = (target.deviations[path] ?? 0) + 1;
 }
 
+/** HIO's own `server-timing: hio;desc="decide";dur=<ms>` (cookie, config, state read, decision). */
+function serverTiming(res) {
+  const m = /dur=([\d.]+)/.exec(String(res.headers['server-timing'] ?? ''));
+  return m ? Number(m[1]) : undefined;
+}
+
 async function sequential(target, path, n) {
   const lat = [];
   const ttfb = [];
+  const server = [];
   for (let i = 0; i < n; i++) {
     const res = await target.client.get(path, { headers: target.headers });
     expectSame(target, res, path);
     lat.push(res.totalMs);
     ttfb.push(res.ttfbMs);
+    const st = serverTiming(res);
+    if (st !== undefined) server.push(st);
   }
-  return { lat, ttfb };
+  return { lat, ttfb, server };
 }
 
 /** `concurrency` request loops of `perLoop` requests each; resolves to requests per second. */
@@ -51,7 +60,7 @@ async function concurrent(target, path, concurrency, perLoop) {
  */
 export async function measurePath(targets, path, plan, rounds, onRound = () => {}) {
   const rec = new Map(
-    targets.map((t) => [t.name, { lat: [], ttfb: [], roundLat: [], roundTtfb: [], rps: [] }]),
+    targets.map((t) => [t.name, { lat: [], ttfb: [], server: [], roundLat: [], roundTtfb: [], rps: [] }]),
   );
   for (const t of targets) {
     await sequential(t, path, plan.warmup);
@@ -60,10 +69,11 @@ export async function measurePath(targets, path, plan, rounds, onRound = () => {
   for (let r = 0; r < rounds; r++) {
     const order = rotate(targets, r);
     for (const t of order) {
-      const { lat, ttfb } = await sequential(t, path, plan.seq);
+      const { lat, ttfb, server } = await sequential(t, path, plan.seq);
       const m = rec.get(t.name);
       m.lat.push(...lat);
       m.ttfb.push(...ttfb);
+      m.server.push(...server);
       m.roundLat.push(median(lat));
       m.roundTtfb.push(median(ttfb));
     }

@@ -11,6 +11,7 @@ import type { Deps } from '../deps.ts';
 import type { LoadedState } from '../state/store.ts';
 import { type Personalization, personalize } from './personalize.ts';
 import { PREVIEW_PARAM, type PreviewClaim, verifyPreview, withoutPreviewParam } from './preview.ts';
+import { mayProfile } from './privacy.ts';
 import { buildOriginRequest, isRewritable } from './proxy.ts';
 import { createRewriter, SCRIPT_TAG } from './rewrite.ts';
 import { newVisitorId, signVisitorId, visitorCookieHeader, visitorFromRequest } from './visitor-cookie.ts';
@@ -46,13 +47,15 @@ interface Prepared {
   decideMs: number;
 }
 
-async function prepare(deps: Deps, req: Request, preview: PreviewClaim | null): Promise<Prepared> {
+async function prepare(deps: Deps, req: Request, preview: PreviewClaim | null): Promise<Prepared | null> {
   const started = performance.now();
   const now = deps.now();
   const [known, live] = await Promise.all([
     visitorFromRequest(req, deps.config.secret),
     deps.configRepo.live(now, deps.waitUntil),
   ]);
+  // no consent, or Global Privacy Control: the origin's page, untouched (previews are the admin's own)
+  if (!preview && !mayProfile(req, live.doc)) return null;
   let visitorId = known;
   let cookie: string | null = null;
   if (!visitorId) {

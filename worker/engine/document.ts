@@ -68,6 +68,20 @@ const SettingsSchema = v.object({
     v.array(v.object({ pattern: v.pipe(v.string(), v.maxLength(256)), category: v.string() })),
     [],
   ),
+  privacy: v.optional(
+    v.object({
+      /** visitors whose browser sends the Global Privacy Control signal are not profiled */
+      honorGlobalPrivacyControl: v.optional(v.boolean(), true),
+      /** when set, HIO profiles only visitors carrying this consent cookie (with this value, if given) */
+      consentCookie: v.optional(
+        v.object({
+          name: v.pipe(v.string(), v.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/, 'must be a cookie name')),
+          value: v.optional(v.pipe(v.string(), v.maxLength(256))),
+        }),
+      ),
+    }),
+    {},
+  ),
 });
 
 export const DocumentSchema = v.object({
@@ -126,6 +140,7 @@ export interface CompiledDocument {
     interestHalfLifeMs: number;
     retentionSeconds: number;
     categoryRules: { re: RegExp; category: string }[];
+    privacy: { honorGlobalPrivacyControl: boolean; consentCookie?: { name: string; value?: string } };
   };
   /** by priority, highest first (stable for equal priorities: document order) */
   campaigns: CompiledCampaign[];
@@ -138,7 +153,13 @@ export const EMPTY_DOCUMENT: CampaignDocument = {
   holdout: 0,
   segments: {},
   savedGroups: {},
-  settings: { sessionTimeoutMinutes: 30, interestHalfLifeDays: 7, retentionDays: 90, categoryRules: [] },
+  settings: {
+    sessionTimeoutMinutes: 30,
+    interestHalfLifeDays: 7,
+    retentionDays: 90,
+    categoryRules: [],
+    privacy: { honorGlobalPrivacyControl: true },
+  },
   campaigns: [],
 };
 
@@ -233,6 +254,7 @@ export function parseDocument(input: unknown): ParseResult {
         interestHalfLifeMs: doc.settings.interestHalfLifeDays * 86_400_000,
         retentionSeconds: doc.settings.retentionDays * 86_400,
         categoryRules: rules,
+        privacy: doc.settings.privacy,
       },
       campaigns: ordered,
       selectors: [...new Set(ordered.flatMap((c) => c.slots.map((s) => s.selector)))],

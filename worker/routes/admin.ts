@@ -4,13 +4,14 @@
  * A document is accepted whole or not at all: a refused one lists every problem and the live one stays.
  */
 import type { Deps } from '../deps.ts';
+import { isAdminSession } from '../edge/admin-session.ts';
 import { selectorProblem } from '../edge/rewrite.ts';
 import { parseDocument } from '../engine/document.ts';
 import { BodyTooLarge, json, jsonError, readLimited } from './json.ts';
 
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
 
-function timingSafeEqual(a: string, b: string): boolean {
+export function timingSafeEqual(a: string, b: string): boolean {
   const ea = new TextEncoder().encode(a);
   const eb = new TextEncoder().encode(b);
   let diff = ea.length ^ eb.length;
@@ -18,13 +19,17 @@ function timingSafeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** null when the request carries the admin token, else the response to send. */
-export function checkAdmin(deps: Deps, req: Request): Response | null {
+/**
+ * null when the request carries the admin token (or a dashboard session, see edge/admin-session.ts),
+ * else the response to send.
+ */
+export async function checkAdmin(deps: Deps, req: Request): Promise<Response | null> {
   const token = deps.config.adminToken;
   if (!token) return jsonError(403, 'the admin API is disabled: set the HIO_ADMIN_TOKEN secret');
   const auth = req.headers.get('authorization') ?? '';
   const m = /^Bearer\s+(.+)$/i.exec(auth);
   if (m?.[1] && timingSafeEqual(m[1].trim(), token)) return null;
+  if (await isAdminSession(deps, req)) return null;
   return jsonError(401, 'missing or wrong bearer token', undefined, {
     'www-authenticate': 'Bearer realm="hio"',
   });

@@ -7,6 +7,7 @@
  */
 import { isbot } from 'isbot';
 import type { Deps } from '../deps.ts';
+import { mayProfile } from '../edge/privacy.ts';
 import { visitorFromRequest } from '../edge/visitor-cookie.ts';
 import { categoryFromRules } from '../engine/attributes.ts';
 import { foldEvents, MAX_BATCH_BYTES, parseBatch } from '../engine/events.ts';
@@ -46,6 +47,7 @@ export async function handleCollect(deps: Deps, req: Request): Promise<Response>
       deps.store.load(visitorId),
     ]);
     const doc = live.doc;
+    if (!mayProfile(req, doc)) return new Response(null, { status: 204 });
     const events = parsed.batch.events.map((e) =>
       e.t === 'pageview' && !e.category && e.path
         ? { ...e, category: categoryFromRules(doc, e.path.split('?')[0] ?? '') ?? undefined }
@@ -64,7 +66,8 @@ export async function handleCollect(deps: Deps, req: Request): Promise<Response>
       loaded,
     });
     // measurement is idempotent by event id in D1; a batch the store saw entirely before is skipped
-    if (result.applied > 0) deps.waitUntil(deps.analytics.recordEvents(visitorId, loaded.profile, doc, events, now));
+    if (result.applied > 0)
+      deps.waitUntil(deps.analytics.recordEvents(visitorId, loaded.profile, doc, events, now));
   } catch (err) {
     deps.log('error', 'storing events failed; asking the client to retry', err);
     return jsonError(503, 'events could not be stored; retry later', undefined, {

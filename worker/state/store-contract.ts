@@ -385,7 +385,7 @@ export function describeStateStore(name: string, make: () => Promise<StoreUnderT
           expectSameProfile((await store.load(vid)).profile, reference);
           await store.erase(vid);
         }),
-        { numRuns: 1500 },
+        { numRuns: 30 },
       );
     });
   });

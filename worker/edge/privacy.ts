@@ -1,0 +1,21 @@
+/**
+ * @module privacy
+ * Whether HIO may profile this visitor at all: not when the browser sends Global Privacy Control
+ * (`Sec-GPC: 1`, honoured by default), and, when the site requires consent, only with the site's
+ * consent cookie. A visitor HIO may not profile gets the origin's page unchanged: no cookie, no
+ * state, no browser script, no measurement.
+ */
+import type { CompiledDocument } from '../engine/document.ts';
+import { readCookie } from './visitor-cookie.ts';
+
+export function mayProfile(req: Request, doc: CompiledDocument): boolean {
+  const p = doc.settings.privacy;
+  if (p.honorGlobalPrivacyControl && req.headers.get('sec-gpc')?.trim() === '1') return false;
+  if (p.consentCookie) {
+    const value = readCookie(req.headers.get('cookie'), p.consentCookie.name);
+    if (value === undefined) return false;
+    if (p.consentCookie.value !== undefined && decodeURIComponent(value) !== p.consentCookie.value)
+      return false;
+  }
+  return true;
+}
