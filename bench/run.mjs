@@ -9,6 +9,8 @@
  *   floor        the contract's "rewrite floor": HTMLRewriter injecting the same bytes at the same
  *                selectors, no state, no decision, no beacon (bench/workers/floor.js)
  *   floor′       a second, identical floor: the A/A pair that shows this run's noise
+ *   floor+KV     the floor plus one KV read and one KV write per page (diagnostic: what state costs
+ *                on this runtime, where KV is emulated locally in the same workerd process)
  *   HIO          HIO's production bundle (`wrangler deploy --dry-run`), KV state backend, with the five
  *                campaigns of bench/campaigns.json, three of which match the benchmark visitor
  * Reported: p50/p99 latency (whole body), p50 TTFB (first body byte), throughput (concurrent burst),
@@ -108,7 +110,7 @@ async function startOriginProcess() {
 }
 
 /** Starts one Miniflare instance (one workerd process) and returns its URL, workerd PIDs and log lines. */
-async function startWorker(name, scriptPath, { bindings = {}, storage = false } = {}) {
+async function startWorker(name, scriptPath, { bindings = {}, kv = false, d1 = false } = {}) {
   const before = new Set(childPids('workerd'));
   const lines = [];
   const collect = (stream) => {
@@ -128,7 +130,8 @@ async function startWorker(name, scriptPath, { bindings = {}, storage = false } 
     compatibilityDate: '2026-04-20',
     compatibilityFlags: ['nodejs_compat'],
     bindings,
-    ...(storage ? { kvNamespaces: ['HIO_KV'], d1Databases: ['HIO_DB'] } : {}),
+    ...(kv ? { kvNamespaces: ['HIO_KV'] } : {}),
+    ...(d1 ? { d1Databases: ['HIO_DB'] } : {}),
     cf: false,
     host: '127.0.0.1',
     port: 0,
@@ -146,7 +149,7 @@ async function startWorker(name, scriptPath, { bindings = {}, storage = false } 
   cleanups.push(stop);
   const url = String(await mf.ready);
   const pids = childPids('workerd').filter((p) => !before.has(p));
-  if (storage) {
+  if (d1) {
     const db = await mf.getD1Database('HIO_DB');
     for (const stmt of await migrationStatements(root)) await db.prepare(stmt).run();
   }
@@ -177,7 +180,11 @@ async function runEngineBench(engineFile) {
 
 /** HIO with counting bindings: KV and D1 calls per page request, after the visitor is seeded. */
 async function countStateReads(countedScript, originUrl, doc, pages) {
-  const w = await startWorker('hio-counted', countedScript, { bindings: hioBindings(originUrl), storage: true });
+  const w = await startWorker('hio-counted', countedScript, {
+    bindings: hioBindings(originUrl),
+    kv: true,
+    d1: true,
+  });
   const client = createClient(w.url);
   try {
     await putConfig(client, doc, ADMIN_TOKEN);
@@ -249,7 +256,11 @@ async function main() {
   const state = await countStateReads(countedScript, origin.url, doc, QUICK ? 5 : 40);
 
   log('starting the workers ...');
-  const hio = await startWorker('hio', hioScript, { bindings: hioBindings(origin.url), storage: true });
+  const hio = await startWorker('hio', hioScript, {
+    bindings: hioBindings(origin.url),
+    kv: true,
+    d1: true,
+  });
   const hioClient = createClient(hio.url);
   await putConfig(hioClient, doc, ADMIN_TOKEN);
   const cookie = await seedVisitor(hioClient, '/p/20k');
@@ -269,6 +280,12 @@ async function main() {
   const floorB = await startWorker('floor-b', path.join(workersDir, 'floor.js'), {
     bindings: { ORIGIN_URL: origin.url, FLOOR_WRITES: writes },
   });
+  const floorKv = await startWorker('floor+KV', path.join(workersDir, 'floor.js'), {
+    bindings: { ORIGIN_URL: origin.url, FLOOR_WRITES: writes },
+    kv: true,
+  });
+  // the same profile HIO holds for the visitor, so the state floor moves the same bytes
+  await (await floorKv.mf.getKVNamespace('HIO_KV')).put(`p:${cookie.slice(8).split('.')[0]}`, JSON.stringify(me.stored));
 
   const script = await hioClient.get('/__hio/client.js', { keepBody: true, headers: { accept: '*/*' } });
   const clientScript = { bytes: script.bytes, gzipBytes: gzipSync(script.body, { level: 9 }).length };
@@ -288,6 +305,7 @@ async function main() {
     target('pass-through', pass.url, pass.pids),
     target('floor', floor.url, floor.pids),
     target('floor′', floorB.url, floorB.pids),
+    target('floor+KV', floorKv.url, floorKv.pids),
     target('HIO', hio.url, hio.pids),
   ];
   cleanups.push(() => {
@@ -312,7 +330,7 @@ async function main() {
     sizes.push({ size, plan, rec, peakKb, bytes: originPages.get(size.name).length });
   }
 
-  const warnings = [hio, pass, floor, floorB].flatMap((w) => w.lines.map((l) => `${w.name}: ${l}`));
+  const warnings = [hio, pass, floor, floorB, floorKv].flatMap((w) => w.lines.map((l) => `${w.name}: ${l}`));
   const results = summarize({
     quick: QUICK,
     rounds: ROUNDS,

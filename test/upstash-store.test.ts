@@ -49,7 +49,9 @@ describe('upstash store', () => {
     const id = freshVisitor();
     const store = createUpstashStore(client());
     await store.apply(id, 'page', [{ ops: [{ o: 'inc', f: 'pv', n: 1 }] }], { ttlSeconds: 86_400 });
-    await store.apply(id, 'beacon', [{ id: 'e1', ops: [{ o: 'inc', f: 'et', n: 1 }] }], { ttlSeconds: 86_400 });
+    await store.apply(id, 'beacon', [{ id: 'e1', ops: [{ o: 'inc', f: 'et', n: 1 }] }], {
+      ttlSeconds: 86_400,
+    });
     const redis = upstash.redis;
     expect(await redis.keys(`hio:*${id}`)).toEqual(expect.arrayContaining([`hio:v:${id}`, `hio:e:${id}`]));
     for (const key of [`hio:v:${id}`, `hio:e:${id}`]) {
@@ -59,7 +61,9 @@ describe('upstash store', () => {
     }
     // every apply refreshes it
     await redis.expire(`hio:v:${id}`, 10);
-    await store.apply(id, 'beacon', [{ id: 'e1', ops: [{ o: 'inc', f: 'et', n: 1 }] }], { ttlSeconds: 86_400 });
+    await store.apply(id, 'beacon', [{ id: 'e1', ops: [{ o: 'inc', f: 'et', n: 1 }] }], {
+      ttlSeconds: 86_400,
+    });
     expect(await redis.ttl(`hio:v:${id}`)).toBeGreaterThan(86_400 - 5);
     await store.erase(id);
     expect(await redis.exists(`hio:v:${id}`, `hio:e:${id}`)).toBe(0);
@@ -106,7 +110,10 @@ describe('upstash store', () => {
 
   it('counts a batch retried concurrently once', async () => {
     const id = freshVisitor();
-    const batch: OpGroup[] = ['r1', 'r2', 'r3'].map((eid) => ({ id: eid, ops: [{ o: 'inc', f: 'c.goal', n: 1 }] }));
+    const batch: OpGroup[] = ['r1', 'r2', 'r3'].map((eid) => ({
+      id: eid,
+      ops: [{ o: 'inc', f: 'c.goal', n: 1 }],
+    }));
     const results = await Promise.all(
       Array.from({ length: 50 }, () => createUpstashStore(client()).apply(id, 'beacon', batch, OPTS)),
     );
@@ -121,7 +128,10 @@ describe('upstash store', () => {
     const conv = (eid: string): OpGroup => ({ id: eid, ops: [{ o: 'inc', f: 'c.goal', n: 1 }] });
     await store.apply(id, 'beacon', ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map(conv), OPTS);
     expect(await upstash.redis.zcard(`hio:e:${id}`)).toBe(5);
-    expect(await store.apply(id, 'beacon', [conv('g'), conv('c')], OPTS)).toEqual({ applied: 0, duplicates: 2 });
+    expect(await store.apply(id, 'beacon', [conv('g'), conv('c')], OPTS)).toEqual({
+      applied: 0,
+      duplicates: 2,
+    });
     expect(await store.apply(id, 'beacon', [conv('a')], OPTS)).toEqual({ applied: 1, duplicates: 0 });
   });
 
@@ -137,9 +147,20 @@ describe('upstash store', () => {
 
   it('reads profiles the same with or without the client’s automatic deserialization', async () => {
     const id = freshVisitor();
-    const raw = new Redis({ url: upstash.url, token: upstash.token, retry: false, automaticDeserialization: false });
+    const raw = new Redis({
+      url: upstash.url,
+      token: upstash.token,
+      retry: false,
+      automaticDeserialization: false,
+    });
     const groups: OpGroup[] = [
-      { ops: [{ o: 'set', f: 'lc', v: 'true' }, { o: 'set', f: 'a.x', v: '"q"|1' }, { o: 'inc', f: 'n', n: 0.5 }] },
+      {
+        ops: [
+          { o: 'set', f: 'lc', v: 'true' },
+          { o: 'set', f: 'a.x', v: '"q"|1' },
+          { o: 'inc', f: 'n', n: 0.5 },
+        ],
+      },
     ];
     await createUpstashStore(raw).apply(id, 'beacon', groups, OPTS);
     const expected = { lc: 'true', 'a.x': '"q"|1', n: 0.5 };

@@ -5,8 +5,8 @@
  */
 
 import { Redis } from '@upstash/redis/cloudflare';
-import { type ConfigRepo, createConfigRepo } from './db/config-repo.ts';
 import { type AnalyticsWriter, createAnalyticsWriter } from './db/analytics.ts';
+import { type ConfigRepo, createConfigRepo } from './db/config-repo.ts';
 import { type AppConfig, type Bindings, parseConfig } from './env.ts';
 import { createKvStore } from './state/kv-store.ts';
 import type { StateStore } from './state/store.ts';

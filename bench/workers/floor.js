@@ -8,6 +8,11 @@
  * The writes come from the `FLOOR_WRITES` JSON binding, which run.mjs derives from what HIO decided
  * for the benchmark visitor (`/__hio/me`); run.mjs then checks that both return identical bodies.
  * Each write is `{ selector, action, campaign, variant, content }` with HIO's actions and markers.
+ *
+ * With a `HIO_KV` binding it is the "floor + KV" diagnostic instead: the same rewrite plus what any
+ * stateful personalizer pays for state on this runtime, one bulk read of the visitor's two keys in
+ * parallel with the origin fetch and one write of the page key after the response (as HIO's KV
+ * store does), and nothing else: no cookie signature, no config, no decision.
  */
 const SCRIPT_TAG = '<script src="/__hio/client.js" defer></script>';
 const HTML = { html: true };
@@ -25,15 +30,28 @@ function apply(el, w) {
   else if (w.action === 'setAttribute') el.setAttribute(w.name, w.content);
 }
 
+function visitorKey(req) {
+  const m = /(?:^|;\s*)hio_vid=([^.;]+)/.exec(req.headers.get('cookie') ?? '');
+  return m ? m[1] : null;
+}
+
 export default {
-  async fetch(req, env) {
+  async fetch(req, env, ctx) {
     const url = new URL(req.url);
-    const res = await fetch(new URL(url.pathname + url.search, env.ORIGIN_URL), {
+    const origin = fetch(new URL(url.pathname + url.search, env.ORIGIN_URL), {
       method: req.method,
       headers: req.headers,
       redirect: 'manual',
     });
+    const id = env.HIO_KV ? visitorKey(req) : null;
+    const state = id ? env.HIO_KV.get([`p:${id}`, `b:${id}`], 'json') : null;
+    const res = await origin;
     if (!/^text\/html/i.test(res.headers.get('content-type') ?? '')) return res;
+    if (state) {
+      const page = (await state).get(`p:${id}`) ?? {};
+      page.pv = (page.pv ?? 0) + 1;
+      ctx.waitUntil(env.HIO_KV.put(`p:${id}`, JSON.stringify(page), { expirationTtl: 90 * 86_400 }));
+    }
     const rw = new HTMLRewriter();
     let injected = false;
     rw.on('head', {

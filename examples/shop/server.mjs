@@ -342,7 +342,7 @@ input:focus, select:focus { outline: 2px solid var(--brand); outline-offset: 1px
 .line:last-child { border-bottom: 0; }
 .line img { border-radius: 10px; background: #f3efe8; }
 .line a { text-decoration: none; font-weight: 600; }
-.summary dl { display: grid; grid-template-columns: 1fr auto; gap: 8px 16px; margin: 0 0 20px; }
+.summary dl { display: grid; grid-template-columns: 1fr auto; gap: 8px 0; margin: 0 0 20px; }
 .summary dd { margin: 0; text-align: right; font-variant-numeric: tabular-nums; }
 .summary .total { font-weight: 700; font-size: 1.15rem; border-top: 1px solid var(--line); padding-top: 10px; }
 .flash { background: #e7f1ea; border: 1px solid #b9d5c2; color: #1f4a35; border-radius: 10px; padding: 12px 16px; margin-bottom: 20px; }

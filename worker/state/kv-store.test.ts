@@ -44,7 +44,9 @@ describe('kv store', () => {
       const id = freshVisitor();
       const kv = store();
       const results = await Promise.allSettled(
-        Array.from({ length: 50 }, (_, i) => kv.apply(id, 'beacon', goal(`r${round}e${i}`), { ttlSeconds: 3600 })),
+        Array.from({ length: 50 }, (_, i) =>
+          kv.apply(id, 'beacon', goal(`r${round}e${i}`), { ttlSeconds: 3600 }),
+        ),
       );
       const applied = results.filter((r) => r.status === 'fulfilled' && r.value.applied === 1).length;
       const count = Number((await kv.load(id)).profile['c.goal'] ?? 0);

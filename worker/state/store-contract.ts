@@ -73,7 +73,13 @@ export async function fillTypicalProfile(store: StateStore, id: string): Promise
       ],
     });
   }
-  groups.push({ id: 'ev-click', ops: [{ o: 'inc', f: 'ck', n: 3 }, { o: 'inc', f: 'dr', n: 2 }] });
+  groups.push({
+    id: 'ev-click',
+    ops: [
+      { o: 'inc', f: 'ck', n: 3 },
+      { o: 'inc', f: 'dr', n: 2 },
+    ],
+  });
   await store.apply(id, 'beacon', groups, OPTS);
 }
 
@@ -91,29 +97,49 @@ const CATEGORIES = Array.from({ length: 20 }, (_, i) => `c${i}`);
 
 const pageOp: fc.Arbitrary<(now: number) => Op> = fc.oneof(
   { arbitrary: fc.constant((now: number): Op => ({ o: 'session', now, idle: IDLE })), weight: 3 },
-  fc.tuple(pick('pv', 'spv'), fc.integer({ min: 1, max: 3 })).map(([f, n]) => (): Op => ({ o: 'inc', f, n })),
-  fc
-    .tuple(pick('set', 'setnx'), pick(...CAMPAIGNS), pick('control', 'b', '42'))
-    .map(([o, c, v]) => (): Op => ({ o: o as 'set' | 'setnx', f: `a.${c}`, v: `${v}|t0` })),
-  pick(...CAMPAIGNS).map((c) => (now: number): Op => ({ o: 'daily', f: `x.${c}`, day: Math.floor(now / DAY) })),
-  pick(...CAMPAIGNS).map((c) => (now: number): Op => ({ o: 'set', f: `sv.${c}`, v: `${now}:b` })),
+  fc.tuple(pick('pv', 'spv'), fc.integer({ min: 1, max: 3 })).map(
+    ([f, n]) =>
+      (): Op => ({ o: 'inc', f, n }),
+  ),
+  fc.tuple(pick('set', 'setnx'), pick(...CAMPAIGNS), pick('control', 'b', '42')).map(
+    ([o, c, v]) =>
+      (): Op => ({ o: o as 'set' | 'setnx', f: `a.${c}`, v: `${v}|t0` }),
+  ),
+  pick(...CAMPAIGNS).map(
+    (c) =>
+      (now: number): Op => ({ o: 'daily', f: `x.${c}`, day: Math.floor(now / DAY) }),
+  ),
+  pick(...CAMPAIGNS).map(
+    (c) =>
+      (now: number): Op => ({ o: 'set', f: `sv.${c}`, v: `${now}:b` }),
+  ),
   fc.integer({ min: 0, max: 100 }).map((n) => (): Op => ({ o: 'max', f: 'pmax', n })),
   pick('a.hero', 'x.hero', 'sv.nav', 'pv').map((f) => (): Op => ({ o: 'del', f })),
 );
 
 const beaconOp: fc.Arbitrary<(now: number) => Op> = fc.oneof(
   {
-    arbitrary: fc
-      .tuple(pick(...CATEGORIES), pick(1, 0.5, 0.25, 1 / 3, 2))
-      .map(([c, n]) => (now: number): Op => ({ o: 'decay', f: `i.${c}`, n, now, half: HOUR })),
+    arbitrary: fc.tuple(pick(...CATEGORIES), pick(1, 0.5, 0.25, 1 / 3, 2)).map(
+      ([c, n]) =>
+        (now: number): Op => ({ o: 'decay', f: `i.${c}`, n, now, half: HOUR }),
+    ),
     weight: 5,
   },
   fc
-    .tuple(pick(1, 2, 3), pick('st' as const, 'sm' as const), fc.integer({ min: 0, max: 60_000 }), pick('inc' as const, 'max' as const))
-    .map(([sid, f, n, m]) => (): Op => ({ o: 'sess', sid, f, n, m })),
-  fc
-    .tuple(pick('et', 'dr', 'ck', 'c.buy', 'cv.buy'), pick(1, 0.1, 0.2, 19.99, 30_000))
-    .map(([f, n]) => (): Op => ({ o: 'inc', f, n })),
+    .tuple(
+      pick(1, 2, 3),
+      pick('st' as const, 'sm' as const),
+      fc.integer({ min: 0, max: 60_000 }),
+      pick('inc' as const, 'max' as const),
+    )
+    .map(
+      ([sid, f, n, m]) =>
+        (): Op => ({ o: 'sess', sid, f, n, m }),
+    ),
+  fc.tuple(pick('et', 'dr', 'ck', 'c.buy', 'cv.buy'), pick(1, 0.1, 0.2, 19.99, 30_000)).map(
+    ([f, n]) =>
+      (): Op => ({ o: 'inc', f, n }),
+  ),
   fc.integer({ min: 0, max: 100 }).map((n) => (): Op => ({ o: 'max', f: 'bmax', n })),
   pick('shoes', '42', 'true', '1e3').map((v) => (): Op => ({ o: 'set', f: 'lc', v })),
   fc.integer({ min: 1, max: 9 }).map((v) => (): Op => ({ o: 'setnx', f: 'bnx', v })),
@@ -126,7 +152,10 @@ const callArb: fc.Arbitrary<Call> = pick<Writer>('page', 'beacon').chain((writer
     dt: pick(0, MIN, 20 * MIN, 45 * MIN, 3 * HOUR, DAY),
     groups: fc.array(
       fc.record({
-        id: fc.option(fc.integer({ min: 0, max: 6 }).map((i) => `${writer}-${i}`), { nil: undefined }),
+        id: fc.option(
+          fc.integer({ min: 0, max: 6 }).map((i) => `${writer}-${i}`),
+          { nil: undefined },
+        ),
         ops: fc.array(writer === 'page' ? pageOp : beaconOp, { minLength: 1, maxLength: 5 }),
       }),
       { minLength: 1, maxLength: 4 },
@@ -182,7 +211,9 @@ export function describeStateStore(name: string, make: () => Promise<StoreUnderT
     });
 
     it('decays interests with time and rounds scores to 3 decimals', async () => {
-      const decay = (n: number, now: number): OpGroup => ({ ops: [{ o: 'decay', f: 'i.shoes', n, now, half: HALF }] });
+      const decay = (n: number, now: number): OpGroup => ({
+        ops: [{ o: 'decay', f: 'i.shoes', n, now, half: HALF }],
+      });
       await store.apply(id, 'beacon', [decay(1, T0)], OPTS);
       expect((await store.load(id)).profile).toEqual({ 'i.shoes': 1, 'i@shoes': T0 });
 
@@ -221,11 +252,36 @@ export function describeStateStore(name: string, make: () => Promise<StoreUnderT
         id,
         'beacon',
         [
-          { ops: [{ o: 'inc', f: 'et', n: 30_000 }, { o: 'max', f: 'top', n: 40 }] },
-          { ops: [{ o: 'inc', f: 'et', n: 12_500 }, { o: 'max', f: 'top', n: 20 }] },
-          { ops: [{ o: 'inc', f: 'c.purchase', n: 1 }, { o: 'inc', f: 'cv.purchase', n: 0.1 }] },
-          { ops: [{ o: 'inc', f: 'c.purchase', n: 1 }, { o: 'inc', f: 'cv.purchase', n: 0.2 }] },
-          { ops: [{ o: 'inc', f: 'ts', n: T0 }, { o: 'inc', f: 'big', n: 2 ** 53 - 1 }] },
+          {
+            ops: [
+              { o: 'inc', f: 'et', n: 30_000 },
+              { o: 'max', f: 'top', n: 40 },
+            ],
+          },
+          {
+            ops: [
+              { o: 'inc', f: 'et', n: 12_500 },
+              { o: 'max', f: 'top', n: 20 },
+            ],
+          },
+          {
+            ops: [
+              { o: 'inc', f: 'c.purchase', n: 1 },
+              { o: 'inc', f: 'cv.purchase', n: 0.1 },
+            ],
+          },
+          {
+            ops: [
+              { o: 'inc', f: 'c.purchase', n: 1 },
+              { o: 'inc', f: 'cv.purchase', n: 0.2 },
+            ],
+          },
+          {
+            ops: [
+              { o: 'inc', f: 'ts', n: T0 },
+              { o: 'inc', f: 'big', n: 2 ** 53 - 1 },
+            ],
+          },
         ],
         OPTS,
       );
@@ -272,7 +328,15 @@ export function describeStateStore(name: string, make: () => Promise<StoreUnderT
       await store.apply(
         id,
         'beacon',
-        [{ ops: [{ o: 'set', f: 'lc', v: '1e3' }, { o: 'setnx', f: 'n', v: 7 }, { o: 'setnx', f: 'n', v: 8 }] }],
+        [
+          {
+            ops: [
+              { o: 'set', f: 'lc', v: '1e3' },
+              { o: 'setnx', f: 'n', v: 7 },
+              { o: 'setnx', f: 'n', v: 8 },
+            ],
+          },
+        ],
         OPTS,
       );
       expect((await store.load(id)).profile).toEqual({
@@ -286,8 +350,14 @@ export function describeStateStore(name: string, make: () => Promise<StoreUnderT
 
     it('applies an event once: a retried batch counts as duplicates', async () => {
       const conv = (eid: string): OpGroup => ({ id: eid, ops: [{ o: 'inc', f: 'c.goal', n: 1 }] });
-      expect(await store.apply(id, 'beacon', [conv('e1'), conv('e2')], OPTS)).toEqual({ applied: 2, duplicates: 0 });
-      expect(await store.apply(id, 'beacon', [conv('e1'), conv('e2')], OPTS)).toEqual({ applied: 0, duplicates: 2 });
+      expect(await store.apply(id, 'beacon', [conv('e1'), conv('e2')], OPTS)).toEqual({
+        applied: 2,
+        duplicates: 0,
+      });
+      expect(await store.apply(id, 'beacon', [conv('e1'), conv('e2')], OPTS)).toEqual({
+        applied: 0,
+        duplicates: 2,
+      });
       expect(await store.apply(id, 'beacon', [conv('e2'), conv('e3'), conv('e3')], OPTS)).toEqual({
         applied: 1,
         duplicates: 2,
@@ -334,9 +404,29 @@ export function describeStateStore(name: string, make: () => Promise<StoreUnderT
       applyOps(reference, groups.slice(0, 10), new Set());
       applyOps(reference, groups.slice(10), new Set());
       expect(kept).toHaveLength(MAX_INTERESTS);
-      expect(kept).toEqual(Object.keys(reference).filter((k) => k.startsWith('i.')).sort());
+      expect(kept).toEqual(
+        Object.keys(reference)
+          .filter((k) => k.startsWith('i.'))
+          .sort(),
+      );
       expect(Object.keys(p).filter((k) => k.startsWith('i@'))).toHaveLength(MAX_INTERESTS);
       expect(p).toEqual(reference);
+    });
+
+    it('breaks ties between equal interests as the reference does (the earlier field stays)', async () => {
+      const decay = (c: number, now = T0): Op => ({ o: 'decay', f: `i.t${c}`, n: 1, now, half: HALF });
+      const calls: OpGroup[][] = [
+        [{ ops: Array.from({ length: 12 }, (_, c) => decay(c)) }],
+        [{ ops: [{ o: 'del', f: 'i.t3' }, { o: 'del', f: 'i@t3' }, decay(20), decay(3)] }],
+        [{ ops: Array.from({ length: 8 }, (_, c) => decay(c + 12)) }],
+      ];
+      const reference: FlatProfile = {};
+      for (const groups of calls) {
+        applyOps(reference, groups, new Set());
+        await store.apply(id, 'beacon', groups, OPTS);
+      }
+      expect(Object.keys(reference).filter((k) => k.startsWith('i.'))).toHaveLength(MAX_INTERESTS);
+      expect((await store.load(id)).profile).toEqual(reference);
     });
 
     it('erases everything: profile and remembered event ids', async () => {
@@ -344,7 +434,9 @@ export function describeStateStore(name: string, make: () => Promise<StoreUnderT
       await store.apply(id, 'beacon', [{ id: 'e1', ops: [{ o: 'inc', f: 'c.goal', n: 1 }] }], OPTS);
       await store.erase(id);
       expect((await store.load(id)).profile).toEqual({});
-      expect(await store.apply(id, 'beacon', [{ id: 'e1', ops: [{ o: 'inc', f: 'c.goal', n: 1 }] }], OPTS)).toEqual({
+      expect(
+        await store.apply(id, 'beacon', [{ id: 'e1', ops: [{ o: 'inc', f: 'c.goal', n: 1 }] }], OPTS),
+      ).toEqual({
         applied: 1,
         duplicates: 0,
       });
