@@ -216,7 +216,8 @@ async function verify(targets, originPages, hioCookie) {
       t.expectedBytes[p] = res.bytes;
     }
     if (bodies.origin !== origin.toString('utf8')) problems.push(`origin ${p}: not the page bytes`);
-    if (bodies['pass-through'] !== bodies.origin) problems.push(`pass-through ${p}: body differs from origin`);
+    if (bodies['pass-through'] !== bodies.origin)
+      problems.push(`pass-through ${p}: body differs from origin`);
     const hio = bodies.HIO;
     if (hio.split(SCRIPT_TAG).length !== 2 || !hio.includes(`${SCRIPT_TAG}</head>`))
       problems.push(`HIO ${p}: the script tag is not once at the end of <head>`);
@@ -267,7 +268,9 @@ async function main() {
   const me = await explain(hioClient, cookie);
   const shown = me.campaigns.filter((c) => c.status === 'assigned').map((c) => c.campaign);
   if (shown.join() !== MATCHING.join())
-    throw new Error(`the bench visitor sees [${shown}], expected [${MATCHING}]: ${JSON.stringify(me.campaigns)}`);
+    throw new Error(
+      `the bench visitor sees [${shown}], expected [${MATCHING}]: ${JSON.stringify(me.campaigns)}`,
+    );
   // JSON bindings hold plain JSON: drop undefined fields
   const writes = JSON.parse(JSON.stringify(floorWrites(doc, me)));
   const workersDir = path.join(root, 'bench', 'workers');
@@ -285,7 +288,10 @@ async function main() {
     kv: true,
   });
   // the same profile HIO holds for the visitor, so the state floor moves the same bytes
-  await (await floorKv.mf.getKVNamespace('HIO_KV')).put(`p:${cookie.slice(8).split('.')[0]}`, JSON.stringify(me.stored));
+  await (await floorKv.mf.getKVNamespace('HIO_KV')).put(
+    `p:${cookie.slice(8).split('.')[0]}`,
+    JSON.stringify(me.stored),
+  );
 
   const script = await hioClient.get('/__hio/client.js', { keepBody: true, headers: { accept: '*/*' } });
   const clientScript = { bytes: script.bytes, gzipBytes: gzipSync(script.body, { level: 9 }).length };

@@ -22,13 +22,13 @@ function devVars() {
 }
 
 /**
- * The demo document. Every campaign is a 50/50 experiment, so a visitor sees the control half of the time;
- * `npm start -- --show-variants` (or HIO_DEMO_SHOW_VARIANTS=1) gives all traffic to the first non-control
- * variant instead, for a walkthrough where every step shows its banner (new visitors only: assignments stick).
+ * The demo document. Every campaign in it is a 50/50 experiment. By default the demo gives all traffic to
+ * each campaign's variant, so a walkthrough shows every step of the loop; `npm start -- --ab` (or
+ * HIO_DEMO_AB=1) keeps the real splits, for the dashboard with `npm run demo:traffic`.
  */
 function demoCampaigns() {
   const doc = JSON.parse(readFileSync(DEMO_CAMPAIGNS, 'utf8'));
-  const showVariants = process.argv.includes('--show-variants') || process.env.HIO_DEMO_SHOW_VARIANTS === '1';
+  const showVariants = !(process.argv.includes('--ab') || process.env.HIO_DEMO_AB === '1');
   if (showVariants) {
     for (const c of doc.campaigns) {
       const first = c.variants.findIndex((v) => v.html !== undefined || v.value !== undefined);
@@ -101,7 +101,7 @@ console.log(`
   Results dashboard:          ${w}/__hio/dashboard
   Admin token:                ${adminToken}
 
-  Campaigns loaded from examples/shop/campaigns.json${showVariants ? ' (--show-variants: no control traffic)' : ''}.
+  Campaigns loaded from examples/shop/campaigns.json${showVariants ? ' (every visitor sees the variants; `npm start -- --ab` for the real 50/50 splits)' : ''}.
   Walkthrough: examples/shop/README.md
   Try:  curl -H 'Authorization: Bearer ${adminToken}' ${w}/__hio/admin/results
 

@@ -10,6 +10,7 @@ import type { Bindings } from './env.ts';
 import { checkAdmin, handleGetConfig, handlePutConfig } from './routes/admin.ts';
 import { handleClientScript } from './routes/client-script.ts';
 import { handleCollect } from './routes/collect.ts';
+import { registerDashboard } from './routes/dashboard.ts';
 import { handleHealth } from './routes/health.ts';
 import { jsonError } from './routes/json.ts';
 import { handleMe, handleMeDelete } from './routes/me.ts';
@@ -49,6 +50,7 @@ export function createApp(options: AppOptions): Hono<Env> {
   app.post('/__hio/admin/bandits', (c) => handleBanditUpdate(c.var.deps));
   app.get('/__hio/admin/preview', (c) => handlePreviewLink(c.var.deps, c.req.raw));
 
+  registerDashboard(app);
   options.extend?.(app);
 
   app.all('/__hio/*', () => jsonError(404, 'no such HIO route'));

@@ -24,7 +24,11 @@ export async function buildWorker(root, outdir, entry) {
   const wrangler = path.join(root, 'node_modules', '.bin', 'wrangler');
   const args = ['deploy', '--dry-run', '--outdir', outdir, ...(entry ? [entry] : [])];
   try {
-    await run(wrangler, args, { cwd: root, env: { ...process.env, ...QUIET_WRANGLER_ENV }, maxBuffer: 1 << 24 });
+    await run(wrangler, args, {
+      cwd: root,
+      env: { ...process.env, ...QUIET_WRANGLER_ENV },
+      maxBuffer: 1 << 24,
+    });
   } catch (err) {
     throw new Error(`wrangler ${args.join(' ')} failed:\n${err.stderr || err.stdout || err.message}`);
   }

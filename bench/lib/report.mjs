@@ -135,9 +135,11 @@ const f1 = (x) => (x === null ? '–' : x.toFixed(1));
 const spread = ([lo, hi]) => `[${f2(lo)}–${f2(hi)}]`;
 
 function table(head, rows) {
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join(
-    '\n',
-  );
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }
 
 export function renderReport(r) {
@@ -174,7 +176,7 @@ export function renderReport(r) {
     for (const [label] of RATIOS) {
       const x = s.ratios[label];
       ratioRows.push([
-        label.startsWith('HIO / floor') ? s.label : '',
+        label === 'HIO / floor' ? s.label : '',
         label,
         `${f2(x.latencyP50)} ${spread(x.latencyIqr)}`,
         `${f2(x.ttfbP50)} ${spread(x.ttfbIqr)}`,
@@ -195,7 +197,14 @@ export function renderReport(r) {
     'Engine alone, one returning visitor (µs per decision; personalize() = profile view + attributes + segments + decide + templates):',
     '',
     table(
-      ['campaigns', 'targeted / shown', 'decide() p50', 'decide() p99', 'personalize() p50', 'personalize() p99'],
+      [
+        'campaigns',
+        'targeted / shown',
+        'decide() p50',
+        'decide() p99',
+        'personalize() p50',
+        'personalize() p99',
+      ],
       engineRows,
     ),
     '',
@@ -219,6 +228,7 @@ export function renderReport(r) {
       `HIO's own server-timing before the response starts (cookie, config, state read, decision), p50: ${st.map(f2).join(' · ')} ms (workerd's clock advances only on I/O: coarse).`,
       '',
     );
-  if (r.warnings.length) lines.push(`Worker log lines during the run: ${r.warnings.length} (see results JSON)`, '');
+  if (r.warnings.length)
+    lines.push(`Worker log lines during the run: ${r.warnings.length} (see results JSON)`, '');
   return `${lines.join('\n')}\n`;
 }

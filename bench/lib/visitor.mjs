@@ -48,7 +48,10 @@ export async function seedVisitor(client, pagePath) {
 }
 
 export async function explain(client, cookie) {
-  const res = await client.get('/__hio/me', { headers: { cookie, accept: 'application/json' }, keepBody: true });
+  const res = await client.get('/__hio/me', {
+    headers: { cookie, accept: 'application/json' },
+    keepBody: true,
+  });
   if (res.status !== 200) throw new Error(`GET /__hio/me: ${res.status} ${res.body}`);
   return JSON.parse(res.body.toString('utf8'));
 }
@@ -75,7 +78,8 @@ export function floorWrites(doc, me) {
     if (e.status !== 'assigned') continue;
     const c = doc.campaigns.find((x) => x.id === e.campaign);
     const variant = c?.variants.find((x) => x.id === e.variant);
-    if (!c?.slot || !variant) throw new Error(`cannot mirror campaign ${e.campaign}: multi-slot or unknown variant`);
+    if (!c?.slot || !variant)
+      throw new Error(`cannot mirror campaign ${e.campaign}: multi-slot or unknown variant`);
     const src = c.slot.action === 'setAttribute' ? variant.value : variant.html;
     if (src === undefined) throw new Error(`campaign ${c.id}: the bench visitor got a control variant`);
     writes.push({

@@ -19,7 +19,10 @@ const HTML = { html: true };
 
 function apply(el, w) {
   if (w.action === 'before' || w.action === 'after') {
-    el[w.action](`<div data-hio-campaign="${w.campaign}" data-hio-variant="${w.variant}">${w.content}</div>`, HTML);
+    el[w.action](
+      `<div data-hio-campaign="${w.campaign}" data-hio-variant="${w.variant}">${w.content}</div>`,
+      HTML,
+    );
     return;
   }
   el.setAttribute('data-hio-campaign', w.campaign);

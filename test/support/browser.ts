@@ -8,6 +8,9 @@ import { type Browser, chromium } from 'playwright-core';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
+export const DESKTOP_UA =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36';
+
 export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -17,6 +20,9 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  // headless Chromium announces itself as "HeadlessChrome", which HIO (rightly) treats as a bot, and
+  // beacons sent while a page unloads ignore the context's userAgent option: set it for the whole browser
+  `--user-agent=${DESKTOP_UA}`,
 ];
 
 /**

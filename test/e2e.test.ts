@@ -1,0 +1,115 @@
+/**
+ * The personalization loop end to end, as a visitor lives it: real Chromium, the demo shop as the
+ * origin, and the worker under `wrangler dev` with local KV and D1 and the demo campaigns (with every
+ * test split set to show its variant, so the path is deterministic).
+ */
+import { readFileSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error plain ESM helper without types
+import { DEMO_CAMPAIGNS, freePort, startDevStack } from '../scripts/lib/dev-stack.mjs';
+import { launchBrowser } from './support/browser.ts';
+
+interface Stack {
+  workerUrl: string;
+  stop(): Promise<void>;
+}
+
+const doc = JSON.parse(readFileSync(DEMO_CAMPAIGNS, 'utf8')) as {
+  holdout?: number;
+  campaigns: { weights?: number[]; variants: unknown[] }[];
+};
+doc.holdout = 0;
+for (const c of doc.campaigns) c.weights = c.variants.map((_, i) => (i === c.variants.length - 1 ? 1 : 0));
+
+let stack: Stack;
+let browser: Browser;
+let context: BrowserContext;
+let tab: Page;
+
+async function meJson(): Promise<{
+  profile: { topInterest: string | null; conversions: Record<string, number>; engaged: boolean };
+  campaigns: { campaign: string; status: string; reason: string; variant?: string }[];
+}> {
+  const res = await context.request.get(`${stack.workerUrl}/__hio/me`);
+  return res.json();
+}
+
+async function hero(): Promise<string> {
+  return (await tab.locator('#hero').innerText()).replace(/\s+/g, ' ');
+}
+
+async function scrollToBottom(): Promise<void> {
+  await tab.evaluate(async () => {
+    for (let y = 0; y <= document.body.scrollHeight; y += 400) {
+      window.scrollTo(0, y);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    window.scrollTo(0, document.body.scrollHeight);
+  });
+  await tab.waitForTimeout(200);
+}
+
+describe('the demo shop behind HIO, in Chromium', () => {
+  beforeAll(async () => {
+    const [shopPort, workerPort] = [await freePort(), await freePort()];
+    stack = await startDevStack({
+      shopPort,
+      workerPort,
+      campaigns: doc,
+      persistTo: true,
+      adminToken: 'e2e-token',
+    });
+    browser = await launchBrowser();
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    tab = await context.newPage();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it('greets a new visitor, follows their interest, and changes after a purchase', {
+    timeout: 120_000,
+  }, async () => {
+    await tab.goto(`${stack.workerUrl}/`);
+    expect(await hero()).toMatch(/welcome/i);
+    expect(await tab.locator('#hero').getAttribute('data-hio-campaign')).toBe('welcome');
+
+    // browse and read the shoes pages
+    await tab.goto(`${stack.workerUrl}/c/shoes`);
+    await scrollToBottom();
+    const product = await tab.locator('a.card').first().getAttribute('href');
+    await tab.goto(`${stack.workerUrl}${product}`);
+    await scrollToBottom();
+    await tab.goto(`${stack.workerUrl}/c/shoes`);
+    await expect.poll(async () => (await meJson()).profile.topInterest, { timeout: 15_000 }).toBe('shoes');
+
+    await tab.goto(`${stack.workerUrl}/`);
+    expect(await hero()).toMatch(/shoes/i);
+    expect(await tab.locator('#hero').getAttribute('data-hio-campaign')).toBe('shoes-affinity');
+
+    // buy: add to cart, check out with the data-hio-goal="purchase" button
+    await tab.goto(`${stack.workerUrl}${product}`);
+    await tab.locator('form[action="/cart"] button[type="submit"]').first().click();
+    await tab.waitForURL(/\/cart$/);
+    await tab.goto(`${stack.workerUrl}/checkout`);
+    await tab.locator('[data-hio-goal="purchase"]').click();
+    await tab.waitForURL(/\/thanks/);
+    await expect
+      .poll(async () => (await meJson()).profile.conversions.purchase ?? 0, { timeout: 15_000 })
+      .toBe(1);
+
+    await tab.goto(`${stack.workerUrl}/`);
+    expect(await tab.locator('#hero').getAttribute('data-hio-campaign')).toBe('post-purchase');
+    expect(await tab.locator('#offer').getAttribute('data-hio-campaign')).toBeNull();
+
+    // /__hio/me shows why
+    const why = await meJson();
+    const status = Object.fromEntries(why.campaigns.map((c) => [c.campaign, c.status]));
+    expect(status['post-purchase']).toBe('assigned');
+    expect(status['shoes-affinity']).toBe('slot-taken');
+    expect(why.campaigns.find((c) => c.campaign === 'welcome')?.reason).toMatch(/newVisitor|slot/);
+  });
+});

@@ -1,0 +1,256 @@
+/**
+ * @module dashboard-view
+ * The dashboard's HTML: the login form, and the results page rendered from the same report the results
+ * API returns (programme-wide holdout lift, then per campaign the traffic, per goal a statistics table,
+ * the cumulative rate chart and the lift forest plot). Self-contained: inline CSS, no script, no external
+ * asset. Every number cell has a stable `data-testid` (see `testId`).
+ */
+import type { CampaignReport, GoalResult, Report, VariantResult } from '../engine/report.ts';
+import { forestPlot, HOLDOUT_ID, rateChart, variantColors } from './dashboard-charts.ts';
+import { fmt, Html, html, type Part, testId, verdictLabel } from './dashboard-format.ts';
+
+export const DASHBOARD_PATH = '/__hio/dashboard';
+export const RESULTS_CSV_PATH = '/__hio/admin/results?format=csv';
+
+export type DashboardReport = Report & { generatedAt: string; configVersion: number };
+
+const CSS = `
+:root{--ink:#0f172a;--muted:#64748b;--line:#e2e8f0;--bg:#f8fafc;--card:#fff;--accent:#2563eb;--good:#15803d;--bad:#b91c1c;--warn:#b45309}
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:var(--bg)}
+a{color:var(--accent)}
+.top{position:sticky;top:0;z-index:1;display:flex;flex-wrap:wrap;align-items:center;gap:8px 16px;padding:12px 24px;background:#0f172a;color:#e2e8f0}
+.brand{font-weight:700;font-size:16px;letter-spacing:.02em}.brand span{font-weight:400;color:#94a3b8}
+.meta{color:#94a3b8;font-size:12px;flex:1}
+.top nav{display:flex;gap:8px;align-items:center}.top form{margin:0}
+.btn{display:inline-block;padding:6px 12px;border-radius:6px;border:1px solid #334155;background:#1e293b;color:#e2e8f0;font:inherit;font-size:13px;text-decoration:none;cursor:pointer}
+.btn:hover{background:#334155}.btn.primary{background:var(--accent);border-color:var(--accent);color:#fff}
+main{max-width:1180px;margin:0 auto;padding:20px 24px 48px}
+h1,h2,h3{margin:0;line-height:1.25}h2{font-size:18px}h3{font-size:15px;margin:22px 0 8px}
+.card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:18px 20px;margin:0 0 20px}
+.sub{color:var(--muted);margin:4px 0 12px}
+.stats{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:12px;margin:12px 0}
+.stat{border:1px solid var(--line);border-radius:8px;padding:12px 14px}
+.stat .k{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
+.stat .v{font-size:24px;font-weight:650;margin:2px 0;font-variant-numeric:tabular-nums}
+.stat .d{color:var(--muted);font-size:12px}
+.table-wrap{overflow-x:auto}
+table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
+th,td{padding:7px 10px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
+th{font-size:12px;font-weight:600;color:var(--muted);background:#f1f5f9}
+th:first-child,td:first-child{text-align:left}
+tr.holdout td{color:var(--muted);font-style:italic}
+.sw{display:inline-block;width:10px;height:10px;border-radius:3px;margin-right:7px;vertical-align:-1px}
+.small{font-size:12px;color:var(--muted)}
+.badge{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;font-weight:600;background:#e2e8f0;color:#334155;font-style:normal}
+.badge.winner{background:#dcfce7;color:var(--good)}.badge.loser{background:#fee2e2;color:var(--bad)}
+.badge.insufficient-data{background:#fef3c7;color:var(--warn)}.badge.control{background:#e0e7ff;color:#3730a3}
+.campaign-head{display:flex;flex-wrap:wrap;gap:8px 12px;align-items:baseline}
+.campaign-head .small{flex:1}
+.banner{border-radius:8px;padding:10px 14px;margin:12px 0;border:1px solid}
+.banner.srm{background:#fef2f2;border-color:#fecaca;color:#7f1d1d}
+.banner.note{background:#f8fafc;border-color:var(--line);color:var(--muted)}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(380px,1fr));gap:16px;margin-top:12px}
+figure{margin:0;border:1px solid var(--line);border-radius:8px;padding:10px 12px}
+figcaption{font-size:12px;font-weight:600;color:var(--muted);margin-bottom:4px}
+svg.chart{width:100%;height:auto;display:block}
+svg .grid{stroke:#eef2f7}svg .axis{stroke:#cbd5e1}svg .zero{stroke:#0f172a;stroke-dasharray:4 3}
+svg .tick{fill:#64748b;font-size:11px}svg .row-label{fill:#0f172a;font-size:12px}
+.legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px;color:var(--muted);margin-top:4px}
+.hl{margin:8px 0 0;font-size:13px}
+details.help{margin:0 0 20px}details.help summary{cursor:pointer;font-weight:600}
+details.help li{margin:4px 0}
+.login{max-width:380px;margin:12vh auto;padding:28px}
+.login label{display:block;font-weight:600;margin:14px 0 6px}
+.login input{width:100%;padding:9px 10px;border:1px solid #cbd5e1;border-radius:6px;font:inherit}
+.login .btn{margin-top:14px;width:100%;padding:9px}
+.error{color:var(--bad);margin:10px 0 0}
+`;
+
+function layout(title: string, body: Html): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<meta name="referrer" content="same-origin">
+<link rel="icon" href="data:,">
+<title>${title}</title>
+<style>${new Html(CSS)}</style>
+</head>
+<body>
+${body}
+</body>
+</html>
+`.value;
+}
+
+/** The login form; `error` is shown under it. */
+export function renderLogin(opts: { error?: string; notice?: string } = {}): string {
+  return layout(
+    'HIO dashboard · log in',
+    html`<main><form class="card login" method="post" action="${DASHBOARD_PATH}/login" data-testid="login-form">
+<h1>HIO dashboard</h1>
+<p class="sub">Enter the admin token (the <code>HIO_ADMIN_TOKEN</code> secret) to see your results.</p>
+${opts.notice ? html`<p class="small" data-testid="login-notice">${opts.notice}</p>` : ''}
+<label for="password">Admin token</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required autofocus>
+${opts.error ? html`<p class="error" role="alert" data-testid="login-error">${opts.error}</p>` : ''}
+<button class="btn primary" type="submit">Log in</button>
+</form></main>`,
+  );
+}
+
+export function renderDisabled(): string {
+  return layout(
+    'HIO dashboard',
+    html`<main><div class="card login"><h1>HIO dashboard</h1><p class="sub">The dashboard is disabled: set the <code>HIO_ADMIN_TOKEN</code> secret to use it.</p></div></main>`,
+  );
+}
+
+const HELP = html`<details class="card help" data-testid="help"><summary>How to read this</summary>
+<ul>
+<li><b>Visitors</b> are unique people who were assigned to a variant (counted once, on their first exposure). <b>Rate</b> is converting visitors ÷ visitors.</li>
+<li><b>Lift</b> is the variant's rate ÷ control's rate − 1, with its 95% interval in brackets. If the interval contains 0, the data cannot yet tell the variant from control.</li>
+<li><b>Verdicts wait for a minimum sample</b> (shown per campaign) in every arm; until then a variant is "Collecting data", whatever its lift.</li>
+<li><b>p (adj.)</b> is the p-value adjusted (Holm) for comparing several variants and goals at once: verdicts use it, so testing more things does not produce more false winners.</li>
+<li><b>p (seq.)</b> is the sequential (always-valid) p-value: it stays honest however often you look, so use it when you check results every day and want to stop early.</li>
+<li><b>Chance to beat control</b> is Bayesian: the probability, given the data so far, that the variant's true rate is higher. <b>Expected loss</b> is how much rate you would lose on average by choosing the variant if it is in fact worse.</li>
+<li><b>SRM</b> (sample ratio mismatch): when the split of visitors differs from the configured weights beyond chance, assignment or tracking is broken, and the campaign's results are void until it is fixed.</li>
+<li>The <b>holdout</b> sees the site without personalization: the lift against it is what HIO as a whole adds.</li>
+</ul>
+</details>`;
+
+function programmeSection(r: DashboardReport): Html {
+  const p = r.programme;
+  const goals = Object.entries(p.goals);
+  const intro = html`<p class="sub">${fmt.pct(p.holdoutShare)} of visitors are held out and see the site without any personalization; everyone else is treated.</p>`;
+  if (p.holdout.visitors === 0 || goals.length === 0) {
+    const why =
+      p.holdoutShare === 0
+        ? 'No global holdout: set "holdout" in the campaign document (e.g. 0.05) to measure what HIO adds overall.'
+        : 'No conversions from both treated and held-out visitors yet.';
+    return html`<section class="card" data-testid="programme"><h2>Programme: everything HIO does vs the global holdout</h2>${intro}<p class="banner note">${why}</p></section>`;
+  }
+  const cards = goals.map(
+    ([g, s]) => html`<div class="stat">
+<div class="k">${g}: lift vs holdout</div>
+<div class="v" data-testid="${testId('programme-lift', g)}">${fmt.lift(s.lift)}</div>
+<div class="d">95% interval <span data-testid="${testId('programme-ci', g)}">${fmt.ci(s.ci)}</span> · p = <span data-testid="${testId('programme-p', g)}">${fmt.p(s.pValue)}</span></div>
+<div class="d">caused by HIO: <b data-testid="${testId('programme-caused', g)}">${fmt.decimal(s.caused.conversions)}</b> of <span data-testid="${testId('programme-total', g)}">${fmt.count(s.total.conversions)}</span> conversions, <b data-testid="${testId('programme-caused-value', g)}">${fmt.money(s.caused.value)}</b> of <span data-testid="${testId('programme-total-value', g)}">${fmt.money(s.total.value)}</span> value</div>
+</div>`,
+  );
+  const row = (name: string, a: typeof p.treated, key: string) =>
+    html`<tr><td>${name}</td><td data-testid="${testId('programme-visitors', key)}">${fmt.count(a.visitors)}</td>${goals.map(
+      ([g]) =>
+        html`<td>${fmt.count(a.goals[g]?.conversions)}</td><td data-testid="${testId('programme-rate', key, g)}">${fmt.pct(a.goals[g]?.rate)}</td><td>${fmt.money(a.goals[g]?.value)}</td>`,
+    )}</tr>`;
+  return html`<section class="card" data-testid="programme"><h2>Programme: everything HIO does vs the global holdout</h2>${intro}
+<div class="stats">${cards}</div>
+<div class="table-wrap"><table><thead><tr><th>Group</th><th>Visitors</th>${goals.map(
+    ([g]) => html`<th>${g} conv.</th><th>${g} rate</th><th>${g} value</th>`,
+  )}</tr></thead>
+<tbody>${row('Treated (personalized)', p.treated, 'treated')}${row('Holdout (unchanged site)', p.holdout, 'holdout')}</tbody></table></div>
+</section>`;
+}
+
+const swatch = (color: string | undefined) => html`<span class="sw" style="background:${color ?? '#64748b'}"></span>`;
+
+function trafficTable(c: CampaignReport, colors: Map<string, string>): Html {
+  const rows = c.variants.map(
+    (v) => html`<tr><td>${swatch(colors.get(v.id))}${v.id}${v.control ? html` <span class="badge control">control</span>` : ''}</td>
+<td data-testid="${testId('weight', c.id, v.id)}">${fmt.pct(v.weight)}</td>
+<td data-testid="${testId('visitors', c.id, v.id)}">${fmt.count(v.visitors)}</td>
+<td data-testid="${testId('impressions', c.id, v.id)}">${fmt.count(v.impressions)}</td>
+<td data-testid="${testId('clicks', c.id, v.id)}">${fmt.count(v.clicks)}</td>
+<td data-testid="${testId('ctr', c.id, v.id)}">${fmt.pct(v.clickRate)}</td></tr>`,
+  );
+  const holdout =
+    c.holdout.visitors > 0
+      ? html`<tr class="holdout"><td>${swatch(colors.get(HOLDOUT_ID))}holdout (not shown the campaign)</td><td>—</td><td data-testid="${testId('visitors', c.id, HOLDOUT_ID)}">${fmt.count(c.holdout.visitors)}</td><td>—</td><td>—</td><td>—</td></tr>`
+      : '';
+  return html`<div class="table-wrap"><table data-testid="${testId('traffic', c.id)}"><thead><tr><th>Variant</th><th>Traffic share</th><th>Visitors</th><th>Viewable impressions</th><th>Clicks</th><th>Click rate</th></tr></thead><tbody>${rows}${holdout}</tbody></table></div>`;
+}
+
+function verdictCell(c: CampaignReport, v: VariantResult, g: GoalResult | undefined, goal: string): Html {
+  const id = testId('verdict', c.id, v.id, goal);
+  if (v.control) return html`<td data-testid="${id}"><span class="badge control">baseline</span></td>`;
+  const title = g?.verdict === 'insufficient-data' ? `needs ${c.minPerArm} visitors in every arm` : '';
+  return html`<td data-testid="${id}"><span class="badge ${g?.verdict ?? ''}" title="${title}">${verdictLabel(g?.verdict)}</span></td>`;
+}
+
+function goalTable(c: CampaignReport, goal: string, colors: Map<string, string>): Html {
+  const cell = (kind: string, v: string, text: string) => html`<td data-testid="${testId(kind, c.id, v, goal)}">${text}</td>`;
+  const rows = c.variants.map((v) => {
+    const g = v.goals[goal];
+    return html`<tr><td>${swatch(colors.get(v.id))}${v.id}</td><td>${fmt.count(v.visitors)}</td>
+${cell('conversions', v.id, fmt.count(g?.conversions))}${cell('rate', v.id, fmt.pct(g?.rate))}
+<td><span data-testid="${testId('lift', c.id, v.id, goal)}">${fmt.lift(g?.lift)}</span> <span class="small" data-testid="${testId('ci', c.id, v.id, goal)}">${v.control ? '' : fmt.ci(g?.ci)}</span></td>
+${cell('p', v.id, fmt.p(g?.adjustedPValue))}${cell('seqp', v.id, fmt.p(g?.sequentialPValue))}
+${cell('ctbc', v.id, fmt.pct(g?.chanceToBeatControl))}${cell('loss', v.id, fmt.pp(g?.expectedLoss))}
+${cell('rpv', v.id, fmt.money(g?.revenuePerVisitor))}${verdictCell(c, v, g, goal)}</tr>`;
+  });
+  const h = c.holdout;
+  const holdout =
+    h.visitors > 0
+      ? html`<tr class="holdout"><td>${swatch(colors.get(HOLDOUT_ID))}holdout</td><td>${fmt.count(h.visitors)}</td>${cell('conversions', HOLDOUT_ID, fmt.count(h.goals[goal]?.conversions))}${cell('rate', HOLDOUT_ID, fmt.pct(h.goals[goal]?.rate))}<td colspan="6"></td><td>${fmt.money(h.visitors ? (h.goals[goal]?.value ?? 0) / h.visitors : null)}</td><td></td></tr>`
+      : '';
+  return html`<div class="table-wrap"><table data-testid="${testId('goal', c.id, goal)}"><thead><tr><th>Variant</th><th>Visitors</th><th>Conversions</th><th>Rate</th><th>Lift [95% interval]</th><th>p (adj.)</th><th>p (seq.)</th><th>Chance to beat control</th><th>Expected loss</th><th>Revenue / visitor</th><th>Verdict</th></tr></thead><tbody>${rows}${holdout}</tbody></table></div>`;
+}
+
+function legend(c: CampaignReport, colors: Map<string, string>): Html {
+  const ids: string[] = c.variants.map((v) => v.id);
+  if (c.daily.some((d) => d.variant === HOLDOUT_ID)) ids.push(HOLDOUT_ID);
+  return html`<div class="legend">${ids.map((id) => html`<span>${swatch(colors.get(id))}${id === HOLDOUT_ID ? 'holdout' : id}</span>`)}</div>`;
+}
+
+function goalSection(c: CampaignReport, goal: string, colors: Map<string, string>): Html {
+  const hl = c.holdout.lift[goal];
+  const holdoutLine = hl
+    ? html`<p class="hl">Campaign vs its holdout: <b data-testid="${testId('holdout-lift', c.id, goal)}">${fmt.lift(hl.lift)}</b> <span class="small">${fmt.ci(hl.ci)} · p = ${fmt.p(hl.pValue)}</span></p>`
+    : '';
+  const hasData = c.variants.some((v) => v.visitors > 0);
+  const charts = hasData
+    ? html`<div class="charts">
+<figure><figcaption>Conversion rate over time (cumulative)</figcaption>${rateChart(c, goal, colors, testId('chart-rate', c.id, goal))}${legend(c, colors)}</figure>
+<figure><figcaption>Lift vs control, 95% interval (filled: interval excludes 0)</figcaption>${forestPlot(c, goal, colors, testId('chart-lift', c.id, goal))}</figure>
+</div>`
+    : '';
+  return html`<h3>Goal: ${goal}</h3>${goalTable(c, goal, colors)}${holdoutLine}${charts}`;
+}
+
+function campaignSection(c: CampaignReport): Html {
+  const colors = variantColors(c);
+  const srm = c.srm.warning
+    ? html`<div class="banner srm" role="alert" data-testid="${testId('srm', c.id)}"><b>Sample ratio mismatch (p = ${fmt.p(c.srm.pValue)}).</b> The visitors are not split as the weights say, so assignment or tracking is broken: do not trust these results until it is fixed.</div>`
+    : '';
+  const empty = c.variants.every((v) => v.visitors === 0)
+    ? html`<p class="banner note">No visitors have been assigned yet.</p>`
+    : '';
+  const details: Part[] = [
+    c.allocation === 'bandit' ? 'bandit (adaptive traffic)' : 'A/B test',
+    `goals: ${c.goals.length ? c.goals.join(', ') : 'none yet'}`,
+    `verdicts after ${c.minPerArm} visitors per arm`,
+    c.srm.pValue === null ? '' : `split check p = ${fmt.p(c.srm.pValue)}`,
+  ];
+  return html`<section class="card" id="${testId('c', c.id)}" data-testid="${testId('campaign', c.id)}">
+<div class="campaign-head"><h2>${c.id}</h2><span class="badge">${c.status}</span><span class="small">${details.filter(Boolean).join(' · ')}</span></div>
+${srm}${empty}${trafficTable(c, colors)}${c.goals.map((g) => goalSection(c, g, colors))}
+</section>`;
+}
+
+/** The results page. */
+export function renderDashboard(r: DashboardReport): string {
+  const when = r.generatedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const body = html`<header class="top"><div class="brand">HIO <span>results</span></div>
+<div class="meta">campaign document v${r.configVersion} · generated ${when}</div>
+<nav><a class="btn" href="${DASHBOARD_PATH}">Refresh</a><a class="btn" href="${RESULTS_CSV_PATH}" data-testid="csv" download>Download CSV</a>
+<form method="post" action="${DASHBOARD_PATH}/logout"><button class="btn" type="submit">Log out</button></form></nav></header>
+<main>
+${programmeSection(r)}
+${HELP}
+${r.campaigns.length ? r.campaigns.map(campaignSection) : html`<p class="card banner note">The live campaign document has no campaigns.</p>`}
+</main>`;
+  return layout('HIO results', body);
+}
