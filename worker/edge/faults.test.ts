@@ -134,3 +134,36 @@ describe('faults', () => {
     expect(await r2.text()).toContain('<b>personal</b>');
   });
 });
+
+describe('corrupt data in a store', () => {
+  it('reads a corrupt profile as empty, serves the page, and heals it on the next write', async () => {
+    await putConfig(DOC);
+    const app = appWith(() => ({}));
+    const cookie = await cookieFor(app.fetch);
+    const id = cookie.slice('hio_vid='.length).split('.')[0] as string;
+    await app.settle();
+    await env.HIO_KV.put(`p:${id}`, '{"v": 3, "pv": [oops');
+    await env.HIO_KV.put(`b:${id}`, '"a string, not a profile"');
+    const res = await app.fetch('/page', { headers: { cookie } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<b>personal</b>');
+    await app.settle();
+    const healed = JSON.parse((await env.HIO_KV.get(`p:${id}`)) as string) as Record<string, unknown>;
+    expect(healed.pv).toBe(1);
+  });
+
+  it('serves pages when the stored campaign document no longer parses', async () => {
+    await putConfig(DOC);
+    await env.HIO_DB.prepare('INSERT INTO configs (document, created_at) VALUES (?, ?)')
+      .bind('{"version": 2}', Date.now())
+      .run();
+    createConfigRepo(env.HIO_DB, 0, () => {}).invalidate();
+    const app = appWith((d) => ({ configRepo: createConfigRepo(d.env.HIO_DB, 60_000, () => {}) }));
+    const res = await app.fetch('/page');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(PAGE.replace('</head>', `${SCRIPT}</head>`));
+    const health = (await (await app.fetch('/__hio/health')).json()) as { degraded: string[] };
+    expect(health.degraded.join(' ')).toMatch(/config/);
+    await putConfig(DOC);
+  });
+});

@@ -51,6 +51,27 @@ function num(p: FlatProfile, f: string): number {
   return typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) || 0 : 0;
 }
 
+/**
+ * Parses a stored profile. Anything that is not a flat object of strings and numbers (a corrupt or
+ * foreign value) reads as an empty profile, which the next write replaces: a bad record never takes
+ * a page down and heals itself.
+ */
+export function parseFlatProfile(raw: string | null | undefined): FlatProfile | null {
+  if (raw === null || raw === undefined) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return {};
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
+  const out: FlatProfile = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) out[k] = v;
+  }
+  return out;
+}
+
 /** Applies one operation in place. Pure apart from mutating `p`. */
 export function applyOp(p: FlatProfile, op: Op): void {
   switch (op.o) {

@@ -11,7 +11,7 @@
  * key right before writing to keep that window small, and writes that KV rate-limits are retried with
  * backoff. docs/state.md gives the measured loss; use the Upstash backend where every count must be exact.
  */
-import { applyOps, type FlatProfile } from '../engine/profile.ts';
+import { applyOps, type FlatProfile, parseFlatProfile } from '../engine/profile.ts';
 import type { ApplyOptions, LoadedState, StateStore, Writer } from './store.ts';
 
 const IDS_FIELD = '_ids';
@@ -36,17 +36,17 @@ export function createKvStore(kv: KVNamespace, options: KvStoreOptions = {}): St
   const { attempts = 4, backoffMs = 1000, sleep = (ms) => new Promise((r) => setTimeout(r, ms)) } = options;
 
   async function readOne(key: string): Promise<FlatProfile | null> {
-    return kv.get<FlatProfile>(key, 'json');
+    return parseFlatProfile(await kv.get(key, 'text'));
   }
 
   return {
     backend: 'kv',
 
     async load(visitorId) {
-      const res = await kv.get<FlatProfile>([keyOf('page', visitorId), keyOf('beacon', visitorId)], 'json');
+      const res = await kv.get([keyOf('page', visitorId), keyOf('beacon', visitorId)], 'text');
       const snapshot: Snapshot = {
-        page: res.get(keyOf('page', visitorId)) ?? null,
-        beacon: res.get(keyOf('beacon', visitorId)) ?? null,
+        page: parseFlatProfile(res.get(keyOf('page', visitorId))),
+        beacon: parseFlatProfile(res.get(keyOf('beacon', visitorId))),
       };
       const profile: FlatProfile = { ...snapshot.beacon, ...snapshot.page };
       delete profile[IDS_FIELD];
