@@ -26,7 +26,8 @@ export default defineConfig(async () => {
                   HIO_SECRET: 'test-secret',
                   HIO_ADMIN_TOKEN: 'test-admin-token',
                 },
-                outboundService: (req: Request) => import('./worker/test/origin.ts').then((m) => m.origin(req)),
+                outboundService: (req: Request) =>
+                  import('./worker/test/origin.ts').then((m) => m.origin(req)),
               },
             }),
           ],

@@ -20,7 +20,9 @@ const missing = needs.filter((n) => !n.present()).map((n) => n.pkg);
 if (missing.length) {
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!root || !which('apt-get')) {
-    console.error(`npm test: missing ${missing.join(' and ')}: run \`sudo apt-get install -y ${missing.join(' ')}\``);
+    console.error(
+      `npm test: missing ${missing.join(' and ')}: run \`sudo apt-get install -y ${missing.join(' ')}\``,
+    );
     process.exit(1);
   }
   console.log(`npm test: installing ${missing.join(', ')} with apt-get`);

@@ -36,7 +36,7 @@ async function meJson(): Promise<{
 }
 
 async function hero(): Promise<string> {
-  return (await tab.locator('#hero').innerText()).replace(/\s+/g, ' ');
+  return (await tab.locator('#hero').textContent()).replace(/\s+/g, ' ');
 }
 
 async function scrollToBottom(): Promise<void> {

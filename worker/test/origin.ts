@@ -5,7 +5,6 @@
 import { gzipSync } from 'node:zlib';
 import { PAGE } from './fixtures.ts';
 
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function html(body: string, init: ResponseInit = {}): Response {
@@ -27,9 +26,12 @@ export async function origin(req: Request): Promise<Response> {
     case '/nohead':
       return html('<p>no head here</p>');
     case '/latin1':
-      return new Response(new Uint8Array(Buffer.from('<html><head></head><body><p>caf\xe9</p></body></html>', 'latin1')), {
-        headers: { 'content-type': 'text/html; charset=iso-8859-1' },
-      });
+      return new Response(
+        new Uint8Array(Buffer.from('<html><head></head><body><p>caf\xe9</p></body></html>', 'latin1')),
+        {
+          headers: { 'content-type': 'text/html; charset=iso-8859-1' },
+        },
+      );
     case '/gzip':
       return new Response(new Uint8Array(gzipSync(Buffer.from(PAGE))), {
         headers: { 'content-type': 'text/html; charset=utf-8', 'content-encoding': 'gzip' },
