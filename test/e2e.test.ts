@@ -6,7 +6,6 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error plain ESM helper without types
 import { DEMO_CAMPAIGNS, freePort, startDevStack } from '../scripts/lib/dev-stack.mjs';
 import { launchBrowser } from './support/browser.ts';
 
@@ -36,7 +35,7 @@ async function meJson(): Promise<{
 }
 
 async function hero(): Promise<string> {
-  return (await tab.locator('#hero').textContent()).replace(/\s+/g, ' ');
+  return ((await tab.locator('#hero').textContent()) ?? '').replace(/\s+/g, ' ');
 }
 
 async function scrollToBottom(): Promise<void> {

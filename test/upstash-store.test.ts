@@ -135,6 +135,22 @@ describe('upstash store', () => {
     expect(await store.apply(id, 'beacon', [conv('a')], OPTS)).toEqual({ applied: 1, duplicates: 0 });
   });
 
+  it('keeps the id set of a busy visitor at 128 ids in Redis’s compact encoding', async () => {
+    const id = freshVisitor();
+    const store = createUpstashStore(client());
+    for (let b = 0; b < 3; b++) {
+      const batch = Array.from({ length: 100 }, (_, i) => ({
+        id: `b${b}e${i}x${id}`.slice(0, 14),
+        ops: [{ o: 'inc', f: 'et', n: 1 } as const],
+      }));
+      expect(await store.apply(id, 'beacon', batch, OPTS)).toEqual({ applied: 100, duplicates: 0 });
+    }
+    const key = `hio:e:${id}`;
+    expect(await upstash.redis.zcard(key)).toBe(128);
+    expect(await upstash.redis.exec(['OBJECT', 'ENCODING', key])).toBe('listpack');
+    expect(Number(await upstash.redis.exec(['MEMORY', 'USAGE', key]))).toBeLessThan(4096);
+  });
+
   it('falls back from EVALSHA to EVAL when Redis has lost the scripts', async () => {
     const id = freshVisitor();
     const store = createUpstashStore(client());

@@ -10,9 +10,10 @@
  * isolates updating one visitor at once cannot overwrite each other: the `writer` argument, which the
  * KV store needs to split a profile into keys that only one path writes, has nothing to protect here.
  *
- * The id set keeps the newest `maxEventIds` ids (a sorted set ordered by arrival, not a plain set) so a
- * visitor active for the whole retention period does not grow it without bound; a retry older than
- * that many events would be counted again, as with the KV store's shorter list.
+ * The id set is a sorted set ordered by arrival that keeps the newest `maxEventIds` ids (128, as many
+ * as the KV store keeps), not a plain set: a visitor active through the whole retention period would
+ * grow a plain set without bound, and up to 128 entries Redis stores it compactly (about 2.6 KB; 129
+ * ids take about 18 KB). A batch retried after more than that many newer events would count again.
  *
  * `load` is one round trip too, a read-only script around HGETALL that returns the hash as one JSON
  * string: the client's automatic deserialization would otherwise turn stored strings such as a category
@@ -33,7 +34,7 @@ export type UpstashClient = Pick<Redis, 'createScript' | 'del' | 'ping'>;
 export interface UpstashStoreOptions {
   /** key prefix: keys are `<prefix>:v:<id>` and `<prefix>:e:<id>` */
   prefix?: string;
-  /** how many of a visitor's newest event ids are remembered for idempotency */
+  /** how many of a visitor's newest event ids are remembered for idempotency (default 128) */
   maxEventIds?: number;
 }
 
@@ -142,12 +143,23 @@ end
 
 local top = redis.call('ZREVRANGE', ids, 0, 0, 'WITHSCORES')
 local seq = top[2] and tonumber(top[2]) or 0
+local card = redis.call('ZCARD', ids)
 local applied, duplicates = 0, 0
 for _, g in ipairs(groups) do
   local fresh = true
   if type(g.id) == 'string' then
-    seq = seq + 1
-    fresh = redis.call('ZADD', ids, 'NX', seq, g.id) == 1
+    if redis.call('ZSCORE', ids, g.id) then
+      fresh = false
+    else
+      -- drop the oldest first: a set that grew past the limit even briefly would keep a larger encoding
+      while card >= maxIds do
+        redis.call('ZPOPMIN', ids)
+        card = card - 1
+      end
+      seq = seq + 1
+      redis.call('ZADD', ids, seq, g.id)
+      card = card + 1
+    end
   end
   if fresh then
     applied = applied + 1
@@ -180,7 +192,6 @@ if redis.call('HLEN', h) > maxInterests then
   end
 end
 
-if redis.call('ZCARD', ids) > maxIds then redis.call('ZREMRANGEBYRANK', ids, 0, -(maxIds + 1)) end
 redis.call('EXPIRE', h, ttl)
 redis.call('EXPIRE', ids, ttl)
 return { applied, duplicates }
@@ -209,12 +220,15 @@ export function parseHash(hash: Record<string, string>): FlatProfile {
 
 function isStringRecord(x: unknown): x is Record<string, string> {
   return (
-    typeof x === 'object' && x !== null && !Array.isArray(x) && Object.values(x).every((v) => typeof v === 'string')
+    typeof x === 'object' &&
+    x !== null &&
+    !Array.isArray(x) &&
+    Object.values(x).every((v) => typeof v === 'string')
   );
 }
 
 export function createUpstashStore(redis: UpstashClient, options: UpstashStoreOptions = {}): StateStore {
-  const { prefix = 'hio', maxEventIds = 1000 } = options;
+  const { prefix = 'hio', maxEventIds = 128 } = options;
   if (!Number.isInteger(maxEventIds) || maxEventIds < 1) {
     throw new StoreError(`maxEventIds must be a positive integer, got ${maxEventIds}`);
   }
@@ -222,7 +236,7 @@ export function createUpstashStore(redis: UpstashClient, options: UpstashStoreOp
   const idsKey = (id: string) => `${prefix}:e:${id}`;
   // EVALSHA first, EVAL when Redis does not have the script cached yet
   const applyScript = redis.createScript<unknown>(APPLY);
-  const loadScript = redis.createScript<unknown>(LOAD, { readonly: true });
+  const loadScript = redis.createScript<unknown, true>(LOAD, { readonly: true });
 
   return {
     backend: 'upstash',
