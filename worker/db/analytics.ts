@@ -74,7 +74,7 @@ export function createAnalyticsWriter(
         if (attempt < attempts - 1) await sleep(backoffMs * 2 ** attempt);
       }
     }
-    // the data is not lost: this line holds the exact statements to replay (scripts/replay.mjs)
+    // the data is not lost: this line holds the exact statements; scripts/replay.mjs turns it into SQL
     console.error(
       JSON.stringify({
         level: 'error',
