@@ -51,7 +51,8 @@ if (opts.help) {
   process.exit(0);
 }
 const QUICK = opts.quick;
-const ROUNDS = opts.rounds ? Number(opts.rounds) : QUICK ? 2 : 60;
+const DEFAULT_ROUNDS = 60;
+const ROUNDS = opts.rounds ? Number(opts.rounds) : QUICK ? 2 : DEFAULT_ROUNDS;
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) {
   console.error(`--rounds must be a positive integer, got "${opts.rounds}"`);
   process.exit(2);
@@ -60,9 +61,9 @@ const OUT = path.resolve(opts.out ?? path.join(root, 'bench', 'results.json'));
 
 /** Requests per target per round, per page size: sequential burst, then concurrency x perLoop. */
 const PLANS = {
-  '20k': { warmup: 30, seq: 12, concurrency: 8, perLoop: 3 },
-  '200k': { warmup: 15, seq: 8, concurrency: 8, perLoop: 2 },
-  '2m': { warmup: 5, seq: 4, concurrency: 4, perLoop: 1 },
+  '20k': { warmup: 30, seq: 16, concurrency: 8, perLoop: 3 },
+  '200k': { warmup: 15, seq: 10, concurrency: 8, perLoop: 2 },
+  '2m': { warmup: 5, seq: 5, concurrency: 4, perLoop: 1 },
 };
 const QUICK_PLAN = { warmup: 2, seq: 3, concurrency: 2, perLoop: 1 };
 
@@ -75,14 +76,19 @@ const log = (msg) => process.stderr.write(`${msg}\n`);
 
 /** Everything started, to stop in reverse order whatever happens. */
 const cleanups = [];
-async function cleanup() {
-  while (cleanups.length) {
-    try {
-      await cleanups.pop()();
-    } catch (err) {
-      log(`cleanup: ${err instanceof Error ? err.message : err}`);
+let cleaning;
+/** Runs once, whoever asks first (the end of main, an error or a signal); later callers wait for it. */
+function cleanup() {
+  cleaning ??= (async () => {
+    while (cleanups.length) {
+      try {
+        await cleanups.pop()();
+      } catch (err) {
+        log(`cleanup: ${err instanceof Error ? err.message : err}`);
+      }
     }
-  }
+  })();
+  return cleaning;
 }
 
 async function startOriginProcess() {
@@ -338,6 +344,9 @@ async function main() {
 
   const warnings = [hio, pass, floor, floorB, floorKv].flatMap((w) => w.lines.map((l) => `${w.name}: ${l}`));
   const results = summarize({
+    command: QUICK
+      ? `node bench/run.mjs --quick${opts.rounds ? ` --rounds ${ROUNDS}` : ''}`
+      : `npm run bench${ROUNDS === DEFAULT_ROUNDS ? '' : ` -- --rounds ${ROUNDS}`}`,
     quick: QUICK,
     rounds: ROUNDS,
     sizes,

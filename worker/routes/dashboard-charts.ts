@@ -48,9 +48,15 @@ export interface SeriesPoint {
 }
 
 /** Cumulative visitors, conversions and rate per variant and day, from the report's `daily` rows. */
-export function cumulativeRates(c: CampaignReport, goal: string): { days: string[]; series: Map<string, SeriesPoint[]> } {
+export function cumulativeRates(
+  c: CampaignReport,
+  goal: string,
+): { days: string[]; series: Map<string, SeriesPoint[]> } {
   const days = [...new Set(c.daily.map((d) => d.day))].sort();
-  const ids = [...c.variants.map((v) => v.id), ...(c.daily.some((d) => d.variant === HOLDOUT_ID) ? [HOLDOUT_ID] : [])];
+  const ids = [
+    ...c.variants.map((v) => v.id),
+    ...(c.daily.some((d) => d.variant === HOLDOUT_ID) ? [HOLDOUT_ID] : []),
+  ];
   const series = new Map<string, SeriesPoint[]>();
   for (const id of ids) {
     let visitors = 0;
@@ -60,7 +66,8 @@ export function cumulativeRates(c: CampaignReport, goal: string): { days: string
       const row = c.daily.find((d) => d.day === day && d.variant === id);
       visitors += row?.visitors ?? 0;
       conversions += row?.conversions[goal] ?? 0;
-      if (visitors > 0) points.push({ day, visitors, conversions, rate: Math.min(1, conversions / visitors) });
+      if (visitors > 0)
+        points.push({ day, visitors, conversions, rate: Math.min(1, conversions / visitors) });
     }
     if (points.length) series.set(id, points);
   }
@@ -70,7 +77,12 @@ export function cumulativeRates(c: CampaignReport, goal: string): { days: string
 const label = (id: string) => (id === HOLDOUT_ID ? 'holdout' : id);
 
 /** Cumulative conversion rate over time, one line per variant (the holdout dashed). */
-export function rateChart(c: CampaignReport, goal: string, colors: Map<string, string>, testId: string): Html {
+export function rateChart(
+  c: CampaignReport,
+  goal: string,
+  colors: Map<string, string>,
+  testId: string,
+): Html {
   const { days, series } = cumulativeRates(c, goal);
   const W = 520;
   const H = 240;
@@ -118,19 +130,30 @@ interface ForestRow {
 }
 
 /** Lift against control with its interval per variant, plus the campaign against its holdout. */
-export function forestPlot(c: CampaignReport, goal: string, colors: Map<string, string>, testId: string): Html {
+export function forestPlot(
+  c: CampaignReport,
+  goal: string,
+  colors: Map<string, string>,
+  testId: string,
+): Html {
   const rows: ForestRow[] = [];
   for (const v of c.variants) {
     const g = v.goals[goal];
     if (v.control || !g) continue;
-    rows.push({ id: v.id, label: v.id, lift: g.lift ?? null, ci: g.ci ?? null, color: colors.get(v.id) ?? CONTROL_COLOR });
+    rows.push({
+      id: v.id,
+      label: v.id,
+      lift: g.lift ?? null,
+      ci: g.ci ?? null,
+      color: colors.get(v.id) ?? CONTROL_COLOR,
+    });
   }
   const hl = c.holdout.lift[goal];
   if (hl) rows.push({ id: HOLDOUT_ID, label: 'all vs holdout', lift: hl.lift, ci: hl.ci, color: '#57534e' });
 
   const W = 520;
   const rowH = 34;
-  const m = { l: 128, r: 22, t: 10, b: 30 };
+  const m = { l: 128, r: 78, t: 10, b: 30 };
   const H = m.t + Math.max(1, rows.length) * rowH + m.b;
   const w = W - m.l - m.r;
   const finite = (n: number | null | undefined): n is number => typeof n === 'number' && Number.isFinite(n);
@@ -170,7 +193,7 @@ export function forestPlot(c: CampaignReport, goal: string, colors: Map<string, 
     const clipped = ch > hi;
     const significant = cl > 0 || ch < 0;
     const tip = `${r.label}: ${fmt.lift(r.lift)} ${fmt.ci([r.ci?.[0] ?? null, r.ci?.[1] ?? null])}`;
-    return html`<g class="row" data-series="${r.id}">${text}<path class="ci" d="M${x1},${cy} L${x2},${cy}${clipped ? '' : ` M${x2},${cy - 6} L${x2},${cy + 6}`} M${x1},${cy - 6} L${x1},${cy + 6}" stroke="${r.color}" stroke-width="2.2" fill="none"></path>${clipped ? html`<path d="M${x2 - 7},${cy - 5} L${x2},${cy} L${x2 - 7},${cy + 5}" stroke="${r.color}" stroke-width="2.2" fill="none"></path>` : ''}<circle class="pt" cx="${x(r.lift)}" cy="${cy}" r="5.5" fill="${significant ? r.color : '#fff'}" stroke="${r.color}" stroke-width="2.2"><title>${tip}</title></circle></g>`;
+    return html`<g class="row" data-series="${r.id}">${text}<path class="ci" d="M${x1},${cy} L${x2},${cy}${clipped ? '' : ` M${x2},${cy - 6} L${x2},${cy + 6}`} M${x1},${cy - 6} L${x1},${cy + 6}" stroke="${r.color}" stroke-width="2.2" fill="none"></path>${clipped ? html`<path d="M${x2 - 7},${cy - 5} L${x2},${cy} L${x2 - 7},${cy + 5}" stroke="${r.color}" stroke-width="2.2" fill="none"></path>` : ''}<circle class="pt" cx="${x(r.lift)}" cy="${cy}" r="5.5" fill="${significant ? r.color : '#fff'}" stroke="${r.color}" stroke-width="2.2"><title>${tip}</title></circle><text class="value" x="${W - m.r + 8}" y="${cy + 4}">${fmt.lift(r.lift)}</text></g>`;
   });
   return html`<svg class="chart" data-testid="${testId}" viewBox="0 0 ${W} ${H}" role="img" aria-label="Lift of ${goal} against control with 95% intervals">${ticks}<line class="zero" x1="${x(0)}" x2="${x(0)}" y1="${m.t - 4}" y2="${bottom}"></line>${marks}</svg>`;
 }

@@ -85,6 +85,11 @@ export const fmt = {
   },
   /** p-values with 4 decimals */
   p: (x: Num): string => (ok(x) ? (x < 0.0001 ? '<0.0001' : x.toFixed(4)) : DASH),
+  /** "p = 0.0123" or "p < 0.0001", for prose */
+  pIs: (x: Num): string => {
+    const s = fmt.p(x);
+    return s.startsWith('<') ? `p < ${s.slice(1)}` : `p = ${s}`;
+  },
   /** money (the document has no currency): 1,234.50 */
   money: (x: Num): string => (ok(x) ? group(fixed(x, 2)) : DASH),
   /** an absolute difference of rates, in percentage points */

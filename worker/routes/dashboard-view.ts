@@ -25,11 +25,11 @@ a{color:var(--accent)}
 .top nav{display:flex;gap:8px;align-items:center}.top form{margin:0}
 .btn{display:inline-block;padding:6px 12px;border-radius:6px;border:1px solid #334155;background:#1e293b;color:#e2e8f0;font:inherit;font-size:13px;text-decoration:none;cursor:pointer}
 .btn:hover{background:#334155}.btn.primary{background:var(--accent);border-color:var(--accent);color:#fff}
-main{max-width:1180px;margin:0 auto;padding:20px 24px 48px}
+main{max-width:1240px;margin:0 auto;padding:20px 24px 48px}
 h1,h2,h3{margin:0;line-height:1.25}h2{font-size:18px}h3{font-size:15px;margin:22px 0 8px}
 .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:18px 20px;margin:0 0 20px}
 .sub{color:var(--muted);margin:4px 0 12px}
-.stats{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:12px;margin:12px 0}
+.stats{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(300px,100%),1fr));gap:12px;margin:12px 0}
 .stat{border:1px solid var(--line);border-radius:8px;padding:12px 14px}
 .stat .k{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
 .stat .v{font-size:24px;font-weight:650;margin:2px 0;font-variant-numeric:tabular-nums}
@@ -37,7 +37,7 @@ h1,h2,h3{margin:0;line-height:1.25}h2{font-size:18px}h3{font-size:15px;margin:22
 .table-wrap{overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
 th,td{padding:7px 10px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
-th{font-size:12px;font-weight:600;color:var(--muted);background:#f1f5f9}
+th{font-size:12px;font-weight:600;color:var(--muted);background:#f1f5f9;white-space:normal;vertical-align:bottom}
 th:first-child,td:first-child{text-align:left}
 tr.holdout td{color:var(--muted);font-style:italic}
 .sw{display:inline-block;width:10px;height:10px;border-radius:3px;margin-right:7px;vertical-align:-1px}
@@ -50,12 +50,12 @@ tr.holdout td{color:var(--muted);font-style:italic}
 .banner{border-radius:8px;padding:10px 14px;margin:12px 0;border:1px solid}
 .banner.srm{background:#fef2f2;border-color:#fecaca;color:#7f1d1d}
 .banner.note{background:#f8fafc;border-color:var(--line);color:var(--muted)}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(380px,1fr));gap:16px;margin-top:12px}
+.charts{display:grid;align-items:start;grid-template-columns:repeat(auto-fit,minmax(min(380px,100%),1fr));gap:16px;margin-top:12px}
 figure{margin:0;border:1px solid var(--line);border-radius:8px;padding:10px 12px}
 figcaption{font-size:12px;font-weight:600;color:var(--muted);margin-bottom:4px}
 svg.chart{width:100%;height:auto;display:block}
 svg .grid{stroke:#eef2f7}svg .axis{stroke:#cbd5e1}svg .zero{stroke:#0f172a;stroke-dasharray:4 3}
-svg .tick{fill:#64748b;font-size:11px}svg .row-label{fill:#0f172a;font-size:12px}
+svg .tick{fill:#64748b;font-size:11px}svg .value{fill:#0f172a;font-size:12px;font-weight:600}svg .row-label{fill:#0f172a;font-size:12px}
 .legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px;color:var(--muted);margin-top:4px}
 .hl{margin:8px 0 0;font-size:13px}
 details.help{margin:0 0 20px}details.help summary{cursor:pointer;font-weight:600}
@@ -65,6 +65,7 @@ details.help li{margin:4px 0}
 .login input{width:100%;padding:9px 10px;border:1px solid #cbd5e1;border-radius:6px;font:inherit}
 .login .btn{margin-top:14px;width:100%;padding:9px}
 .error{color:var(--bad);margin:10px 0 0}
+@media (max-width:600px){main{padding:12px 10px 32px}.card{padding:14px 12px}.top{padding:10px 12px}}
 `;
 
 function layout(title: string, body: Html): string {
@@ -137,8 +138,17 @@ function programmeSection(r: DashboardReport): Html {
     ([g, s]) => html`<div class="stat">
 <div class="k">${g}: lift vs holdout</div>
 <div class="v" data-testid="${testId('programme-lift', g)}">${fmt.lift(s.lift)}</div>
-<div class="d">95% interval <span data-testid="${testId('programme-ci', g)}">${fmt.ci(s.ci)}</span> · p = <span data-testid="${testId('programme-p', g)}">${fmt.p(s.pValue)}</span></div>
-<div class="d">caused by HIO: <b data-testid="${testId('programme-caused', g)}">${fmt.decimal(s.caused.conversions)}</b> of <span data-testid="${testId('programme-total', g)}">${fmt.count(s.total.conversions)}</span> conversions, <b data-testid="${testId('programme-caused-value', g)}">${fmt.money(s.caused.value)}</b> of <span data-testid="${testId('programme-total-value', g)}">${fmt.money(s.total.value)}</span> value</div>
+<div class="d">95% interval <span data-testid="${testId('programme-ci', g)}">${fmt.ci(s.ci)}</span> · p-value <span data-testid="${testId('programme-p', g)}">${fmt.p(s.pValue)}</span></div>
+</div>
+<div class="stat">
+<div class="k">${g}: conversions caused by HIO</div>
+<div class="v" data-testid="${testId('programme-caused', g)}">${fmt.decimal(s.caused.conversions)}</div>
+<div class="d">of <span data-testid="${testId('programme-total', g)}">${fmt.count(s.total.conversions)}</span> in total: what the treated visitors converted beyond the holdout's rate</div>
+</div>
+<div class="stat">
+<div class="k">${g}: value caused by HIO</div>
+<div class="v" data-testid="${testId('programme-caused-value', g)}">${fmt.money(s.caused.value)}</div>
+<div class="d">of <span data-testid="${testId('programme-total-value', g)}">${fmt.money(s.total.value)}</span> in total</div>
 </div>`,
   );
   const row = (name: string, a: typeof p.treated, key: string) =>
@@ -155,11 +165,14 @@ function programmeSection(r: DashboardReport): Html {
 </section>`;
 }
 
-const swatch = (color: string | undefined) => html`<span class="sw" style="background:${color ?? '#64748b'}"></span>`;
+const swatch = (color: string | undefined) =>
+  html`<span class="sw" style="background:${color ?? '#64748b'}"></span>`;
 
 function trafficTable(c: CampaignReport, colors: Map<string, string>): Html {
   const rows = c.variants.map(
-    (v) => html`<tr><td>${swatch(colors.get(v.id))}${v.id}${v.control ? html` <span class="badge control">control</span>` : ''}</td>
+    (
+      v,
+    ) => html`<tr><td>${swatch(colors.get(v.id))}${v.id}${v.control ? html` <span class="badge control">control</span>` : ''}</td>
 <td data-testid="${testId('weight', c.id, v.id)}">${fmt.pct(v.weight)}</td>
 <td data-testid="${testId('visitors', c.id, v.id)}">${fmt.count(v.visitors)}</td>
 <td data-testid="${testId('impressions', c.id, v.id)}">${fmt.count(v.impressions)}</td>
@@ -181,12 +194,13 @@ function verdictCell(c: CampaignReport, v: VariantResult, g: GoalResult | undefi
 }
 
 function goalTable(c: CampaignReport, goal: string, colors: Map<string, string>): Html {
-  const cell = (kind: string, v: string, text: string) => html`<td data-testid="${testId(kind, c.id, v, goal)}">${text}</td>`;
+  const cell = (kind: string, v: string, text: string) =>
+    html`<td data-testid="${testId(kind, c.id, v, goal)}">${text}</td>`;
   const rows = c.variants.map((v) => {
     const g = v.goals[goal];
     return html`<tr><td>${swatch(colors.get(v.id))}${v.id}</td><td>${fmt.count(v.visitors)}</td>
 ${cell('conversions', v.id, fmt.count(g?.conversions))}${cell('rate', v.id, fmt.pct(g?.rate))}
-<td><span data-testid="${testId('lift', c.id, v.id, goal)}">${fmt.lift(g?.lift)}</span> <span class="small" data-testid="${testId('ci', c.id, v.id, goal)}">${v.control ? '' : fmt.ci(g?.ci)}</span></td>
+<td><span data-testid="${testId('lift', c.id, v.id, goal)}">${fmt.lift(g?.lift)}</span>${v.control ? '' : html`<br><span class="small" data-testid="${testId('ci', c.id, v.id, goal)}">${fmt.ci(g?.ci)}</span>`}</td>
 ${cell('p', v.id, fmt.p(g?.adjustedPValue))}${cell('seqp', v.id, fmt.p(g?.sequentialPValue))}
 ${cell('ctbc', v.id, fmt.pct(g?.chanceToBeatControl))}${cell('loss', v.id, fmt.pp(g?.expectedLoss))}
 ${cell('rpv', v.id, fmt.money(g?.revenuePerVisitor))}${verdictCell(c, v, g, goal)}</tr>`;
@@ -208,12 +222,12 @@ function legend(c: CampaignReport, colors: Map<string, string>): Html {
 function goalSection(c: CampaignReport, goal: string, colors: Map<string, string>): Html {
   const hl = c.holdout.lift[goal];
   const holdoutLine = hl
-    ? html`<p class="hl">Campaign vs its holdout: <b data-testid="${testId('holdout-lift', c.id, goal)}">${fmt.lift(hl.lift)}</b> <span class="small">${fmt.ci(hl.ci)} · p = ${fmt.p(hl.pValue)}</span></p>`
+    ? html`<p class="hl">Campaign vs its holdout: <b data-testid="${testId('holdout-lift', c.id, goal)}">${fmt.lift(hl.lift)}</b> <span class="small">${fmt.ci(hl.ci)} · ${fmt.pIs(hl.pValue)}</span></p>`
     : '';
   const hasData = c.variants.some((v) => v.visitors > 0);
   const charts = hasData
     ? html`<div class="charts">
-<figure><figcaption>Conversion rate over time (cumulative)</figcaption>${rateChart(c, goal, colors, testId('chart-rate', c.id, goal))}${legend(c, colors)}</figure>
+<figure><figcaption>Conversion rate over time (cumulative)</figcaption>${rateChart(c, goal, colors, testId('chart-rate', c.id, goal))}${legend(c, colors)}${new Set(c.daily.map((d) => d.day)).size === 1 ? html`<p class="small">One day of data so far: the lines start on the second day.</p>` : ''}</figure>
 <figure><figcaption>Lift vs control, 95% interval (filled: interval excludes 0)</figcaption>${forestPlot(c, goal, colors, testId('chart-lift', c.id, goal))}</figure>
 </div>`
     : '';
@@ -223,7 +237,7 @@ function goalSection(c: CampaignReport, goal: string, colors: Map<string, string
 function campaignSection(c: CampaignReport): Html {
   const colors = variantColors(c);
   const srm = c.srm.warning
-    ? html`<div class="banner srm" role="alert" data-testid="${testId('srm', c.id)}"><b>Sample ratio mismatch (p = ${fmt.p(c.srm.pValue)}).</b> The visitors are not split as the weights say, so assignment or tracking is broken: do not trust these results until it is fixed.</div>`
+    ? html`<div class="banner srm" role="alert" data-testid="${testId('srm', c.id)}"><b>Sample ratio mismatch (${fmt.pIs(c.srm.pValue)}).</b> The visitors are not split as the weights say, so assignment or tracking is broken: do not trust these results until it is fixed.</div>`
     : '';
   const empty = c.variants.every((v) => v.visitors === 0)
     ? html`<p class="banner note">No visitors have been assigned yet.</p>`
@@ -232,7 +246,7 @@ function campaignSection(c: CampaignReport): Html {
     c.allocation === 'bandit' ? 'bandit (adaptive traffic)' : 'A/B test',
     `goals: ${c.goals.length ? c.goals.join(', ') : 'none yet'}`,
     `verdicts after ${c.minPerArm} visitors per arm`,
-    c.srm.pValue === null ? '' : `split check p = ${fmt.p(c.srm.pValue)}`,
+    c.srm.pValue === null ? '' : `split check ${fmt.pIs(c.srm.pValue)}`,
   ];
   return html`<section class="card" id="${testId('c', c.id)}" data-testid="${testId('campaign', c.id)}">
 <div class="campaign-head"><h2>${c.id}</h2><span class="badge">${c.status}</span><span class="small">${details.filter(Boolean).join(' · ')}</span></div>

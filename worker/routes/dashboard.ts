@@ -74,7 +74,8 @@ export async function handleLogin(deps: Deps, req: Request): Promise<Response> {
   try {
     password = new URLSearchParams(await readLimited(req, MAX_LOGIN_BYTES)).get('password') ?? '';
   } catch (err) {
-    const error = err instanceof BodyTooLarge ? 'That is too long to be the admin token.' : 'Unreadable form.';
+    const error =
+      err instanceof BodyTooLarge ? 'That is too long to be the admin token.' : 'Unreadable form.';
     return page(renderLogin({ error }), 400);
   }
   if (!password || !timingSafeEqual(password, token)) {

@@ -1,0 +1,440 @@
+#!/usr/bin/env node
+// `npm run demo:traffic`: realistic traffic against a running HIO worker (`npm start`), so the dashboard has
+// something to show. Each simulated visitor has its own cookie jar and a real browser's user agent, browses
+// the demo shop (home, categories, products) with a favourite category, and after every page sends the
+// beacon batch the browser script would send (text/plain JSON `{v:1,events:[...]}`: pageview with category,
+// scroll depths, engaged time, impressions of the marked slots found in the HTML, some clicks). Some visitors
+// buy: cart, checkout, a `purchase` conversion with the order total as value, the order placed. How likely a
+// visitor is to buy depends on the variants they saw (non-control variants get a configurable lift), so the
+// dashboard shows a winner. `runTraffic(options)` is exported for the end-to-end tests.
+//
+//   npm run demo:traffic -- [--url http://127.0.0.1:8787] [--visitors 400] [--token dev-admin-token]
+//                           [--concurrency 8] [--base-rate 0.06] [--lift 1] [--seed 42]
+
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+export const USER_AGENTS = [
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/138.0.0.0 Safari/537.36',
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 Safari/605.1.15',
+  'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0',
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 Mobile/15E148 Safari/604.1',
+  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/138.0.0.0 Mobile Safari/537.36',
+];
+const REFERRERS = [
+  '',
+  '',
+  'https://www.google.com/',
+  'https://www.instagram.com/',
+  'https://news.ycombinator.com/',
+];
+const CATEGORIES = ['shoes', 'bags', 'jackets'];
+const SCROLL_DEPTHS = [25, 50, 75, 90, 100];
+
+/** Deterministic PRNG, so a seed replays the same traffic. */
+export function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The slot markers (`data-hio-campaign` / `data-hio-variant`) in a page, in document order. */
+export function markersOf(html) {
+  const out = [];
+  for (const [tag] of html.matchAll(/<[a-z][^>]*\bdata-hio-campaign="[^"]*"[^>]*>/gi)) {
+    const campaign = /\bdata-hio-campaign="([^"]*)"/.exec(tag)?.[1];
+    const variant = /\bdata-hio-variant="([^"]*)"/.exec(tag)?.[1];
+    if (campaign && variant) out.push({ campaign, variant });
+  }
+  return out;
+}
+
+function categoryOf(html) {
+  return /<meta name="hio:category" content="([^"]*)"/.exec(html)?.[1]?.toLowerCase() || undefined;
+}
+
+function linksOf(html) {
+  return [...new Set([...html.matchAll(/href="(\/(?:c|p)\/[a-z0-9-]+)"/g)].map((m) => m[1]))];
+}
+
+/** A visitor's cookies, kept from every Set-Cookie like a browser does (no expiry beyond Max-Age=0). */
+function cookieJar() {
+  const jar = new Map();
+  return {
+    take(res) {
+      for (const c of res.headers.getSetCookie()) {
+        const [pair, ...attrs] = c.split(';');
+        const eq = pair.indexOf('=');
+        const name = pair.slice(0, eq).trim();
+        const value = pair.slice(eq + 1).trim();
+        if (!value || attrs.some((a) => /^\s*max-age=0\s*$/i.test(a))) jar.delete(name);
+        else jar.set(name, value);
+      }
+    },
+    header: () => [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
+    has: (name) => jar.has(name),
+  };
+}
+
+/**
+ * The default buying model: a base rate, multiplied by 1 + lift for every campaign whose non-control variant
+ * the visitor saw (at most 50%). `rates` (`{ "<variant>": p }` or `{ "<campaign>/<variant>": p }`, with
+ * `"none"` for a visitor who saw no marked slot) replaces it with known true rates: the first variant seen
+ * decides. `isControl(campaign, variant)` says which variants are controls.
+ */
+export function conversionModel({
+  baseRate = 0.06,
+  lift = 1,
+  rates,
+  isControl = (_c, v) => v === 'control',
+} = {}) {
+  return (seen) => {
+    if (rates) {
+      for (const s of seen) {
+        const r = rates[`${s.campaign}/${s.variant}`] ?? rates[s.variant];
+        if (r !== undefined) return r;
+      }
+      return rates.none ?? baseRate;
+    }
+    const treated = new Set(seen.filter((s) => !isControl(s.campaign, s.variant)).map((s) => s.campaign));
+    return Math.min(0.5, baseRate * (1 + lift) ** treated.size);
+  };
+}
+
+/** The control variant of each campaign (the one without html), from the admin API when the token works. */
+async function controlsOf(base, token) {
+  const controls = new Map();
+  try {
+    const res = await fetch(`${base}/__hio/admin/config`, { headers: { authorization: `Bearer ${token}` } });
+    if (res.ok) {
+      const { document } = await res.json();
+      for (const c of document?.campaigns ?? []) {
+        const control = c.variants?.find((v) => v.html === undefined) ?? c.variants?.[0];
+        if (control) controls.set(c.id, control.id);
+      }
+    }
+  } catch {}
+  return (campaign, variant) => (controls.get(campaign) ?? 'control') === variant;
+}
+
+/**
+ * Runs `visitors` simulated visitors against the worker at `url`, `concurrency` at a time.
+ * @param {object} [o]
+ * @param {string} [o.url='http://127.0.0.1:8787']
+ * @param {number} [o.visitors=400]
+ * @param {number} [o.concurrency=8]
+ * @param {string} [o.token='dev-admin-token'] admin token, to read which variants are controls
+ * @param {number} [o.baseRate=0.06] chance to buy without any personalization
+ * @param {number} [o.lift=1] relative lift of the buying chance per non-control variant seen
+ * @param {Record<string, number>} [o.rates] known true buying rates per variant (see conversionModel)
+ * @param {number} [o.seed] PRNG seed (default: random)
+ * @param {[number, number]} [o.thinkMs=[40, 170]] pause between a visitor's steps
+ * @param {(msg: string) => void} [o.progress] called every 10% of visitors
+ * @returns {Promise<{ visitors: number, pageviews: number, beacons: number, conversions: number,
+ *   revenue: number, errors: number, firstError: string|null, elapsedMs: number,
+ *   seen: Record<string, Record<string, { visitors: number, conversions: number }>> }>}
+ */
+export async function runTraffic({
+  url = 'http://127.0.0.1:8787',
+  visitors = 400,
+  concurrency = 8,
+  token = 'dev-admin-token',
+  baseRate = 0.06,
+  lift = 1,
+  rates,
+  seed = Math.floor(Math.random() * 2 ** 31),
+  thinkMs = [40, 170],
+  progress,
+} = {}) {
+  const base = url.replace(/\/+$/, '');
+  const rand = mulberry32(seed);
+  const pick = (xs) => xs[Math.floor(rand() * xs.length)];
+  const isControl = await controlsOf(base, token);
+  const buyChance = conversionModel({ baseRate, lift, rates, isControl });
+  const stats = {
+    visitors: 0,
+    pageviews: 0,
+    beacons: 0,
+    conversions: 0,
+    revenue: 0,
+    errors: 0,
+    firstError: null,
+    seen: {},
+  };
+  const products = new Set();
+  const started = Date.now();
+  let eventCounter = 0;
+  const eventId = () =>
+    `${Date.now().toString(36)}${(eventCounter++).toString(36)}${Math.floor(rand() * 1e6).toString(36)}`;
+  const think = () => sleep(thinkMs[0] + rand() * (thinkMs[1] - thinkMs[0]));
+  const fail = (what, err) => {
+    stats.errors++;
+    stats.firstError ??= `${what}: ${err instanceof Error ? err.message : String(err)}`;
+  };
+
+  async function visit() {
+    const jar = cookieJar();
+    const ua = pick(USER_AGENTS);
+    const favourite = pick(CATEGORIES);
+    const seen = [];
+    let ref = pick(REFERRERS);
+    let current = null;
+
+    const request = async (path, init = {}) => {
+      const headers = { 'user-agent': ua, 'accept-language': 'en-GB,en;q=0.9', ...init.headers };
+      const cookie = jar.header();
+      if (cookie) headers.cookie = cookie;
+      const res = await fetch(base + path, {
+        ...init,
+        headers,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(20_000),
+      });
+      jar.take(res);
+      return res;
+    };
+
+    const beacon = async (events) => {
+      // the script's batches are stamped and sent as text/plain, like navigator.sendBeacon does
+      const body = JSON.stringify({
+        v: 1,
+        events: events.map((e) => ({ ...e, id: eventId(), ts: Date.now() })),
+      });
+      for (let attempt = 1; ; attempt++) {
+        const res = await request('/__hio/collect', {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain;charset=UTF-8', origin: base, referer: base + current.path },
+          body,
+        });
+        if (res.status === 204) break;
+        // like the script, keep a batch the worker could not take (503, or wrangler dev reloading) and resend it
+        if (res.status >= 500 && attempt < 4) {
+          await sleep(300 * attempt);
+          continue;
+        }
+        throw new Error(`beacon answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+      }
+      stats.beacons++;
+    };
+
+    /** A page view as a browser makes it, then the page's beacon when the visitor leaves it. */
+    const view = async (path, extra = []) => {
+      const res = await request(path, {
+        headers: { accept: 'text/html,application/xhtml+xml', ...(ref ? { referer: ref } : {}) },
+      });
+      if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}`);
+      const html = await res.text();
+      stats.pageviews++;
+      current = { path, html, markers: markersOf(html) };
+      for (const l of linksOf(html)) if (l.startsWith('/p/')) products.add(l);
+      for (const m of current.markers) {
+        if (!seen.some((s) => s.campaign === m.campaign)) seen.push(m);
+      }
+      // reading the page: the page's own state write lands before the visitor does anything
+      await think();
+      const events = [{ t: 'pageview', path, category: categoryOf(html), ref: ref || undefined }];
+      const depth = pick(SCROLL_DEPTHS);
+      for (const d of SCROLL_DEPTHS) if (d <= depth) events.push({ t: 'scroll', depth: d });
+      current.markers.forEach((m, i) => {
+        // the hero is always in view; slots further down only when the visitor scrolled
+        if (i === 0 || depth >= 50) events.push({ t: 'impression', ...m });
+        if (rand() < (isControl(m.campaign, m.variant) ? 0.06 : 0.06 * (1 + lift)))
+          events.push({ t: 'click', ...m });
+      });
+      events.push({ t: 'engaged', ms: Math.floor(3000 + rand() * 60_000) }, ...extra);
+      await beacon(events);
+      ref = base + path;
+      return html;
+    };
+
+    /** Mostly towards the favourite category and its products, back home now and then, sometimes anywhere. */
+    const nextPath = (html) => {
+      const links = linksOf(html);
+      if (current.path !== '/' && rand() < 0.2) return '/';
+      if (rand() < 0.7) {
+        const products = links.filter((l) => l.startsWith('/p/'));
+        if (current.path === `/c/${favourite}` && products.length) return pick(products);
+        if (current.path !== `/c/${favourite}`) return `/c/${favourite}`;
+      }
+      return pick(links) ?? `/c/${favourite}`;
+    };
+
+    const entry = rand();
+    let html = await view(
+      entry < 0.55 || !products.size ? '/' : entry < 0.8 ? `/c/${favourite}` : pick([...products]),
+    );
+    const pages = 1 + Math.floor(rand() * 5);
+    for (let i = 0; i < pages; i++) html = await view(nextPath(html));
+    // most visitors look at the home page again before they leave (or buy): that is where the hero is
+    if (current.path !== '/' && rand() < 0.6) html = await view('/');
+
+    const buys = rand() < buyChance(seen);
+    if (buys) {
+      const product = current.path.startsWith('/p/')
+        ? current.path
+        : (linksOf(html).find((l) => l.startsWith('/p/')) ?? pick([...products]));
+      if (product) {
+        if (current.path !== product) html = await view(product);
+        const added = await request('/cart', {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            origin: base,
+            referer: base + product,
+          },
+          body: new URLSearchParams({ action: 'add', slug: product.slice(3), qty: '1' }).toString(),
+        });
+        if (added.status !== 303) throw new Error(`POST /cart answered ${added.status}`);
+        await view('/cart');
+        // the checkout's button carries data-hio-goal="purchase" and the order total as data-hio-value
+        const checkout = await request('/checkout', { headers: { accept: 'text/html' } });
+        const page = await checkout.text();
+        stats.pageviews++;
+        current = { path: '/checkout', html: page, markers: markersOf(page) };
+        const value = Number(/data-hio-goal="purchase" data-hio-value="([\d.]+)"/.exec(page)?.[1] ?? 0);
+        await think();
+        await beacon([
+          { t: 'pageview', path: '/checkout', ref: `${base}/cart` },
+          { t: 'form_submit', form: 'checkout' },
+          { t: 'conversion', goal: 'purchase', ...(value > 0 ? { value } : {}) },
+        ]);
+        const placed = await request('/thanks', {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            origin: base,
+            referer: `${base}/checkout`,
+          },
+          body: new URLSearchParams({ total: String(value) }).toString(),
+        });
+        const location = placed.headers.get('location');
+        if (location) await view(new URL(location, base).pathname + new URL(location, base).search);
+        stats.conversions++;
+        stats.revenue += value;
+      }
+    }
+    const tally = (campaign, variant) => {
+      stats.seen[campaign] ??= {};
+      stats.seen[campaign][variant] ??= { visitors: 0, conversions: 0 };
+      stats.seen[campaign][variant].visitors++;
+      if (buys) stats.seen[campaign][variant].conversions++;
+    };
+    for (const s of seen) tally(s.campaign, s.variant);
+    if (!seen.length) tally('(none)', 'none');
+  }
+
+  let next = 0;
+  let done = 0;
+  const step = Math.max(1, Math.ceil(visitors / 10));
+  const lane = async () => {
+    while (next < visitors) {
+      next++;
+      try {
+        await visit();
+        stats.visitors++;
+      } catch (err) {
+        fail('visitor', err);
+      }
+      done++;
+      if (progress && done % step === 0) progress(`${done}/${visitors} visitors`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, visitors)) }, lane));
+  return { ...stats, elapsedMs: Date.now() - started };
+}
+
+/** Prints the traffic summary and, with the admin token, what the results API now says. */
+async function printSummary(base, token, s) {
+  const pct = (x) => `${(x * 100).toFixed(2)}%`;
+  console.log(
+    `\n${s.visitors} visitors, ${s.pageviews} pageviews, ${s.beacons} beacons, ${s.conversions} purchases (${s.revenue.toFixed(2)} revenue) in ${(s.elapsedMs / 1000).toFixed(1)}s${s.errors ? `, ${s.errors} errors (first: ${s.firstError})` : ''}`,
+  );
+  for (const [campaign, variants] of Object.entries(s.seen)) {
+    const line = Object.entries(variants)
+      .map(([v, x]) => `${v} ${x.conversions}/${x.visitors}`)
+      .join(', ');
+    console.log(`  saw ${campaign}: ${line}`);
+  }
+  // the worker records after responding: give its last writes a moment
+  await sleep(1000);
+  try {
+    const res = await fetch(`${base}/__hio/admin/results`, { headers: { authorization: `Bearer ${token}` } });
+    if (!res.ok) throw new Error(`GET /__hio/admin/results answered ${res.status}`);
+    const report = await res.json();
+    console.log('\nResults (GET /__hio/admin/results):');
+    for (const c of report.campaigns) {
+      const cells = c.variants.map((v) => {
+        const g = v.goals[c.goals[0]];
+        return `${v.id}: ${v.visitors} visitors, ${pct(g?.rate ?? 0)}${v.control ? '' : ` (${g?.verdict ?? '-'})`}`;
+      });
+      console.log(`  ${c.id}${c.srm.warning ? ' [SRM!]' : ''}: ${cells.join(' | ')}`);
+    }
+  } catch (err) {
+    console.log(`\n(could not read the results: ${err.message})`);
+  }
+  console.log(`\nDashboard: ${base}/__hio/dashboard  (log in with the admin token)`);
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      url: { type: 'string', default: 'http://127.0.0.1:8787' },
+      visitors: { type: 'string', default: '400' },
+      token: { type: 'string', default: process.env.HIO_ADMIN_TOKEN || 'dev-admin-token' },
+      concurrency: { type: 'string', default: '8' },
+      'base-rate': { type: 'string', default: '0.06' },
+      lift: { type: 'string', default: '1' },
+      seed: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(
+      'usage: npm run demo:traffic -- [--url URL] [--visitors N] [--token T] [--concurrency N] [--base-rate P] [--lift L] [--seed S]',
+    );
+    return;
+  }
+  const num = (name, min, max) => {
+    const n = Number(values[name]);
+    if (!Number.isFinite(n) || n < min || n > max)
+      throw new Error(`--${name} must be a number in [${min}, ${max}]`);
+    return n;
+  };
+  const base = values.url.replace(/\/+$/, '');
+  try {
+    const res = await fetch(`${base}/__hio/health`, { signal: AbortSignal.timeout(5000) });
+    if (!res.ok) throw new Error(`answered ${res.status}`);
+  } catch (err) {
+    throw new Error(
+      `no HIO worker at ${base} (${err.cause?.code ?? err.message}): start it with \`npm start\``,
+    );
+  }
+  const visitors = Math.floor(num('visitors', 1, 1e6));
+  console.log(`Sending ${visitors} visitors to ${base} ...`);
+  const summary = await runTraffic({
+    url: base,
+    visitors,
+    concurrency: Math.floor(num('concurrency', 1, 256)),
+    token: values.token,
+    baseRate: num('base-rate', 0, 1),
+    lift: num('lift', -1, 10),
+    seed: values.seed === undefined ? undefined : Math.floor(num('seed', 0, 2 ** 32)),
+    progress: (msg) => console.log(`  ${msg}`),
+  });
+  await printSummary(base, values.token, summary);
+  if (summary.visitors === 0) process.exitCode = 1;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err) => {
+    console.error(`demo:traffic: ${err.message}`);
+    process.exitCode = 1;
+  });
+}

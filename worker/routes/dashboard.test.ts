@@ -1,0 +1,227 @@
+/**
+ * The dashboard through the real worker: the login flow and its session cookie (which the admin API
+ * accepts too, for reading), and the page's sections rendered from the real D1 report.
+ */
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { signSession } from '../edge/admin-session.ts';
+import type { Report } from '../engine/report.ts';
+import { ADMIN, BASE, call, putConfig } from '../test/helpers.ts';
+import { fmt, html } from './dashboard-format.ts';
+
+const TOKEN = 'test-admin-token';
+const SECRET = 'test-secret';
+const SEED = `dash-${Date.now().toString(36)}`;
+
+const DOC = {
+  version: 1,
+  holdout: 0,
+  campaigns: [
+    {
+      id: 'dash-test',
+      seed: SEED,
+      slot: { selector: '#hero', action: 'replace' },
+      weights: [0.5, 0.5],
+      variants: [{ id: 'control' }, { id: 'bold', html: '<h1>Bold</h1>' }],
+      goals: ['purchase'],
+    },
+  ],
+};
+
+function login(password: string, headers: HeadersInit = {}): Promise<Response> {
+  return call('/__hio/dashboard/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams({ password }).toString(),
+    redirect: 'manual',
+  });
+}
+
+function sessionOf(res: Response): string {
+  const c = res.headers.getSetCookie().find((x) => x.startsWith('hio_admin='));
+  if (!c) throw new Error('no hio_admin cookie');
+  return c.split(';')[0] as string;
+}
+
+/** 300 control and 100 bold visitors over three days: a broken split, and a line per variant to draw. */
+async function seedCounts(): Promise<void> {
+  const days = ['2026-04-01', '2026-04-02', '2026-04-03'];
+  const stmts: D1PreparedStatement[] = [];
+  const exposure = env.HIO_DB.prepare(
+    'INSERT INTO exposures (visitor_id, campaign_id, seed, variant_id, day, at) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const conversion = env.HIO_DB.prepare(
+    'INSERT INTO conversion_events (visitor_id, event_id, campaign_id, seed, variant_id, goal, value, day, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  for (const [variant, n, rate] of [
+    ['control', 300, 0.1],
+    ['bold', 100, 0.3],
+  ] as const) {
+    for (let i = 0; i < n; i++) {
+      const vid = `${SEED}-${variant}-${i}`;
+      const day = days[i % 3] as string;
+      stmts.push(exposure.bind(vid, 'dash-test', SEED, variant, day, 0));
+      if (i < n * rate)
+        stmts.push(conversion.bind(vid, 'e1', 'dash-test', SEED, variant, 'purchase', 40, day, 0));
+    }
+  }
+  await env.HIO_DB.batch(stmts);
+}
+
+describe('dashboard login', () => {
+  it('shows the login form without auth, and nothing of the results', async () => {
+    const res = await call('/__hio/dashboard');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const body = await res.text();
+    expect(body).toContain('data-testid="login-form"');
+    expect(body).toContain('action="/__hio/dashboard/login"');
+    expect(body).not.toContain('data-testid="programme"');
+    expect(body).not.toContain('<script');
+  });
+
+  it('refuses a wrong password with 401, the form and an error', async () => {
+    const res = await login('not-the-token');
+    expect(res.status).toBe(401);
+    expect(res.headers.getSetCookie()).toEqual([]);
+    const body = await res.text();
+    expect(body).toContain('data-testid="login-error"');
+    expect(body).toContain('data-testid="login-form"');
+    expect((await login('')).status).toBe(401);
+  });
+
+  it('sets an HttpOnly, SameSite=Strict session cookie for the right password, which grants the admin API', async () => {
+    const res = await login(TOKEN);
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/__hio/dashboard');
+    const set = res.headers.getSetCookie().find((c) => c.startsWith('hio_admin=')) ?? '';
+    expect(set).toMatch(/; HttpOnly/);
+    expect(set).toMatch(/; SameSite=Strict/);
+    expect(set).toMatch(/; Path=\/__hio\//);
+    expect(set).toMatch(/; Max-Age=43200/);
+    expect(set).not.toContain(TOKEN);
+    const cookie = sessionOf(res);
+
+    const results = await call('/__hio/admin/results', { headers: { cookie } });
+    expect(results.status).toBe(200);
+    expect(((await results.json()) as Report).campaigns).toBeInstanceOf(Array);
+    const csv = await call('/__hio/admin/results?format=csv', { headers: { cookie } });
+    expect(csv.status).toBe(200);
+    expect(await csv.text()).toMatch(/^campaign,variant/);
+    const page = await call('/__hio/dashboard', { headers: { cookie } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('data-testid="programme"');
+  });
+
+  it('refuses tampered, expired and foreign session cookies', async () => {
+    const good = sessionOf(await login(TOKEN));
+    const value = good.slice('hio_admin='.length);
+    const [, exp, sig] = value.split('.') as [string, string, string];
+    const flipped = `${sig.slice(0, 10)}${sig[10] === 'A' ? 'B' : 'A'}${sig.slice(11)}`;
+    const bad = [
+      `hio_admin=v1.${exp}.${flipped}`,
+      `hio_admin=v1.${Number(exp) + 60}.${sig}`,
+      `hio_admin=v1.${exp}`,
+      'hio_admin=garbage',
+      // a real signature, but it expired an hour ago
+      `hio_admin=${await signSession(Date.now() - 13 * 3600_000, SECRET, TOKEN)}`,
+      // signed with another admin token (the token was rotated)
+      `hio_admin=${await signSession(Date.now(), SECRET, 'old-token')}`,
+      // the visitor cookie's key must not sign admin sessions
+      `hio_admin=${await signSession(Date.now(), 'other-secret', TOKEN)}`,
+    ];
+    for (const cookie of bad) {
+      expect((await call('/__hio/admin/results', { headers: { cookie } })).status, cookie).toBe(401);
+      const page = await call('/__hio/dashboard', { headers: { cookie } });
+      expect(page.status, cookie).toBe(401);
+      expect(page.headers.getSetCookie()[0]).toMatch(/^hio_admin=; Max-Age=0/);
+      expect(await page.text()).toContain('data-testid="login-notice"');
+    }
+    // the genuine one still works
+    expect((await call('/__hio/admin/results', { headers: { cookie: good } })).status).toBe(200);
+  });
+
+  it('lets a session change things only from the same origin', async () => {
+    const cookie = sessionOf(await login(TOKEN));
+    const put = (headers: Record<string, string>) =>
+      call('/__hio/admin/config', {
+        method: 'PUT',
+        headers: { cookie, 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(DOC),
+      });
+    expect((await put({ 'sec-fetch-site': 'cross-site' })).status).toBe(401);
+    expect((await put({ 'sec-fetch-site': 'same-site' })).status).toBe(401);
+    expect((await put({ origin: 'https://evil.example' })).status).toBe(401);
+    expect((await put({ 'sec-fetch-site': 'same-origin', origin: BASE })).status).toBe(200);
+    // a login posted by another site is refused as well
+    expect((await login(TOKEN, { 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+  });
+
+  it('logs out by clearing the cookie', async () => {
+    const res = await call('/__hio/dashboard/logout', { method: 'POST', redirect: 'manual' });
+    expect(res.status).toBe(303);
+    expect(res.headers.getSetCookie()[0]).toMatch(
+      /^hio_admin=; Max-Age=0; Path=\/__hio\/; HttpOnly; SameSite=Strict/,
+    );
+  });
+
+  it('accepts the bearer token too', async () => {
+    const res = await call('/__hio/dashboard', { headers: ADMIN });
+    expect(res.status).toBe(200);
+  });
+});
+
+describe('dashboard page', () => {
+  it('renders every section from the report', async () => {
+    expect((await putConfig(DOC)).status).toBe(200);
+    await seedCounts();
+    const report = (await (await call('/__hio/admin/results', { headers: ADMIN })).json()) as Report;
+    const c = report.campaigns.find((x) => x.id === 'dash-test');
+    const bold = c?.variants.find((v) => v.id === 'bold');
+    expect(c?.srm.warning).toBe(true);
+
+    const res = await call('/__hio/dashboard', { headers: ADMIN });
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    const cell = (id: string) =>
+      new RegExp(`data-testid="${id}"[^>]*>([^<]*)<`)
+        .exec(body)?.[1]
+        ?.replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&amp;/g, '&');
+    for (const id of [
+      'programme',
+      'help',
+      'csv',
+      'campaign-dash-test',
+      'srm-dash-test',
+      'traffic-dash-test',
+    ]) {
+      expect(body).toContain(`data-testid="${id}"`);
+    }
+    expect(body).toContain('href="/__hio/admin/results?format=csv"');
+    expect(cell('visitors-dash-test-control')).toBe('300');
+    expect(cell('visitors-dash-test-bold')).toBe('100');
+    expect(cell('rate-dash-test-bold-purchase')).toBe('30.00%');
+    expect(cell('rate-dash-test-control-purchase')).toBe('10.00%');
+    expect(cell('lift-dash-test-bold-purchase')).toBe('+200.00%');
+    expect(cell('p-dash-test-bold-purchase')).toBe(fmt.p(bold?.goals.purchase?.adjustedPValue));
+    expect(cell('ctbc-dash-test-bold-purchase')).toBe(fmt.pct(bold?.goals.purchase?.chanceToBeatControl));
+    expect(cell('rpv-dash-test-bold-purchase')).toBe('12.00');
+    // the rate chart has a line of three days per variant; the forest plot a row for the variant
+    const rate = /<svg[^>]*data-testid="chart-rate-dash-test-purchase"[\s\S]*?<\/svg>/.exec(body)?.[0] ?? '';
+    expect(rate.match(/<circle/g)?.length).toBe(6);
+    expect(rate).toMatch(/<path d="M[\d.]+,[\d.]+ L[\d.]+,[\d.]+ L[\d.]+,[\d.]+"/);
+    const lift = /<svg[^>]*data-testid="chart-lift-dash-test-purchase"[\s\S]*?<\/svg>/.exec(body)?.[0] ?? '';
+    expect(lift).toContain('data-series="bold"');
+    expect(body).not.toContain('<script');
+  });
+
+  it('escapes whatever it interpolates', () => {
+    const evil = '"><script>alert(1)</script>';
+    expect(html`<td title="${evil}">${evil}</td>`.value).toBe(
+      '<td title="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;">&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</td>',
+    );
+  });
+});
