@@ -5,6 +5,7 @@
  */
 
 export { buildAttributes, type RequestFacts } from './attributes.ts';
+export { banditWeights } from './bandit.ts';
 export { evalCondition, validateCondition } from './condition.ts';
 export { type Decision, decide, type Explanation, isInHoldout } from './decide.ts';
 export { type CampaignDocument, type CompiledDocument, parseDocument } from './document.ts';
@@ -18,17 +19,16 @@ export {
   type ProfileView,
   readProfile,
 } from './profile.ts';
-export { escapeHtml, parseTemplate, renderTemplate } from './template.ts';
-export {
-  proportionTest,
-  chanceToBeatControl,
-  srmPValue,
-  expectedLoss,
-  welchTest,
-  holm,
-  benjaminiHochberg,
-  sequentialPValue,
-  verdict,
-} from './stats.ts';
-export { banditWeights } from './bandit.ts';
 export { buildReport, type Report } from './report.ts';
+export {
+  benjaminiHochberg,
+  chanceToBeatControl,
+  expectedLoss,
+  holm,
+  proportionTest,
+  sequentialPValue,
+  srmPValue,
+  verdict,
+  welchTest,
+} from './stats.ts';
+export { escapeHtml, parseTemplate, renderTemplate } from './template.ts';
