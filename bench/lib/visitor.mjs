@@ -31,8 +31,10 @@ export async function seedVisitor(client, pagePath) {
   if (!setCookie) throw new Error(`HIO set no visitor cookie on ${pagePath} (status ${first.status})`);
   const cookie = setCookie.split(';')[0];
   await client.get(pagePath, { headers: { cookie } });
+  // what the browser script reports for those two pages: pageviews (which count visits), reading
   const batch = {
     events: [
+      { t: 'pageview', id: eventId(), path: pagePath },
       { t: 'pageview', id: eventId(), path: '/c/shoes', category: 'shoes' },
       { t: 'scroll', id: eventId(), depth: 75 },
       { t: 'engaged', id: eventId(), ms: 40_000 },

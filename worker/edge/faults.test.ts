@@ -142,14 +142,14 @@ describe('corrupt data in a store', () => {
     const cookie = await cookieFor(app.fetch);
     const id = cookie.slice('hio_vid='.length).split('.')[0] as string;
     await app.settle();
-    await env.HIO_KV.put(`p:${id}`, '{"v": 3, "pv": [oops');
+    await env.HIO_KV.put(`p:${id}`, '{"a.all": 3, "x": [oops');
     await env.HIO_KV.put(`b:${id}`, '"a string, not a profile"');
     const res = await app.fetch('/page', { headers: { cookie } });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('<b>personal</b>');
     await app.settle();
     const healed = JSON.parse((await env.HIO_KV.get(`p:${id}`)) as string) as Record<string, unknown>;
-    expect(healed.pv).toBe(1);
+    expect(healed['a.all']).toMatch(/^v\|/);
   });
 
   it('serves pages when the stored campaign document no longer parses', async () => {
@@ -165,5 +165,30 @@ describe('corrupt data in a store', () => {
     const health = (await (await app.fetch('/__hio/health')).json()) as { degraded: string[] };
     expect(health.degraded.join(' ')).toMatch(/config/);
     await putConfig(DOC);
+  });
+});
+
+describe('decision still pending when the origin answers', () => {
+  it('streams at once and lets the slot wait for the decision', async () => {
+    await putConfig(DOC);
+    const good = appWith(() => ({}));
+    const cookie = await cookieFor(good.fetch);
+    await good.settle();
+    const slowish = appWith((d) => ({
+      store: {
+        ...d.store,
+        load: async (id: string) => {
+          await new Promise((r) => setTimeout(r, 30));
+          return d.store.load(id);
+        },
+      },
+    }));
+    const res = await slowish.fetch('/page', { headers: { cookie } });
+    expect(res.headers.get('server-timing')).toBe('hio;desc="decide, streamed"');
+    expect(res.headers.get('cache-control')).toMatch(/^private/);
+    expect(res.headers.get('etag')).toBeNull();
+    expect(await res.text()).toContain(
+      '<section id="hero" data-hio-campaign="all" data-hio-variant="v"><b>personal</b></section>',
+    );
   });
 });

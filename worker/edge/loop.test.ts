@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, collect, eventId, me, page, putConfig, visitorCookie } from '../test/helpers.ts';
+import { ADMIN, call, collect, eventId, me, page, putConfig, visitorCookie } from '../test/helpers.ts';
 
 const DOC = {
   version: 1,
@@ -184,5 +184,29 @@ describe('/__hio/health and /__hio/client.js', () => {
     expect(etag).toMatch(/^".+"$/);
     expect((await res.text()).length).toBeGreaterThan(500);
     expect((await call('/__hio/client.js', { headers: { 'if-none-match': etag } })).status).toBe(304);
+  });
+});
+
+describe('exposure', () => {
+  it('counts a visitor as exposed only on a page that has the campaign slot', async () => {
+    await putConfig({
+      version: 1,
+      campaigns: [
+        {
+          id: 'footer-only',
+          slot: { selector: '#not-on-this-page', action: 'replace' },
+          variants: [{ id: 'control' }, { id: 'v', html: 'x' }],
+        },
+      ],
+    });
+    const res = await page('/page');
+    const cookie = visitorCookie(res);
+    await res.text();
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await me(cookie)).assignments).toEqual({});
+    const results = (await (await call('/__hio/admin/results', { headers: ADMIN })).json()) as {
+      campaigns: { variants: { visitors: number }[] }[];
+    };
+    expect(results.campaigns[0]?.variants.map((v) => v.visitors)).toEqual([0, 0]);
   });
 });

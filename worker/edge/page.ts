@@ -3,17 +3,20 @@
  * The page path: forward to the origin, and, for HTML, decide and stream the rewrite.
  *
  * The visitor's state is read in parallel with the origin fetch (never before it), bounded by the
- * state budget. Anything that goes wrong in personalization serves the origin's response unchanged.
- * Profile writes happen after the response, through `waitUntil`.
+ * state budget. When the origin answers first, the page streams at once and only the first slot
+ * waits for the decision. Anything that goes wrong in personalization serves the origin's response
+ * unchanged. What the page showed is stored after it has streamed, through `waitUntil`, and only when
+ * there is something new (an assignment, an exposure): visits and pageviews come from the beacon.
  */
 import { isbot } from 'isbot';
+import type { LiveConfig } from '../db/config-repo.ts';
 import type { Deps } from '../deps.ts';
 import type { LoadedState } from '../state/store.ts';
 import { type Personalization, personalize } from './personalize.ts';
 import { PREVIEW_PARAM, type PreviewClaim, verifyPreview, withoutPreviewParam } from './preview.ts';
 import { mayProfile } from './privacy.ts';
 import { buildOriginRequest, isRewritable } from './proxy.ts';
-import { createRewriter, SCRIPT_TAG } from './rewrite.ts';
+import { createRewriter, type RewritePlan, SCRIPT_TAG } from './rewrite.ts';
 import { newVisitorId, signVisitorId, visitorCookieHeader, visitorFromRequest } from './visitor-cookie.ts';
 
 const TIMEOUT = Symbol('timeout');
@@ -37,66 +40,70 @@ function wantsHtml(req: Request): boolean {
   return !accept || accept.includes('text/html') || accept.includes('*/*');
 }
 
-interface Prepared {
+/** Who the visitor is and what applies, known before the origin answers (cookie check, cached config). */
+interface Identity {
   visitorId: string;
+  /** the visitor came with a valid cookie (so has state worth reading) */
+  known: boolean;
+  /** a new visitor's signed cookie value, to set on the response */
   cookie: string | null;
-  loaded: LoadedState;
-  stateTimedOut: boolean;
-  p: Personalization;
-  retentionSeconds: number;
-  decideMs: number;
+  live: LiveConfig;
 }
 
-async function prepare(deps: Deps, req: Request, preview: PreviewClaim | null): Promise<Prepared | null> {
-  const started = performance.now();
-  const now = deps.now();
+async function identify(deps: Deps, req: Request, preview: PreviewClaim | null): Promise<Identity | null> {
   const [known, live] = await Promise.all([
     visitorFromRequest(req, deps.config.secret),
-    deps.configRepo.live(now, deps.waitUntil),
+    deps.configRepo.live(deps.now(), deps.waitUntil),
   ]);
   // no consent, or Global Privacy Control: the origin's page, untouched (previews are the admin's own)
   if (!preview && !mayProfile(req, live.doc)) return null;
-  let visitorId = known;
-  let cookie: string | null = null;
-  if (!visitorId) {
-    visitorId = newVisitorId();
-    // a preview sets no cookie: it must leave no trace
-    if (!preview) cookie = await signVisitorId(visitorId, deps.config.secret);
-  }
+  if (known) return { visitorId: known, known: true, cookie: null, live };
+  const visitorId = newVisitorId();
+  // a preview sets no cookie: it must leave no trace
+  const cookie = preview ? null : await signVisitorId(visitorId, deps.config.secret);
+  return { visitorId, known: false, cookie, live };
+}
+
+interface Decided {
+  /** null when the state read timed out: the page streams unpersonalized, nothing is recorded */
+  p: Personalization | null;
+  plan: RewritePlan;
+  loaded: LoadedState;
+  decideMs: number;
+}
+
+/**
+ * Reads the visitor's state (within the budget) and decides. When the state read times out, the
+ * plan is empty: without the profile sticky assignments cannot be honoured, so nothing is shown and
+ * nothing written, but the page still carries the script so the visit is not lost.
+ */
+async function decideFor(
+  deps: Deps,
+  req: Request,
+  id: Identity,
+  preview: PreviewClaim | null,
+  started: number,
+): Promise<Decided> {
   let loaded: LoadedState = { profile: {} };
-  let stateTimedOut = false;
-  if (known) {
-    const r = await withBudget(deps.store.load(known), deps.config.stateBudgetMs);
+  if (id.known) {
+    const r = await withBudget(deps.store.load(id.visitorId), deps.config.stateBudgetMs);
     if (r === TIMEOUT) {
-      stateTimedOut = true;
       deps.log('warn', `visitor state read exceeded ${deps.config.stateBudgetMs} ms; serving unpersonalized`);
-    } else loaded = r;
+      return { p: null, plan: { writes: [], probes: [] }, loaded, decideMs: performance.now() - started };
+    }
+    loaded = r;
   }
   const p = personalize({
-    doc: live.doc,
-    visitorId,
+    doc: id.live.doc,
+    visitorId: id.visitorId,
     stored: loaded.profile,
     req,
-    now,
+    now: deps.now(),
     pageview: !preview,
-    banditWeights: live.bandit,
+    banditWeights: id.live.bandit,
     force: preview ? { campaign: preview.campaign, variant: preview.variant } : undefined,
   });
-  if (stateTimedOut) {
-    // without the profile we cannot honour sticky assignments: show nothing rather than a wrong variant
-    p.writes.length = 0;
-    p.result.decisions.length = 0;
-    p.exposures.length = 0;
-  }
-  return {
-    visitorId,
-    cookie,
-    loaded,
-    stateTimedOut,
-    p,
-    retentionSeconds: live.doc.settings.retentionSeconds,
-    decideMs: performance.now() - started,
-  };
+  return { p, plan: p, loaded, decideMs: performance.now() - started };
 }
 
 function privateCacheControl(value: string | null): string {
@@ -107,39 +114,58 @@ function privateCacheControl(value: string | null): string {
   return ['private', ...kept].join(', ');
 }
 
+function badGateway(): Response {
+  return new Response('Bad Gateway: the origin could not be reached.\n', {
+    status: 502,
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' },
+  });
+}
+
 export async function handlePage(deps: Deps, req: Request): Promise<Response> {
+  const started = performance.now();
   const token = new URL(req.url).searchParams.get(PREVIEW_PARAM);
   const preview = token ? await verifyPreview(token, deps.config.secret, deps.now()) : null;
   if (token && !preview) deps.log('warn', 'ignoring an invalid or expired preview link');
   const originReq = buildOriginRequest(withoutPreviewParam(req), deps.config.origin);
-  const personalizable = wantsHtml(req) && !isbot(req.headers.get('user-agent') ?? '');
-  const prepared = personalizable
-    ? prepare(deps, req, preview).catch((err: unknown) => {
-        deps.log('error', 'personalization failed; serving the origin page unchanged', err);
-        return null;
-      })
-    : Promise.resolve(null);
-
-  let res: Response;
-  try {
-    res = await deps.fetchOrigin(originReq);
-  } catch (err) {
+  const origin = deps.fetchOrigin(originReq).catch((err: unknown) => {
     deps.log('error', `origin ${deps.config.origin.host} unreachable`, err);
-    return new Response('Bad Gateway: the origin could not be reached.\n', {
-      status: 502,
-      headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '5' },
-    });
-  }
-  const ready = await prepared;
-  if (!ready || !isRewritable(req, res)) return res;
+    return null;
+  });
+  if (!wantsHtml(req) || isbot(req.headers.get('user-agent') ?? '')) return (await origin) ?? badGateway();
 
-  const { p } = ready;
-  const personalized = p.writes.length > 0;
+  // the state read and the decision run while the origin fetch is in flight
+  const failed = (what: string) => (err: unknown) => {
+    deps.log('error', `${what} failed; serving the origin page unchanged`, err);
+    return null;
+  };
+  const identity = identify(deps, req, preview).catch(failed('identifying the visitor'));
+  let settled = false;
+  const decided = identity
+    .then((id) => (id ? decideFor(deps, req, id, preview, started) : null))
+    .catch(failed('personalization'))
+    .finally(() => {
+      settled = true;
+    });
+
+  const res = await origin;
+  if (!res) return badGateway();
+  const id = await identity;
+  if (!id || !isRewritable(req, res)) return res;
+
+  // Decided already (the usual case: the origin takes longer than a state read): exact headers.
+  // Otherwise stream now, conservatively private, and let the first slot wait for the decision.
+  const now = settled ? await decided : null;
+  if (settled && !now) return res;
+  const personalized = now ? now.plan.writes.length > 0 : true;
+  const matched = new Set<string>();
   let out: Response;
   try {
     const rewriter = createRewriter({
-      writes: p.writes,
+      plan: now ? now.plan : decided.then((d) => (d ? d.plan : null)),
+      selectors: id.live.doc.selectors,
       scriptTag: preview ? null : SCRIPT_TAG,
+      onMatch: (campaign) => matched.add(campaign),
+      onEnd: () => deps.waitUntil(record(deps, id, decided, matched)),
       onError: (err) => deps.log('error', 'rewrite handler failed; slot left as the origin sent it', err),
     });
     const transformed = rewriter.transform(res);
@@ -156,23 +182,32 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
     else h.set('etag', `W/${etag}`);
   }
   if (preview) h.set('cache-control', 'no-store');
-  else if (personalized || ready.cookie) h.set('cache-control', privateCacheControl(h.get('cache-control')));
-  if (ready.cookie)
-    h.append('set-cookie', visitorCookieHeader(ready.cookie, new URL(req.url).protocol === 'https:'));
-  h.append('server-timing', `hio;desc="decide";dur=${ready.decideMs.toFixed(2)}`);
+  else if (personalized || id.cookie) h.set('cache-control', privateCacheControl(h.get('cache-control')));
+  if (id.cookie)
+    h.append('set-cookie', visitorCookieHeader(id.cookie, new URL(req.url).protocol === 'https:'));
+  h.append(
+    'server-timing',
+    now ? `hio;desc="decide";dur=${now.decideMs.toFixed(2)}` : 'hio;desc="decide, streamed"',
+  );
+  return out;
+}
 
-  if (!ready.stateTimedOut && p.pageOps.length) {
-    deps.waitUntil(
+/** After the page has streamed: assignments and first exposures of the campaigns that were on it. */
+async function record(deps: Deps, id: Identity, decided: Promise<Decided | null>, matched: Set<string>) {
+  const d = await decided;
+  if (!d?.p) return;
+  const { ops, exposures } = d.p.afterRender(matched);
+  const writes: Promise<unknown>[] = [];
+  if (ops.length) {
+    writes.push(
       deps.store
-        .apply(ready.visitorId, 'page', [{ ops: p.pageOps }], {
-          ttlSeconds: ready.retentionSeconds,
-          loaded: ready.loaded,
+        .apply(id.visitorId, 'page', [{ ops }], {
+          ttlSeconds: id.live.doc.settings.retentionSeconds,
+          loaded: d.loaded,
         })
-        .catch((err: unknown) => deps.log('error', 'storing the pageview failed', err)),
+        .catch((err: unknown) => deps.log('error', "storing the page's assignments failed", err)),
     );
   }
-  if (p.exposures.length) {
-    deps.waitUntil(deps.analytics.recordExposures(ready.visitorId, p.exposures, deps.now()));
-  }
-  return out;
+  if (exposures.length) writes.push(deps.analytics.recordExposures(id.visitorId, exposures, deps.now()));
+  await Promise.all(writes);
 }

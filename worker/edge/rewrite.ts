@@ -57,10 +57,45 @@ function applyWrite(el: Element, w: SlotWrite): void {
   }
 }
 
+/** What to write into a page: the slot writes, and the slots whose presence alone counts (holdout). */
+export interface RewritePlan {
+  writes: SlotWrite[];
+  probes: { selector: string; campaign: string }[];
+}
+
+interface IndexedPlan {
+  bySelector: Map<string, { writes: SlotWrite[]; probes: string[] }>;
+}
+
+function indexPlan(plan: RewritePlan | null): IndexedPlan {
+  const bySelector = new Map<string, { writes: SlotWrite[]; probes: string[] }>();
+  const at = (selector: string) => {
+    let e = bySelector.get(selector);
+    if (!e) {
+      e = { writes: [], probes: [] };
+      bySelector.set(selector, e);
+    }
+    return e;
+  };
+  for (const w of plan?.writes ?? []) at(w.selector).writes.push(w);
+  for (const p of plan?.probes ?? []) at(p.selector).probes.push(p.campaign);
+  return { bySelector };
+}
+
 export interface RewriteOptions {
-  writes: readonly SlotWrite[];
+  /**
+   * The plan, or a promise of it when the decision is still being made: then the page streams at once
+   * and the first slot element waits for the plan (null: leave every slot as the origin sent it).
+   */
+  plan: RewritePlan | Promise<RewritePlan | null>;
+  /** every selector a plan may use; only read when `plan` is a promise */
+  selectors: readonly string[];
   /** the script element to inject; null injects nothing */
   scriptTag: string | null;
+  /** a slot of this campaign was found (and written) in the page */
+  onMatch: (campaign: string) => void;
+  /** the whole document has streamed */
+  onEnd: () => void;
   onError: (err: unknown) => void;
 }
 
@@ -77,32 +112,59 @@ export function createRewriter(opts: RewriteOptions): HTMLRewriter {
     }
   };
   const tag = opts.scriptTag ?? '';
-  rw.on('head', {
-    element(el) {
-      if (injected) return;
-      el.onEndTag((end) => inject(() => end.before(tag, { html: true })));
+  if (!injected) {
+    rw.on('head', {
+      element(el) {
+        if (injected) return;
+        el.onEndTag((end) => inject(() => end.before(tag, { html: true })));
+      },
+    });
+    // pages without <head>: put it first in <body>, or at the end of the document
+    rw.on('body', { element: (el) => inject(() => el.prepend(tag, { html: true })) });
+  }
+  rw.onDocument({
+    end(end) {
+      inject(() => end.append(tag, { html: true }));
+      opts.onEnd();
     },
   });
-  // pages without <head>: put it first in <body>, or at the end of the document
-  rw.on('body', { element: (el) => inject(() => el.prepend(tag, { html: true })) });
-  rw.onDocument({ end: (end) => inject(() => end.append(tag, { html: true })) });
 
-  const bySelector = new Map<string, SlotWrite[]>();
-  for (const w of opts.writes) {
-    const list = bySelector.get(w.selector) ?? [];
-    list.push(w);
-    bySelector.set(w.selector, list);
+  const apply = (el: Element, entry: { writes: SlotWrite[]; probes: string[] } | undefined) => {
+    if (!entry) return;
+    for (const w of entry.writes) {
+      try {
+        applyWrite(el, w);
+        opts.onMatch(w.campaign);
+      } catch (err) {
+        opts.onError(err);
+      }
+    }
+    for (const campaign of entry.probes) opts.onMatch(campaign);
+  };
+
+  if (!(opts.plan instanceof Promise)) {
+    // decided before the first byte: handlers only where something happens, all synchronous
+    const { bySelector } = indexPlan(opts.plan);
+    for (const [selector, entry] of bySelector) rw.on(selector, { element: (el) => apply(el, entry) });
+    return rw;
   }
-  for (const [selector, writes] of bySelector) {
+  let indexed: IndexedPlan | null = null;
+  const pending = opts.plan.then(
+    (plan) => {
+      indexed = indexPlan(plan);
+      return indexed;
+    },
+    (err: unknown) => {
+      opts.onError(err);
+      indexed = indexPlan(null);
+      return indexed;
+    },
+  );
+  for (const selector of opts.selectors) {
     rw.on(selector, {
       element(el) {
-        for (const w of writes) {
-          try {
-            applyWrite(el, w);
-          } catch (err) {
-            opts.onError(err);
-          }
-        }
+        if (indexed) return apply(el, indexed.bySelector.get(selector));
+        return pending.then((p) => apply(el, p.bySelector.get(selector)));
       },
     });
   }

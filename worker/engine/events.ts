@@ -4,7 +4,7 @@
  * each event folds into profile operations. Pure: the caller passes the clock and the settings.
  */
 import * as v from 'valibot';
-import type { Op, OpGroup } from './profile.ts';
+import type { FlatProfile, Op, OpGroup } from './profile.ts';
 
 export const MAX_BATCH_BYTES = 16 * 1024;
 export const MAX_EVENTS = 100;
@@ -94,23 +94,33 @@ export function parseBatch(input: unknown): { ok: true; batch: Batch } | { ok: f
 
 export interface FoldContext {
   now: number;
-  /** the visitor's current session start (page-owned `ss`), which scopes session engagement */
-  sessionId: number;
-  /** category of the last page seen before this batch (beacon-owned `lc`) */
-  lastCategory: string | null;
+  /** the stored profile before this batch */
+  profile: FlatProfile;
+  sessionTimeoutMs: number;
   interestHalfLifeMs: number;
 }
 
 /** Interest added per signal on a categorized page. */
 export const INTEREST_WEIGHTS = { pageview: 1, deepScroll: 0.5, engagedMinute: 1 } as const;
 
+function num(v: string | number | undefined): number {
+  return typeof v === 'number' ? v : Number(v ?? 0) || 0;
+}
+
 /**
  * Turns a batch into op groups, one per event (keyed by the event id so a retried batch is not
- * counted twice). Scroll and engaged time count towards the category of the page they happened on:
- * the latest pageview before them in the batch, or the last category stored.
+ * counted twice). A pageview counts the visit (a new one after the session timeout) and the page.
+ * Scroll and engaged time count towards the session they happened in (identified by its visit
+ * number) and the category of their page: the latest pageview before them in the batch, or the last
+ * category stored.
  */
 export function foldEvents(events: readonly HioEvent[], ctx: FoldContext): OpGroup[] {
-  let cat = ctx.lastCategory;
+  const lc = ctx.profile.lc;
+  let cat = typeof lc === 'string' ? lc : null;
+  // follow the session op's arithmetic to know which visit the later events belong to
+  let seen = ctx.profile.fs !== undefined;
+  let visit = num(ctx.profile.v);
+  let lastSeen = num(ctx.profile.ls);
   const groups: OpGroup[] = [];
   const interest = (n: number): Op[] =>
     cat ? [{ o: 'decay', f: `i.${cat}`, n, now: ctx.now, half: ctx.interestHalfLifeMs }] : [];
@@ -118,17 +128,26 @@ export function foldEvents(events: readonly HioEvent[], ctx: FoldContext): OpGro
     const ops: Op[] = [];
     switch (e.t) {
       case 'pageview':
+        if (!seen) visit = 1;
+        else if (ctx.now - lastSeen > ctx.sessionTimeoutMs) visit++;
+        seen = true;
+        lastSeen = Math.max(lastSeen, ctx.now);
+        ops.push(
+          { o: 'session', now: ctx.now, idle: ctx.sessionTimeoutMs },
+          { o: 'inc', f: 'pv', n: 1 },
+          { o: 'inc', f: 'spv', n: 1 },
+        );
         cat = e.category ?? null;
         if (cat) ops.push({ o: 'set', f: 'lc', v: cat }, ...interest(INTEREST_WEIGHTS.pageview));
         else ops.push({ o: 'del', f: 'lc' });
         break;
       case 'scroll':
-        ops.push({ o: 'sess', sid: ctx.sessionId, f: 'sm', n: e.depth, m: 'max' });
+        ops.push({ o: 'sess', sid: visit, f: 'sm', n: e.depth, m: 'max' });
         if (e.depth === 75) ops.push({ o: 'inc', f: 'dr', n: 1 }, ...interest(INTEREST_WEIGHTS.deepScroll));
         break;
       case 'engaged':
         ops.push(
-          { o: 'sess', sid: ctx.sessionId, f: 'st', n: e.ms, m: 'inc' },
+          { o: 'sess', sid: visit, f: 'st', n: e.ms, m: 'inc' },
           { o: 'inc', f: 'et', n: e.ms },
           ...interest((INTEREST_WEIGHTS.engagedMinute * e.ms) / 60_000),
         );

@@ -65,11 +65,11 @@ describe('profile operations', () => {
     expect(JSON.stringify(p).length).toBeLessThan(4096);
   });
 
-  it('scopes session engagement to the current session', () => {
+  it('scopes session engagement to the current visit', () => {
     const p: FlatProfile = { ss: t0, fs: t0, ls: t0, v: 1 };
-    applyOps(p, [{ ops: [{ o: 'sess', sid: t0, f: 'st', n: 40_000, m: 'inc' }] }]);
+    applyOps(p, [{ ops: [{ o: 'sess', sid: 1, f: 'st', n: 40_000, m: 'inc' }] }]);
     expect(readProfile(p, t0).engaged).toBe(true);
-    p.ss = t0 + DAY; // a new session started
+    applyOps(p, [{ ops: [{ o: 'session', now: t0 + DAY, idle: 30 * 60_000 }] }]); // a new visit
     expect(readProfile(p, t0 + DAY).engaged).toBe(false);
   });
 });
@@ -84,16 +84,48 @@ describe('beacon events', () => {
       ],
     });
     if (!parsed.ok) throw new Error(parsed.problems.join());
-    const groups = foldEvents(parsed.batch.events, {
-      now: t0,
-      sessionId: t0,
-      lastCategory: null,
-      interestHalfLifeMs: DAY,
-    });
+    const ctx = { now: t0, profile: {}, sessionTimeoutMs: 30 * 60_000, interestHalfLifeMs: DAY };
     const p: FlatProfile = {};
-    applyOps(p, groups);
+    applyOps(p, foldEvents(parsed.batch.events, ctx));
     expect(p['i.shoes']).toBe(2.5);
     expect(p.lc).toBe('shoes');
+    expect(readProfile(p, t0)).toMatchObject({ visits: 1, pageviews: 1, engaged: true });
+  });
+
+  it('counts visits from pageviews, and engagement towards the visit it happened in', () => {
+    const p: FlatProfile = {};
+    const batch = (now: number, events: unknown[]) => {
+      const parsed = parseBatch({ events });
+      if (!parsed.ok) throw new Error(parsed.problems.join());
+      applyOps(
+        p,
+        foldEvents(parsed.batch.events, {
+          now,
+          profile: { ...p },
+          sessionTimeoutMs: 30 * 60_000,
+          interestHalfLifeMs: DAY,
+        }),
+      );
+    };
+    batch(t0, [
+      { t: 'pageview', id: 'bbbb1' },
+      { t: 'engaged', id: 'bbbb2', ms: 40_000 },
+    ]);
+    batch(t0 + 60_000, [{ t: 'pageview', id: 'bbbb3' }]);
+    expect(readProfile(p, t0 + 60_000)).toMatchObject({
+      visits: 1,
+      pageviews: 2,
+      sessionPageviews: 2,
+      engaged: true,
+    });
+    // an hour later: a new visit, whose first events are engagement of that visit
+    batch(t0 + 2 * 3_600_000, [
+      { t: 'pageview', id: 'bbbb4' },
+      { t: 'scroll', id: 'bbbb5', depth: 50 },
+    ]);
+    const v = readProfile(p, t0 + 2 * 3_600_000);
+    expect(v).toMatchObject({ visits: 2, pageviews: 3, sessionPageviews: 1, engaged: false });
+    expect(v.engagement.session.maxScroll).toBe(50);
   });
 });
 

@@ -8,11 +8,12 @@
  * and beacons of one visitor from overwriting each other's updates.
  *
  * Field names (kept short: a typical profile is a few hundred bytes):
- *   page-owned   fs first seen, ls last seen, v visits (sessions), ss session start, pv pageviews,
- *                spv session pageviews, a.<campaign> assignment, x.<campaign> exposures "day:count",
- *                s.<campaign> session (start) a stable campaign was last shown in
- *   beacon-owned i.<category> interest score, i@<category> its time, lc last category,
- *                sid session of the session fields, st session engaged ms, sm session max scroll,
+ *   page-owned   a.<campaign> assignment, x.<campaign> exposures "day:count",
+ *                s.<campaign> visit number a stable campaign was last shown in
+ *   beacon-owned fs first seen, ls last seen, v visits (sessions), ss session start, pv pageviews,
+ *                spv session pageviews (the browser script reports every pageview),
+ *                i.<category> interest score, i@<category> its time, lc last category,
+ *                sid visit number of the session fields, st session engaged ms, sm session max scroll,
  *                et total engaged ms, dr deep reads (pages scrolled past 75 %), c.<goal> conversions,
  *                cv.<goal> conversion value, ck slot clicks
  */
@@ -32,7 +33,7 @@ export type Op =
   | { o: 'decay'; f: string; n: number; now: number; half: number }
   /** start a new session when the last one went idle, and touch last seen */
   | { o: 'session'; now: number; idle: number }
-  /** a session-scoped counter: reset st/sm when `sid` differs from the stored one, then inc or max */
+  /** a visit-scoped counter: reset st/sm when `sid` (the visit number) differs from the stored one, then inc or max */
   | { o: 'sess'; sid: number; f: 'st' | 'sm'; n: number; m: 'inc' | 'max' }
   /** count exposures per UTC day: x.<campaign> = "day:count" */
   | { o: 'daily'; f: string; day: number }
@@ -234,8 +235,8 @@ export function readProfile(
     else if (k.startsWith('cv.')) conversionValue[k.slice(3)] = num(p, k);
     else if (k.startsWith('a.')) assignments[k.slice(2)] = String(p[k]);
   }
-  // session fields only count while they belong to the current session
-  const current = p.sid !== undefined && num(p, 'sid') === num(p, 'ss');
+  // session fields only count while they belong to the current visit
+  const current = p.sid !== undefined && num(p, 'sid') === num(p, 'v');
   const engagedMs = current ? num(p, 'st') : 0;
   const maxScroll = current ? num(p, 'sm') : 0;
   const score = round3(0.5 * Math.min(1, engagedMs / 60_000) + 0.5 * Math.min(1, maxScroll / 100));

@@ -53,12 +53,10 @@ export async function handleCollect(deps: Deps, req: Request): Promise<Response>
         ? { ...e, category: categoryFromRules(doc, e.path.split('?')[0] ?? '') ?? undefined }
         : e,
     );
-    const ss = loaded.profile.ss;
-    const lc = loaded.profile.lc;
     const groups = foldEvents(events, {
       now,
-      sessionId: typeof ss === 'number' ? ss : Number(ss ?? 0) || 0,
-      lastCategory: typeof lc === 'string' ? lc : null,
+      profile: loaded.profile,
+      sessionTimeoutMs: doc.settings.sessionTimeoutMs,
       interestHalfLifeMs: doc.settings.interestHalfLifeMs,
     });
     const result = await deps.store.apply(visitorId, 'beacon', groups, {
