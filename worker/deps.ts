@@ -58,17 +58,37 @@ export interface WaitUntil {
   waitUntil(p: Promise<unknown>): void;
 }
 
+type Shared = Pick<Deps, 'config' | 'configRepo' | 'analytics'> & { kvStore: StateStore };
+
+// what does not depend on the request, built once per isolate (per env object)
+const shared = new WeakMap<Bindings, Shared>();
+
+function sharedFor(env: Bindings): Shared {
+  let s = shared.get(env);
+  if (!s) {
+    const config = parseConfig(env);
+    s = {
+      config,
+      configRepo: createConfigRepo(env.HIO_DB, config.configTtlMs, (m, e) => log('error', m, e)),
+      analytics: createAnalyticsWriter(env.HIO_DB, log),
+      kvStore: createKvStore(env.HIO_KV),
+    };
+    shared.set(env, s);
+  }
+  return s;
+}
+
 export function createDeps(env: Bindings, ctx: WaitUntil): Deps {
-  const config = parseConfig(env);
+  const s = sharedFor(env);
   return {
-    config,
+    config: s.config,
     env,
-    store: createStore(config, env),
-    configRepo: createConfigRepo(env.HIO_DB, config.configTtlMs, (m, e) => log('error', m, e)),
+    store: s.config.stateBackend === 'kv' ? s.kvStore : createStore(s.config, env),
+    configRepo: s.configRepo,
     now: () => Date.now(),
     waitUntil: (p) => ctx.waitUntil(p),
     log,
     fetchOrigin: (req) => fetch(req),
-    analytics: createAnalyticsWriter(env.HIO_DB, log),
+    analytics: s.analytics,
   };
 }

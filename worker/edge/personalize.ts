@@ -113,6 +113,7 @@ export function personalize(input: PersonalizeInput): Personalization {
     now,
     force: input.force,
     banditWeights: input.banditWeights,
+    reasons: !input.pageview,
   });
   const writes: SlotWrite[] = [];
   for (const d of result.decisions) {

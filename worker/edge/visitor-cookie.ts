@@ -53,9 +53,30 @@ export async function signVisitorId(id: string, secret: string): Promise<string>
   return `${id}.${b64url(sig)}`;
 }
 
+// Cookies this isolate has verified (value -> id, per secret): a returning visitor's signature is checked
+// once per isolate, not on every request. Bounded; the oldest entries go first.
+const VERIFIED_LIMIT = 10_000;
+const verifiedBySecret = new Map<string, Map<string, string>>();
+
 /** The visitor id of a cookie value, or null when it is malformed or its signature does not verify. */
 export async function verifyVisitorCookie(value: string | undefined, secret: string): Promise<string | null> {
   if (!value || value.length > 128) return null;
+  let verified = verifiedBySecret.get(secret);
+  if (!verified) {
+    verified = new Map();
+    verifiedBySecret.set(secret, verified);
+  }
+  const hit = verified.get(value);
+  if (hit !== undefined) return hit;
+  const id = await verifySignature(value, secret);
+  if (id !== null) {
+    if (verified.size >= VERIFIED_LIMIT) verified.delete(verified.keys().next().value as string);
+    verified.set(value, id);
+  }
+  return id;
+}
+
+async function verifySignature(value: string, secret: string): Promise<string | null> {
   const dot = value.indexOf('.');
   if (dot < 0) return null;
   const id = value.slice(0, dot);

@@ -56,6 +56,8 @@ export interface DecideInput {
   banditWeights?: Readonly<Record<string, number[]>>;
   /** stable campaigns shown earlier in this session: they keep their slots whatever else matches */
   shownThisSession?: ReadonlySet<string>;
+  /** phrase the reasons of explanations that take work (default true; the page path does not need them) */
+  reasons?: boolean;
   /** QA preview: force this variant of this campaign (bypasses targeting, holdout, caps) */
   force?: { campaign: string; variant: string };
 }
@@ -98,8 +100,19 @@ export function decide(input: DecideInput): DecideResult {
   const decisions: Decision[] = [];
   const heldOut: CompiledCampaign[] = [];
   const explanations: Explanation[] = [];
-  const explain = (campaign: string, status: Status, reason: string, extra?: Partial<Explanation>) =>
-    explanations.push({ campaign, status, reason, ...extra });
+  // reasons that take work to phrase are only phrased for /me; the page path needs the statuses only
+  const explain = (
+    campaign: string,
+    status: Status,
+    reason: string | (() => string),
+    extra?: Partial<Explanation>,
+  ) =>
+    explanations.push({
+      campaign,
+      status,
+      reason: typeof reason === 'string' ? reason : input.reasons === false ? '' : reason(),
+      ...extra,
+    });
 
   const pinned = (c: CompiledCampaign) => c.stable && input.shownThisSession?.has(c.id) === true;
   const ordered = input.shownThisSession?.size
@@ -145,7 +158,8 @@ export function decide(input: DecideInput): DecideResult {
       continue;
     }
     if (c.targeting && !pinned(c) && !evalCondition(attributes, c.targeting, doc.savedGroups)) {
-      explain(c.id, 'not-targeted', failedClause(attributes, c.targeting, doc.savedGroups));
+      const targeting = c.targeting;
+      explain(c.id, 'not-targeted', () => failedClause(attributes, targeting, doc.savedGroups));
       continue;
     }
     const slotOwner = c.slots.map((s) => takenSelectors.get(s.selector)).find((x) => x !== undefined);
