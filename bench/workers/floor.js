@@ -11,8 +11,9 @@
  *
  * With a `HIO_KV` binding it is the "floor + KV" diagnostic instead: the same rewrite plus what any
  * stateful personalizer pays for state on this runtime, one bulk read of the visitor's two keys in
- * parallel with the origin fetch and one write of the page key after the response (as HIO's KV
- * store does), and nothing else: no cookie signature, no config, no decision.
+ * parallel with the origin fetch, awaited before the rewrite (HIO's page path for a returning visitor
+ * whose assignments are settled writes nothing), and nothing else: no cookie signature, no config,
+ * no decision.
  */
 const SCRIPT_TAG = '<script src="/__hio/client.js" defer></script>';
 const HTML = { html: true };
@@ -50,11 +51,7 @@ export default {
     const state = id ? env.HIO_KV.get([`p:${id}`, `b:${id}`], 'json') : null;
     const res = await origin;
     if (!/^text\/html/i.test(res.headers.get('content-type') ?? '')) return res;
-    if (state) {
-      const page = (await state).get(`p:${id}`) ?? {};
-      page.pv = (page.pv ?? 0) + 1;
-      ctx.waitUntil(env.HIO_KV.put(`p:${id}`, JSON.stringify(page), { expirationTtl: 90 * 86_400 }));
-    }
+    if (state) await state;
     const rw = new HTMLRewriter();
     let injected = false;
     rw.on('head', {
