@@ -31,6 +31,20 @@ export function withBudget<T>(p: Promise<T>, ms: number): Promise<T | typeof TIM
   });
 }
 
+// isbot tests one large regular expression; user agents repeat, so remember the answers (bounded)
+const BOT_CACHE_LIMIT = 2_000;
+const botCache = new Map<string, boolean>();
+
+export function isBot(ua: string): boolean {
+  let hit = botCache.get(ua);
+  if (hit === undefined) {
+    hit = isbot(ua);
+    if (botCache.size >= BOT_CACHE_LIMIT) botCache.delete(botCache.keys().next().value as string);
+    botCache.set(ua, hit);
+  }
+  return hit;
+}
+
 /** Whether a request is for a page (worth reading state for), judged before the origin answers. */
 function wantsHtml(req: Request): boolean {
   if (req.method !== 'GET') return false;
@@ -131,7 +145,7 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
     deps.log('error', `origin ${deps.config.origin.host} unreachable`, err);
     return null;
   });
-  if (!wantsHtml(req) || isbot(req.headers.get('user-agent') ?? '')) return (await origin) ?? badGateway();
+  if (!wantsHtml(req) || isBot(req.headers.get('user-agent') ?? '')) return (await origin) ?? badGateway();
 
   // the state read and the decision run while the origin fetch is in flight
   const failed = (what: string) => (err: unknown) => {
@@ -168,8 +182,7 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
       onEnd: () => deps.waitUntil(record(deps, id, decided, matched)),
       onError: (err) => deps.log('error', 'rewrite handler failed; slot left as the origin sent it', err),
     });
-    const transformed = rewriter.transform(res);
-    out = new Response(transformed.body, transformed);
+    out = rewriter.transform(res);
   } catch (err) {
     deps.log('error', 'rewriter could not start; serving the origin page unchanged', err);
     return res;

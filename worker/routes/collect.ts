@@ -5,8 +5,9 @@
  * store, idempotently by event id, and the 204 is sent only once the store has them: when it cannot
  * store them the answer is 503 with Retry-After, and the script keeps the batch and sends it again.
  */
-import { isbot } from 'isbot';
+
 import type { Deps } from '../deps.ts';
+import { isBot } from '../edge/page.ts';
 import { mayProfile } from '../edge/privacy.ts';
 import { visitorFromRequest } from '../edge/visitor-cookie.ts';
 import { categoryFromRules } from '../engine/attributes.ts';
@@ -38,7 +39,7 @@ export async function handleCollect(deps: Deps, req: Request): Promise<Response>
 
   const visitorId = await visitorFromRequest(req, deps.config.secret);
   if (!visitorId) return jsonError(400, 'missing or invalid visitor cookie');
-  if (isbot(req.headers.get('user-agent') ?? '')) return new Response(null, { status: 204 });
+  if (isBot(req.headers.get('user-agent') ?? '')) return new Response(null, { status: 204 });
 
   const now = deps.now();
   try {
