@@ -40,7 +40,7 @@ function visitorKey(req) {
 }
 
 export default {
-  async fetch(req, env, ctx) {
+  async fetch(req, env) {
     const url = new URL(req.url);
     const origin = fetch(new URL(url.pathname + url.search, env.ORIGIN_URL), {
       method: req.method,
