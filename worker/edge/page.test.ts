@@ -4,6 +4,12 @@ import { call, page, putConfig, visitorCookie } from '../test/helpers.ts';
 
 const SCRIPT = '<script src="/__hio/client.js" defer></script>';
 const EMPTY = { version: 1, campaigns: [] };
+const ONE_CAMPAIGN = {
+  version: 1,
+  campaigns: [
+    { id: 'all', slot: { selector: '#hero', action: 'replace' }, variants: [{ id: 'v', html: '<b>hi</b>' }] },
+  ],
+};
 
 describe('the proxy', () => {
   it('passes a page no campaign matches through byte for byte, apart from the one script tag', async () => {
@@ -140,16 +146,7 @@ describe('the proxy', () => {
   });
 
   it('serves no personalization and no cookie to bots', async () => {
-    await putConfig({
-      version: 1,
-      campaigns: [
-        {
-          id: 'all',
-          slot: { selector: '#hero', action: 'replace' },
-          variants: [{ id: 'v', html: '<b>hi</b>' }],
-        },
-      ],
-    });
+    await putConfig(ONE_CAMPAIGN);
     const res = await page('/page', undefined, {
       headers: { 'user-agent': 'Googlebot/2.1 (+http://www.google.com/bot.html)' },
     });
@@ -158,16 +155,7 @@ describe('the proxy', () => {
   });
 
   it('marks a personalized page private and uncacheable by shared caches', async () => {
-    await putConfig({
-      version: 1,
-      campaigns: [
-        {
-          id: 'all',
-          slot: { selector: '#hero', action: 'replace' },
-          variants: [{ id: 'v', html: '<b>hi</b>' }],
-        },
-      ],
-    });
+    await putConfig(ONE_CAMPAIGN);
     const res = await page('/page');
     const body = await res.text();
     expect(body).toContain(
