@@ -17,7 +17,7 @@ import { slotData, slotOf } from './slot';
 import { keep, takeStored } from './store';
 import { send } from './transport';
 import type { Hio, HioEvent, Sent } from './types';
-import { toValue } from './value';
+import { goalName, toValue } from './value';
 
 /** events that fill a batch: send it at once */
 const FLUSH_AT = 20;
@@ -50,7 +50,11 @@ function main(w: Window & { hio?: Hio }, d: Document): void {
 
   const view = () => push(pageview(d, w.location.pathname));
   view();
-  installApi(w, (goal, value) => push({ t: 'conversion', goal, value: toValue(value) }));
+  const convert = (goal: string, value: unknown, slot?: object) => {
+    const name = goalName(goal);
+    if (name) push({ t: 'conversion', goal: name, value: toValue(value), ...slot });
+  };
+  installApi(w, (goal, value) => convert(goal, value));
 
   const depth = createScrollDepth((depth) => push({ t: 'scroll', depth }));
   const scrolled = () =>
@@ -71,13 +75,7 @@ function main(w: Window & { hio?: Hio }, d: Document): void {
     const slot = slotOf(el);
     if (slot) push({ t: 'click', ...slot });
     const goal = el.closest('[data-hio-goal]');
-    if (goal)
-      push({
-        t: 'conversion',
-        goal: goal.getAttribute('data-hio-goal') || '',
-        value: toValue(goal.getAttribute('data-hio-value')),
-        ...slot,
-      });
+    if (goal) convert(goal.getAttribute('data-hio-goal') || '', goal.getAttribute('data-hio-value'), slot);
   });
   const started = new WeakSet<Element>();
   on(d, 'input', (e) => {

@@ -4,7 +4,7 @@ import { guard } from './guard';
 import { newId } from './id';
 import { pageview, slug } from './page';
 import { slotOf } from './slot';
-import { toValue } from './value';
+import { goalName, toValue } from './value';
 
 /** Just enough of an element for `closest` / `getAttribute`. */
 interface FakeEl {
@@ -94,5 +94,15 @@ describe('pageview', () => {
     expect(slug(' Running Shoes ')).toBe('running-shoes');
     expect(slug('Home & Garden/Tools')).toBe('home-garden-tools');
     expect(slug('a'.repeat(50))).toHaveLength(40);
+  });
+});
+
+describe('goalName', () => {
+  it('turns any goal label into one the collector accepts', () => {
+    expect(goalName('purchase')).toBe('purchase');
+    expect(goalName(' add to cart ')).toBe('add-to-cart');
+    expect(goalName('Newsletter: sign-up!')).toBe('Newsletter:-sign-up-');
+    expect(goalName('x'.repeat(80))).toHaveLength(64);
+    expect(goalName('   ')).toBe('');
   });
 });

@@ -4,6 +4,16 @@
  * (or numeric string) in [0, 1e9], the range the collector accepts; anything else means "no value".
  */
 
+/**
+ * A goal name in the collector's form (`add to cart` -> `add-to-cart`), so one odd name on a page cannot
+ * get a whole batch refused; empty when nothing usable is left.
+ */
+export const goalName = (s: string): string =>
+  s
+    .trim()
+    .replace(/[^\w:-]+/g, '-')
+    .slice(0, 64);
+
 export function toValue(v: unknown): number | undefined {
   const n = typeof v === 'string' && v ? +v : v;
   return typeof n === 'number' && n >= 0 && n <= 1e9 ? n : undefined;
