@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTraffic } from '../scripts/demo-traffic.mjs';
 import { freePort, startDevStack } from '../scripts/lib/dev-stack.mjs';
 import type { Report } from '../worker/engine/report.ts';
-import { fmt, testId } from '../worker/routes/dashboard-format.ts';
+import { fmt, testId, verdictLabel } from '../worker/routes/dashboard-format.ts';
 import { launchBrowser } from './support/browser.ts';
 
 const TOKEN = 'dashboard-e2e-token';
@@ -87,6 +87,8 @@ describe('the results dashboard, in Chromium', () => {
       report = again;
     }
     const c = report.campaigns[0];
+    // known true rates (8 % against 30 %): the API and the page name the variant the winner
+    expect(c?.variants.find((v) => v.id === 'bold')?.goals.purchase?.verdict).toBe('winner');
     expect(c?.variants.find((v) => v.id === 'bold')?.goals.purchase?.chanceToBeatControl).toBeGreaterThan(
       0.9,
     );
@@ -122,6 +124,7 @@ describe('the results dashboard, in Chromium', () => {
           expect(await cell('loss')).toBe(fmt.pp(g.expectedLoss));
           expect(await cell('rpv')).toBe(fmt.money(g.revenuePerVisitor));
           if (!v.control) expect(await cell('ci')).toBe(fmt.ci(g.ci));
+          if (!v.control) expect(await cell('verdict')).toBe(verdictLabel(g.verdict));
         }
       }
       expect(await text(page, testId('visitors', campaign.id, '__holdout'))).toBe(
