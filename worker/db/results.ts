@@ -27,9 +27,8 @@ export async function readRawCounts(db: D1Database): Promise<RawCounts> {
        GROUP BY campaign_id, seed, variant_id, goal, day`,
     ),
     db.prepare(
-      `SELECT campaign_id AS campaignId, seed, variant_id AS variantId,
-              SUM(impressions) AS impressions, SUM(clicks) AS clicks
-       FROM slot_daily GROUP BY campaign_id, seed, variant_id`,
+      `SELECT campaign_id AS campaignId, seed, variant_id AS variantId, day, impressions, clicks
+       FROM slot_daily`,
     ),
   ]);
   return {

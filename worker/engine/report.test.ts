@@ -114,3 +114,29 @@ describe('buildReport', () => {
     expect(JSON.stringify(r)).not.toMatch(/NaN|Infinity/);
   });
 });
+
+describe('daily series', () => {
+  it('has visitors, conversions, impressions and clicks per variant and day', () => {
+    const r = raw([100, 100, 100], [10, 20, 10]);
+    r.slots = [
+      { campaignId: 'c', seed: 'c', variantId: 'b', day: '2026-11-21', impressions: 80, clicks: 8 },
+      { campaignId: 'c', seed: 'c', variantId: 'b', day: '2026-11-22', impressions: 20, clicks: 1 },
+    ];
+    r.conversionsDaily = [
+      { campaignId: 'c', seed: 'c', variantId: 'b', goal: 'purchase', day: '2026-11-22', converters: 20 },
+    ];
+    const c = buildReport(doc, r).campaigns[0];
+    expect(c?.variants[1]).toMatchObject({ impressions: 100, clicks: 9, clickRate: 0.09 });
+    expect(c?.daily.filter((d) => d.variant === 'b')).toEqual([
+      { day: '2026-11-21', variant: 'b', visitors: 100, conversions: {}, impressions: 80, clicks: 8 },
+      {
+        day: '2026-11-22',
+        variant: 'b',
+        visitors: 0,
+        conversions: { purchase: 20 },
+        impressions: 20,
+        clicks: 1,
+      },
+    ]);
+  });
+});

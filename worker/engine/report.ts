@@ -24,6 +24,16 @@ export const HOLDOUT = '__holdout';
 export const TREATED = '__treated';
 export const ALL = '__all';
 
+/** One variant on one day: first-exposed visitors, first conversions per goal, impressions, clicks. */
+export interface DayRow {
+  day: string;
+  variant: string;
+  visitors: number;
+  conversions: Record<string, number>;
+  impressions: number;
+  clicks: number;
+}
+
 export interface RawCounts {
   /** unique exposed visitors by first-exposure day */
   exposures: { campaignId: string; seed: string; variantId: string; day: string; visitors: number }[];
@@ -46,7 +56,15 @@ export interface RawCounts {
     day: string;
     converters: number;
   }[];
-  slots: { campaignId: string; seed: string; variantId: string; impressions: number; clicks: number }[];
+  /** viewable impressions and clicks per variant and day */
+  slots: {
+    campaignId: string;
+    seed: string;
+    variantId: string;
+    day: string;
+    impressions: number;
+    clicks: number;
+  }[];
 }
 
 export interface ReportOptions {
@@ -105,7 +123,7 @@ export interface CampaignReport {
   minPerArm: number;
   variants: VariantResult[];
   holdout: ArmSummary & { lift: Record<string, { lift: number; ci: [number, number]; pValue: number }> };
-  daily: { day: string; variant: string; visitors: number; conversions: Record<string, number> }[];
+  daily: DayRow[];
 }
 
 export interface ProgrammeReport {
@@ -158,28 +176,38 @@ function summarize(
 export function buildReport(doc: CompiledDocument, raw: RawCounts, options: ReportOptions = {}): Report {
   const { alpha = 0.05, minPerArm = 100, sequentialTau = 0.01, srmThreshold = 0.001 } = options;
   const visitors = new Map<string, number>();
-  const daily = new Map<
-    string,
-    { day: string; variant: string; visitors: number; conversions: Record<string, number> }
-  >();
+  const daily = new Map<string, DayRow>();
+  const dayRow = (campaignId: string, seed: string, day: string, variant: string): DayRow => {
+    const dk = key(campaignId, seed, day, variant);
+    let d = daily.get(dk);
+    if (!d) {
+      d = { day, variant, visitors: 0, conversions: {}, impressions: 0, clicks: 0 };
+      daily.set(dk, d);
+    }
+    return d;
+  };
   for (const e of raw.exposures) {
     const k = key(e.campaignId, e.seed, e.variantId);
     visitors.set(k, (visitors.get(k) ?? 0) + e.visitors);
-    const dk = key(e.campaignId, e.seed, e.day, e.variantId);
-    const d = daily.get(dk) ?? { day: e.day, variant: e.variantId, visitors: 0, conversions: {} };
-    d.visitors += e.visitors;
-    daily.set(dk, d);
+    dayRow(e.campaignId, e.seed, e.day, e.variantId).visitors += e.visitors;
   }
   for (const c of raw.conversionsDaily) {
-    const dk = key(c.campaignId, c.seed, c.day, c.variantId);
-    const d = daily.get(dk) ?? { day: c.day, variant: c.variantId, visitors: 0, conversions: {} };
+    const d = dayRow(c.campaignId, c.seed, c.day, c.variantId);
     d.conversions[c.goal] = (d.conversions[c.goal] ?? 0) + c.converters;
-    daily.set(dk, d);
   }
   const conv = new Map<string, RawCounts['conversions'][number]>();
   for (const c of raw.conversions) conv.set(key(c.campaignId, c.seed, c.variantId, c.goal), c);
-  const slots = new Map<string, RawCounts['slots'][number]>();
-  for (const s of raw.slots) slots.set(key(s.campaignId, s.seed, s.variantId), s);
+  const slots = new Map<string, { impressions: number; clicks: number }>();
+  for (const s of raw.slots) {
+    const k = key(s.campaignId, s.seed, s.variantId);
+    const t = slots.get(k) ?? { impressions: 0, clicks: 0 };
+    t.impressions += s.impressions;
+    t.clicks += s.clicks;
+    slots.set(k, t);
+    const d = dayRow(s.campaignId, s.seed, s.day, s.variantId);
+    d.impressions += s.impressions;
+    d.clicks += s.clicks;
+  }
 
   const campaigns = doc.campaigns.map((c) =>
     campaignReport(
@@ -227,8 +255,8 @@ export function buildReport(doc: CompiledDocument, raw: RawCounts, options: Repo
 interface Maps {
   visitors: Map<string, number>;
   conv: Map<string, RawCounts['conversions'][number]>;
-  slots: Map<string, RawCounts['slots'][number]>;
-  daily: Map<string, { day: string; variant: string; visitors: number; conversions: Record<string, number> }>;
+  slots: Map<string, { impressions: number; clicks: number }>;
+  daily: Map<string, DayRow>;
 }
 
 function campaignReport(
