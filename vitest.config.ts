@@ -12,6 +12,9 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, 'migrations'));
   const config: ViteUserConfig = {
     test: {
+      // one test file at a time across both projects: the end-to-end files start wrangler dev, Chromium
+      // and redis-server, and on a 2-core machine running them beside the workers pool starves them
+      fileParallelism: false,
       reporters: process.env.CI ? ['default', ['json', { outputFile: '.tmp/vitest.json' }]] : ['default'],
       projects: [
         {

@@ -25,6 +25,8 @@ let stack: Stack;
 let browser: Browser;
 let context: BrowserContext;
 let tab: Page;
+// the beacon traffic, printed when an expectation about the profile fails
+const beacons: string[] = [];
 
 async function meJson(): Promise<{
   profile: { topInterest: string | null; conversions: Record<string, number>; engaged: boolean };
@@ -62,6 +64,16 @@ describe('the demo shop behind HIO, in Chromium', () => {
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     tab = await context.newPage();
+    tab.on('request', (r) => {
+      if (r.url().includes('/__hio/collect'))
+        beacons.push(`${r.method()} ${r.resourceType()} ${r.postData()}`);
+    });
+    tab.on('response', (r) => {
+      if (r.url().includes('/__hio/collect')) beacons.push(`-> ${r.status()}`);
+    });
+    tab.on('requestfailed', (r) => {
+      if (r.url().includes('/__hio/collect')) beacons.push(`FAILED ${r.failure()?.errorText}`);
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -83,7 +95,7 @@ describe('the demo shop behind HIO, in Chromium', () => {
     await tab.goto(`${stack.workerUrl}${product}`);
     await scrollToBottom();
     await tab.goto(`${stack.workerUrl}/c/shoes`);
-    await expect.poll(async () => (await meJson()).profile.topInterest, { timeout: 15_000 }).toBe('shoes');
+    await expect.poll(async () => (await meJson()).profile.topInterest, { timeout: 30_000 }).toBe('shoes');
 
     await tab.goto(`${stack.workerUrl}/`);
     expect(await hero()).toMatch(/shoes/i);
@@ -97,8 +109,12 @@ describe('the demo shop behind HIO, in Chromium', () => {
     await tab.locator('[data-hio-goal="purchase"]').click();
     await tab.waitForURL(/\/thanks/);
     await expect
-      .poll(async () => (await meJson()).profile.conversions.purchase ?? 0, { timeout: 15_000 })
-      .toBe(1);
+      .poll(async () => (await meJson()).profile.conversions.purchase ?? 0, { timeout: 30_000 })
+      .toBe(1)
+      .catch((e) => {
+        console.log(beacons.join('\n'));
+        throw e;
+      });
 
     await tab.goto(`${stack.workerUrl}/`);
     expect(await tab.locator('#hero').getAttribute('data-hio-campaign')).toBe('post-purchase');
