@@ -8,6 +8,7 @@
  * changes something with it must also come from the same origin (a second line against CSRF).
  */
 import type { Deps } from '../deps.ts';
+import { b64url, unb64url } from './base64url.ts';
 import { readCookie } from './visitor-cookie.ts';
 
 export const SESSION_COOKIE = 'hio_admin';
@@ -32,19 +33,6 @@ function sessionKey(secret: string): Promise<CryptoKey> {
   return k;
 }
 
-function b64url(bytes: ArrayBuffer): string {
-  let s = '';
-  for (const b of new Uint8Array(bytes)) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function unb64url(s: string): Uint8Array {
-  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
 const message = (exp: number, adminToken: string) => new TextEncoder().encode(`${exp}\u0000${adminToken}`);
 
 /** A session cookie value valid until `nowMs` + 12 h. */
@@ -67,7 +55,12 @@ export async function verifySession(
   const now = Math.floor(nowMs / 1000);
   // an expiry further out than a fresh login gives cannot come from us
   if (exp <= now || exp > now + SESSION_TTL_SECONDS) return false;
-  return crypto.subtle.verify('HMAC', await sessionKey(secret), unb64url(m[2]), message(exp, adminToken));
+  return crypto.subtle.verify(
+    'HMAC',
+    await sessionKey(secret),
+    unb64url(m[2]) ?? new Uint8Array(),
+    message(exp, adminToken),
+  );
 }
 
 const secureFlag = (req: Request) => (new URL(req.url).protocol === 'https:' ? '; Secure' : '');

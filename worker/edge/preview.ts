@@ -5,6 +5,8 @@
  * no exposure, no browser script (so no beacons), and `Cache-Control: no-store`.
  */
 
+import { b64url, unb64url } from './base64url.ts';
+
 export const PREVIEW_PARAM = 'hio_preview';
 
 export interface PreviewClaim {
@@ -15,21 +17,6 @@ export interface PreviewClaim {
 }
 
 const enc = new TextEncoder();
-
-function b64url(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function fromB64url(s: string): Uint8Array | null {
-  try {
-    const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
-    return Uint8Array.from(bin, (c) => c.charCodeAt(0));
-  } catch {
-    return null;
-  }
-}
 
 async function key(secret: string): Promise<CryptoKey> {
   // a key of its own, so a preview token can never pass as a visitor cookie or the reverse
@@ -56,12 +43,12 @@ export async function verifyPreview(
   if (!token || token.length > 512) return null;
   const [payload, sig] = token.split('.');
   if (!payload || !sig) return null;
-  const sigBytes = fromB64url(sig);
+  const sigBytes = unb64url(sig);
   if (!sigBytes) return null;
   const ok = await crypto.subtle.verify('HMAC', await key(secret), sigBytes, enc.encode(payload));
   if (!ok) return null;
   try {
-    const raw = fromB64url(payload);
+    const raw = unb64url(payload);
     const [campaign, variant, exp] = JSON.parse(
       new TextDecoder().decode(raw ?? new Uint8Array()),
     ) as unknown[];

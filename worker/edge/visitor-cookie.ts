@@ -4,6 +4,7 @@
  * signature HMAC-SHA256(id) with HIO_SECRET (base64url). A cookie that does not verify is treated as
  * absent: the visitor is new, and nothing about another visitor can be read or written with it.
  */
+import { b64url, unb64url } from './base64url.ts';
 
 export const COOKIE_NAME = 'hio_vid';
 export const COOKIE_MAX_AGE = 34_560_000;
@@ -24,24 +25,6 @@ function hmacKey(secret: string): Promise<CryptoKey> {
     keys.set(secret, k);
   }
   return k;
-}
-
-function b64url(bytes: ArrayBuffer | Uint8Array): string {
-  const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  let s = '';
-  for (const b of u8) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function unb64url(s: string): Uint8Array | null {
-  try {
-    const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
-    const out = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
-  } catch {
-    return null;
-  }
 }
 
 export function newVisitorId(): string {

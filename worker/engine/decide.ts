@@ -10,6 +10,7 @@
 import { evalCondition } from './condition.ts';
 import type { CompiledCampaign, CompiledDocument, CompiledVariant } from './document.ts';
 import { chooseVariation, getBucketRanges, hash } from './hash.ts';
+import { lookup } from './template.ts';
 
 export type Status =
   | 'assigned'
@@ -235,17 +236,8 @@ export function failedClause(
     }
     if (!evalCondition(attrs, { [key]: val }, groups)) {
       if (key.startsWith('$')) return `condition ${key} ${JSON.stringify(val)} is false`;
-      return `${key} ${JSON.stringify(val)} is false (visitor: ${JSON.stringify(lookup(attrs, key)) ?? 'missing'})`;
+      return `${key} ${JSON.stringify(val)} is false (visitor: ${JSON.stringify(lookup(attrs, key.split('.'))) ?? 'missing'})`;
     }
   }
   return 'targeting is false';
-}
-
-function lookup(attrs: Record<string, unknown>, path: string): unknown {
-  let cur: unknown = attrs;
-  for (const k of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[k];
-  }
-  return cur;
 }

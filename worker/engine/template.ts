@@ -36,7 +36,8 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 }
 
-function lookup(attrs: Record<string, unknown>, path: readonly string[]): unknown {
+/** The value at a dotted path (already split) of the attributes, or undefined. */
+export function lookup(attrs: Record<string, unknown>, path: readonly string[]): unknown {
   let cur: unknown = attrs;
   for (const key of path) {
     if (cur === null || typeof cur !== 'object') return undefined;
