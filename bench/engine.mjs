@@ -5,13 +5,12 @@
  * dist/bench and runs it in its own Node process; it prints one JSON line.
  *
  * Two figures per document: `decide()` alone (attributes already built), and the whole per-request
- * work of the page path, `personalize()`: read the profile, build the attributes and segments,
+ * work of the page path, `planPage()` (reported as `personalize`): the request's facts, read the profile, build the attributes and segments,
  * decide, render the templates of the slot writes. The target ("under 0.2 ms") is checked on the latter.
  */
 
-import { personalize } from '../worker/edge/personalize.ts';
-import { decide } from '../worker/engine/decide.ts';
-import { parseDocument } from '../worker/engine/document.ts';
+import { requestFacts } from '../worker/edge/request-facts.ts';
+import { decide, parseDocument, planPage } from '../worker/engine/index.ts';
 
 const SELECTORS = Array.from({ length: 30 }, (_, i) =>
   i < 6 ? ['#hero', '#offer', '.cta', '#promo', '#newsletter', 'header nav'][i] : `#slot-${i}`,
@@ -115,13 +114,20 @@ function benchEngine({ sizes = [10, 100], iterations = 20_000, warmup = 3_000 } 
     if (!parsed.ok) throw new Error(`bench document of ${n} campaigns does not parse: ${parsed.problems[0]}`);
     const doc = parsed.doc;
     const stored = profileFor(n, now);
-    const input = { doc, visitorId: 'bench-visitor-0001', stored, req, now, pageview: true };
-    const sample = personalize(input);
+    const plan = () =>
+      planPage({
+        doc,
+        visitorId: 'bench-visitor-0001',
+        stored,
+        facts: requestFacts(req, doc, now),
+        mode: 'page',
+      });
+    const sample = plan();
     const assignments = {};
     for (const [k, v] of Object.entries(stored)) if (k.startsWith('a.')) assignments[k.slice(2)] = String(v);
     const decideInput = {
       doc,
-      visitorId: input.visitorId,
+      visitorId: 'bench-visitor-0001',
       attributes: sample.attributes,
       assignments,
       exposuresToday: {},
@@ -132,7 +138,7 @@ function benchEngine({ sizes = [10, 100], iterations = 20_000, warmup = 3_000 } 
       shown: sample.result.decisions.length,
       targeted: sample.result.explanations.filter((e) => e.status !== 'not-targeted').length,
       decide: timeEach(() => decide(decideInput), iterations, warmup),
-      personalize: timeEach(() => personalize(input), iterations, warmup),
+      personalize: timeEach(plan, iterations, warmup),
     };
   }
   return out;

@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTraffic } from '../scripts/demo-traffic.mjs';
 import { freePort, startDevStack } from '../scripts/lib/dev-stack.mjs';
-import type { Report } from '../worker/engine/report.ts';
+import type { Report } from '../worker/engine/index.ts';
 import { fmt, testId, verdictLabel } from '../worker/routes/dashboard-format.ts';
 import { launchBrowser } from './support/browser.ts';
 

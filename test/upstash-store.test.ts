@@ -5,7 +5,7 @@
  */
 import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Op, OpGroup } from '../worker/engine/profile.ts';
+import type { Op, OpGroup } from '../worker/engine/index.ts';
 import { describeStateStore, freshVisitor } from '../worker/state/store-contract.ts';
 import { createUpstashStore } from '../worker/state/upstash-store.ts';
 import { startUpstash, type UpstashBridge } from './support/redis';

@@ -1,42 +1,18 @@
 /**
  * @module deps
- * What a request handler needs, built once per request from the bindings: typed config, the state
- * store, the campaign document, a clock, `waitUntil` and a logger. Tests build their own.
+ * Builds what a request handler needs (`Deps`, see types.ts) from the bindings: what does not depend
+ * on the request once per isolate, the rest per request. Tests build their own.
  */
 
 import { Redis } from '@upstash/redis/cloudflare';
-import { type AnalyticsWriter, createAnalyticsWriter } from './db/analytics.ts';
-import { type ConfigRepo, createConfigRepo } from './db/config-repo.ts';
+import { createConfigRepo } from './db/config-repo.ts';
+import { createMeasurementWriter } from './db/measurement.ts';
 import { type AppConfig, type Bindings, parseConfig } from './env.ts';
+import { log } from './log.ts';
 import { createKvStore } from './state/kv-store.ts';
 import type { StateStore } from './state/store.ts';
 import { createUpstashStore } from './state/upstash-store.ts';
-
-export type LogLevel = 'info' | 'warn' | 'error';
-export type Log = (level: LogLevel, msg: string, err?: unknown) => void;
-
-export interface Deps {
-  config: AppConfig;
-  env: Bindings;
-  store: StateStore;
-  configRepo: ConfigRepo;
-  now: () => number;
-  waitUntil: (p: Promise<unknown>) => void;
-  log: Log;
-  fetchOrigin: (req: Request) => Promise<Response>;
-  analytics: AnalyticsWriter;
-}
-
-export const log: Log = (level, msg, err) => {
-  const line = JSON.stringify({
-    level,
-    msg,
-    ...(err === undefined ? {} : { err: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }),
-  });
-  if (level === 'error') console.error(line);
-  else if (level === 'warn') console.warn(line);
-  else console.log(line);
-};
+import type { Deps, WaitUntil } from './types.ts';
 
 export function createStore(config: AppConfig, env: Bindings): StateStore {
   if (config.stateBackend === 'upstash' && config.upstash) {
@@ -54,11 +30,7 @@ export function createStore(config: AppConfig, env: Bindings): StateStore {
   return createKvStore(env.HIO_KV);
 }
 
-export interface WaitUntil {
-  waitUntil(p: Promise<unknown>): void;
-}
-
-type Shared = Pick<Deps, 'config' | 'configRepo' | 'analytics'> & { kvStore: StateStore };
+type Shared = Pick<Deps, 'config' | 'configRepo' | 'measurement'> & { kvStore: StateStore };
 
 // what does not depend on the request, built once per isolate (per env object)
 const shared = new WeakMap<Bindings, Shared>();
@@ -70,7 +42,7 @@ function sharedFor(env: Bindings): Shared {
     s = {
       config,
       configRepo: createConfigRepo(env.HIO_DB, config.configTtlMs, (m, e) => log('error', m, e)),
-      analytics: createAnalyticsWriter(env.HIO_DB, log),
+      measurement: createMeasurementWriter(env.HIO_DB, log),
       kvStore: createKvStore(env.HIO_KV),
     };
     shared.set(env, s);
@@ -89,6 +61,6 @@ export function createDeps(env: Bindings, ctx: WaitUntil): Deps {
     waitUntil: (p) => ctx.waitUntil(p),
     log,
     fetchOrigin: (req) => fetch(req),
-    analytics: s.analytics,
+    measurement: s.measurement,
   };
 }

@@ -65,7 +65,7 @@ function checks(r) {
       ok: perPage === 1 && d1PerPage <= 0.05,
     },
     {
-      target: 'a decision for 100 campaigns under 0.2 ms (median, whole personalize())',
+      target: 'a decision for 100 campaigns under 0.2 ms (median, whole planPage())',
       value: `${(decision / 1000).toFixed(3)} ms`,
       ok: decision < 200,
     },
@@ -194,17 +194,10 @@ export function renderReport(r) {
     f1(e.personalize.p99Us),
   ]);
   lines.push(
-    'Engine alone, one returning visitor (µs per decision; personalize() = profile view + attributes + segments + decide + templates):',
+    'Engine alone, one returning visitor (µs per decision; planPage() = request facts + profile view + attributes + segments + decide + templates):',
     '',
     table(
-      [
-        'campaigns',
-        'targeted / shown',
-        'decide() p50',
-        'decide() p99',
-        'personalize() p50',
-        'personalize() p99',
-      ],
+      ['campaigns', 'targeted / shown', 'decide() p50', 'decide() p99', 'planPage() p50', 'planPage() p99'],
       engineRows,
     ),
     '',

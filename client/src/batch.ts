@@ -2,6 +2,7 @@
  * @module batch
  * Splits events into request bodies the collector accepts: at most 100 events and 16 KB each.
  */
+import { MAX_BATCH_BYTES, MAX_EVENTS } from '../../worker/engine/beacon-protocol.ts';
 import type { Sent } from './types';
 
 /** Bytes of `{"v":1,"events":[` plus `]}` around the events. */
@@ -9,7 +10,7 @@ const FRAME = 19;
 
 export const body = (events: Sent[]): string => JSON.stringify({ v: 1, events });
 
-export function split(events: Sent[], maxEvents = 100, maxBytes = 16384): Sent[][] {
+export function split(events: Sent[], maxEvents = MAX_EVENTS, maxBytes = MAX_BATCH_BYTES): Sent[][] {
   const out: Sent[][] = [];
   let cur: Sent[] = [];
   let size = 0;

@@ -4,6 +4,7 @@
  * events, queues them and sends them in batches when the page is hidden or closed and when 20 are
  * waiting. It sets no cookie, loads nothing, defines nothing but `window.hio` and never throws.
  */
+import { MAX_ENGAGED_MS as MAX_ENGAGED } from '../../worker/engine/beacon-protocol.ts';
 import { installApi } from './api';
 import { split } from './batch';
 import { createEngagement } from './engaged';
@@ -21,8 +22,6 @@ import { goalName, toValue } from './value';
 
 /** events that fill a batch: send it at once */
 const FLUSH_AT = 20;
-/** the collector's ceiling for one engaged event */
-const MAX_ENGAGED = 30 * 60_000;
 
 function main(w: Window & { hio?: Hio }, d: Document): void {
   if (w.hio?.l) return; // the script is on the page twice

@@ -4,6 +4,7 @@
  * `<meta name="hio:category" content="...">`, normalized to the collector's form
  * (`Running Shoes` -> `running-shoes`) so one odd label cannot get a batch refused.
  */
+import { MAX_CATEGORY_CHARS, MAX_URL_CHARS } from '../../worker/engine/beacon-protocol.ts';
 import type { Pageview } from './types';
 
 export const slug = (s: string): string =>
@@ -11,7 +12,7 @@ export const slug = (s: string): string =>
     .trim()
     .toLowerCase()
     .replace(/[^a-z0-9_-]+/g, '-')
-    .slice(0, 40);
+    .slice(0, MAX_CATEGORY_CHARS);
 
 type Doc = Pick<Document, 'querySelector' | 'referrer'>;
 
@@ -20,8 +21,8 @@ export function pageview(d: Doc, path: string): Pageview {
   const c = slug(meta?.getAttribute('content') || '');
   return {
     t: 'pageview',
-    path: path.slice(0, 512),
+    path: path.slice(0, MAX_URL_CHARS),
     category: c || undefined,
-    ref: d.referrer.slice(0, 512) || undefined,
+    ref: d.referrer.slice(0, MAX_URL_CHARS) || undefined,
   };
 }

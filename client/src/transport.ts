@@ -4,10 +4,11 @@
  * the page being closed, else `fetch` with `keepalive`. What is known not to have arrived (the beacon
  * was refused, the collector answered 5xx, the network failed) goes to `onFail` to be kept for later.
  */
+import { COLLECT_PATH as ENDPOINT } from '../../worker/engine/beacon-protocol.ts';
 import { body } from './batch';
 import type { Sent } from './types';
 
-export const ENDPOINT = '/__hio/collect';
+export { ENDPOINT };
 
 export function send(
   events: Sent[],

@@ -4,9 +4,7 @@
  * first goal), run by the scheduled handler and on demand by the admin API. Visitors already
  * assigned keep their variant (assignments are sticky); new visitors follow the new shares.
  */
-import { banditWeights } from '../engine/bandit.ts';
-import type { CompiledDocument } from '../engine/document.ts';
-import { buildReport } from '../engine/report.ts';
+import { banditWeights, buildReport, type CompiledDocument } from '../engine/index.ts';
 import { readRawCounts, writeBanditWeights } from './results.ts';
 
 export async function updateBandits(

@@ -4,9 +4,9 @@
  * A worker reads D1 at most once per `ttlMs`; a failed read keeps serving the last good document
  * (or the empty one), so D1 trouble never takes pages down.
  */
-import { desc } from 'drizzle-orm';
+import { desc, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
-import { type CompiledDocument, EMPTY_DOCUMENT, parseDocument } from '../engine/document.ts';
+import { type CompiledDocument, EMPTY_DOCUMENT, parseDocument } from '../engine/index.ts';
 import { readBanditWeights } from './results.ts';
 import { configs } from './schema.ts';
 
@@ -34,8 +34,15 @@ interface CacheEntry {
 
 export interface ConfigRepo {
   live(now: number, waitUntil?: (p: Promise<unknown>) => void): Promise<LiveConfig>;
-  /** stores an already validated document as the new live version */
-  save(doc: CompiledDocument, now: number): Promise<LiveConfig>;
+  /**
+   * Stores an already validated document as the new live version, atomically only when the live
+   * version is one of `expected` (null: whatever it is). `saved: false` carries the live version.
+   */
+  save(
+    doc: CompiledDocument,
+    now: number,
+    expected?: readonly number[] | null,
+  ): Promise<{ saved: true; version: number } | { saved: false; version: number }>;
   /** forget the isolate cache (tests, admin) */
   invalidate(): void;
 }
@@ -94,19 +101,39 @@ export function createConfigRepo(
       return pending;
     },
 
-    async save(doc, now) {
-      const [row] = await orm
-        .insert(configs)
-        .values({ document: JSON.stringify(doc.source), createdAt: now })
-        .returning({ id: configs.id });
+    async save(doc, now, expected = null) {
+      const document = JSON.stringify(doc.source);
+      let id: number | undefined;
+      if (expected === null) {
+        const [row] = await orm
+          .insert(configs)
+          .values({ document, createdAt: now })
+          .returning({ id: configs.id });
+        id = row?.id;
+      } else {
+        // One statement, so no other save can land between the check and the insert. Drizzle's
+        // insert().select() cannot take a guard on a scalar subquery; the statement stays parameterized.
+        const rows = await orm.all<{ id: number }>(
+          sql`INSERT INTO ${configs} (document, created_at) SELECT ${document}, ${now}
+              WHERE (SELECT coalesce(max(id), 0) FROM ${configs}) IN (${sql.join(
+                [...expected, -1].map((v) => sql`${v}`),
+                sql`, `,
+              )}) RETURNING id`,
+        );
+        id = rows[0]?.id;
+      }
+      if (id === undefined) {
+        const [row] = await orm.select({ id: configs.id }).from(configs).orderBy(desc(configs.id)).limit(1);
+        return { saved: false, version: row?.id ?? 0 };
+      }
       const value: LiveConfig = {
         doc,
-        version: row?.id ?? 0,
+        version: id,
         degraded: false,
         bandit: await readBanditWeights(db, doc),
       };
       caches.set(db, { value, expires: now + ttlMs });
-      return value;
+      return { saved: true, version: id };
     },
 
     invalidate() {

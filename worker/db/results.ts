@@ -3,8 +3,7 @@
  * Reads the raw counts for the results report from D1 in one batch of aggregate queries, and the
  * bandit state. The statistics themselves are pure (engine/report.ts).
  */
-import type { CompiledDocument } from '../engine/document.ts';
-import type { RawCounts } from '../engine/report.ts';
+import type { CompiledDocument, RawCounts } from '../engine/index.ts';
 
 export async function readRawCounts(db: D1Database): Promise<RawCounts> {
   const [exposures, conversions, daily, slots] = await db.batch([

@@ -4,10 +4,12 @@
  * seconds and the signature is HMAC-SHA256 over the expiry and the current admin token, keyed from
  * HIO_SECRET behind a context prefix (so it can never be confused with a visitor cookie signature). The
  * cookie carries no secret; rotating HIO_ADMIN_TOKEN or HIO_SECRET ends every session.
- * It is HttpOnly, SameSite=Strict and scoped to `/__hio/`, and it is accepted for reading; a request that
- * changes something with it must also come from the same origin (a second line against CSRF).
+ * It is HttpOnly, SameSite=Strict and scoped to `/__hio/`, and it only ever reads: every write to the admin
+ * API needs the Bearer token. The dashboard shares the site's origin, so a script on any page of the site
+ * could otherwise use an admin's session to change what every visitor sees.
  */
-import type { Deps } from '../deps.ts';
+import { serialize } from 'hono/utils/cookie';
+import type { Deps } from '../types.ts';
 import { b64url, unb64url } from './base64url.ts';
 import { readCookie } from './visitor-cookie.ts';
 
@@ -63,14 +65,21 @@ export async function verifySession(
   );
 }
 
-const secureFlag = (req: Request) => (new URL(req.url).protocol === 'https:' ? '; Secure' : '');
+const cookieOptions = (req: Request, maxAge: number) =>
+  ({
+    maxAge,
+    path: '/__hio/',
+    httpOnly: true,
+    sameSite: 'Strict',
+    secure: new URL(req.url).protocol === 'https:',
+  }) as const;
 
 export function sessionCookieHeader(value: string, req: Request): string {
-  return `${SESSION_COOKIE}=${value}; Max-Age=${SESSION_TTL_SECONDS}; Path=/__hio/; HttpOnly; SameSite=Strict${secureFlag(req)}`;
+  return serialize(SESSION_COOKIE, value, cookieOptions(req, SESSION_TTL_SECONDS));
 }
 
 export function clearSessionCookieHeader(req: Request): string {
-  return `${SESSION_COOKIE}=; Max-Age=0; Path=/__hio/; HttpOnly; SameSite=Strict${secureFlag(req)}`;
+  return serialize(SESSION_COOKIE, '', cookieOptions(req, 0));
 }
 
 /**
@@ -91,15 +100,11 @@ export function isSameOrigin(req: Request): boolean {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
-/**
- * Whether the request carries a valid dashboard session: always for GET/HEAD, and for other methods only
- * from the same origin.
- */
+/** Whether the request reads (GET/HEAD) with a valid dashboard session; a session never writes. */
 export async function isAdminSession(deps: Deps, req: Request): Promise<boolean> {
   const token = deps.config.adminToken;
-  if (!token) return false;
+  if (!token || !SAFE_METHODS.has(req.method)) return false;
   const value = readCookie(req.headers.get('cookie'), SESSION_COOKIE);
   if (value === undefined) return false;
-  if (!SAFE_METHODS.has(req.method) && !isSameOrigin(req)) return false;
   return verifySession(value, deps.now(), deps.config.secret, token);
 }

@@ -5,11 +5,12 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../app.ts';
 import { createConfigRepo } from '../db/config-repo.ts';
-import { createDeps, type Deps } from '../deps.ts';
+import { createDeps } from '../deps.ts';
 import type { Bindings } from '../env.ts';
 import type { StateStore } from '../state/store.ts';
 import { PAGE } from '../test/fixtures.ts';
 import { DESKTOP_UA, eventId, putConfig } from '../test/helpers.ts';
+import type { Deps } from '../types.ts';
 
 const DOC = {
   version: 1,

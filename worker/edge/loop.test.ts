@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ADMIN, call, collect, eventId, me, page, putConfig, visitorCookie } from '../test/helpers.ts';
+import {
+  ADMIN,
+  call,
+  collect,
+  eventId,
+  me,
+  page,
+  putConfig,
+  settle,
+  visitorCookie,
+} from '../test/helpers.ts';
 
 const DOC = {
   version: 1,
@@ -156,7 +166,7 @@ describe('/__hio/me', () => {
     await putConfig(DOC);
     const cookie = visitorCookie(await page('/'));
     await collect(cookie, { events: [{ t: 'conversion', id: eventId(), goal: 'purchase' }] });
-    await new Promise((r) => setTimeout(r, 100));
+    await settle();
     expect(Object.keys((await me(cookie)).stored as object).length).toBeGreaterThan(0);
     const del = await call('/__hio/me', { method: 'DELETE', headers: { cookie } });
     expect(del.status).toBe(200);
@@ -202,7 +212,7 @@ describe('exposure', () => {
     const res = await page('/page');
     const cookie = visitorCookie(res);
     await res.text();
-    await new Promise((r) => setTimeout(r, 100));
+    await settle();
     expect((await me(cookie)).assignments).toEqual({});
     const results = (await (await call('/__hio/admin/results', { headers: ADMIN })).json()) as {
       campaigns: { variants: { visitors: number }[] }[];

@@ -10,14 +10,22 @@
  */
 import { isbot } from 'isbot';
 import type { LiveConfig } from '../db/config-repo.ts';
-import type { Deps } from '../deps.ts';
+import { EMPTY_REWRITE, type PagePlan, planPage, type RewritePlan } from '../engine/index.ts';
 import type { LoadedState } from '../state/store.ts';
-import { type Personalization, personalize } from './personalize.ts';
+import type { Deps } from '../types.ts';
+import { persistWrites } from './persist.ts';
 import { PREVIEW_PARAM, type PreviewClaim, verifyPreview, withoutPreviewParam } from './preview.ts';
-import { mayProfile } from './privacy.ts';
+import { privacyBlock } from './privacy.ts';
 import { buildOriginRequest, isRewritable } from './proxy.ts';
-import { createRewriter, type RewritePlan, SCRIPT_TAG } from './rewrite.ts';
+import { requestFacts } from './request-facts.ts';
+import { createRewriter, SCRIPT_TAG } from './rewrite.ts';
 import { newVisitorId, signVisitorId, visitorCookieHeader, visitorFromRequest } from './visitor-cookie.ts';
+
+/**
+ * Why a page was not personalized, named in its `Server-Timing` (`hio-skip;desc="bot"`), so that
+ * whoever tries `curl` sees why they got the origin's page.
+ */
+export type SkipReason = 'bot' | 'gpc' | 'no-consent' | 'preview' | 'state-timeout' | 'error';
 
 const TIMEOUT = Symbol('timeout');
 
@@ -64,13 +72,18 @@ interface Identity {
   live: LiveConfig;
 }
 
-async function identify(deps: Deps, req: Request, preview: PreviewClaim | null): Promise<Identity | null> {
+async function identify(
+  deps: Deps,
+  req: Request,
+  preview: PreviewClaim | null,
+): Promise<Identity | SkipReason> {
   const [known, live] = await Promise.all([
     visitorFromRequest(req, deps.config.secret),
     deps.configRepo.live(deps.now(), deps.waitUntil),
   ]);
   // no consent, or Global Privacy Control: the origin's page, untouched (previews are the admin's own)
-  if (!preview && !mayProfile(req, live.doc)) return null;
+  const blocked = preview ? null : privacyBlock(req, live.doc);
+  if (blocked) return blocked;
   if (known) return { visitorId: known, known: true, cookie: null, live };
   const visitorId = newVisitorId();
   // a preview sets no cookie: it must leave no trace
@@ -80,7 +93,7 @@ async function identify(deps: Deps, req: Request, preview: PreviewClaim | null):
 
 interface Decided {
   /** null when the state read timed out: the page streams unpersonalized, nothing is recorded */
-  p: Personalization | null;
+  p: PagePlan | null;
   plan: RewritePlan;
   loaded: LoadedState;
   decideMs: number;
@@ -103,21 +116,21 @@ async function decideFor(
     const r = await withBudget(deps.store.load(id.visitorId), deps.config.stateBudgetMs);
     if (r === TIMEOUT) {
       deps.log('warn', `visitor state read exceeded ${deps.config.stateBudgetMs} ms; serving unpersonalized`);
-      return { p: null, plan: { writes: [], probes: [] }, loaded, decideMs: performance.now() - started };
+      return { p: null, plan: EMPTY_REWRITE, loaded, decideMs: performance.now() - started };
     }
     loaded = r;
   }
-  const p = personalize({
+  const now = deps.now();
+  const p = planPage({
     doc: id.live.doc,
     visitorId: id.visitorId,
     stored: loaded.profile,
-    req,
-    now: deps.now(),
-    pageview: !preview,
+    facts: requestFacts(req, id.live.doc, now),
+    mode: preview ? 'preview' : 'page',
     banditWeights: id.live.bandit,
     force: preview ? { campaign: preview.campaign, variant: preview.variant } : undefined,
   });
-  return { p, plan: p, loaded, decideMs: performance.now() - started };
+  return { p, plan: p.rewrite, loaded, decideMs: performance.now() - started };
 }
 
 function privateCacheControl(value: string | null): string {
@@ -135,6 +148,16 @@ function badGateway(): Response {
   });
 }
 
+/** The response with a `Server-Timing` entry naming why it was not personalized. */
+export function skipped(res: Response, reason: SkipReason): Response {
+  if (!isHtml(res)) return res;
+  const out = new Response(res.body, res);
+  out.headers.append('server-timing', `hio-skip;desc="${reason}"`);
+  return out;
+}
+
+const isHtml = (res: Response) => /^\s*text\/html\b/i.test(res.headers.get('content-type') ?? '');
+
 export async function handlePage(deps: Deps, req: Request): Promise<Response> {
   const started = performance.now();
   const token = new URL(req.url).searchParams.get(PREVIEW_PARAM);
@@ -145,7 +168,11 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
     deps.log('error', `origin ${deps.config.origin.host} unreachable`, err);
     return null;
   });
-  if (!wantsHtml(req) || isBot(req.headers.get('user-agent') ?? '')) return (await origin) ?? badGateway();
+  if (!wantsHtml(req)) return (await origin) ?? badGateway();
+  if (isBot(req.headers.get('user-agent') ?? '')) {
+    const res = await origin;
+    return res ? skipped(res, 'bot') : badGateway();
+  }
 
   // the state read and the decision run while the origin fetch is in flight
   const failed = (what: string) => (err: unknown) => {
@@ -155,7 +182,7 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
   const identity = identify(deps, req, preview).catch(failed('identifying the visitor'));
   let settled = false;
   const decided = identity
-    .then((id) => (id ? decideFor(deps, req, id, preview, started) : null))
+    .then((id) => (id && typeof id === 'object' ? decideFor(deps, req, id, preview, started) : null))
     .catch(failed('personalization'))
     .finally(() => {
       settled = true;
@@ -164,12 +191,14 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
   const res = await origin;
   if (!res) return badGateway();
   const id = await identity;
-  if (!id || !isRewritable(req, res)) return res;
+  if (!id) return skipped(res, 'error');
+  if (typeof id === 'string') return skipped(res, id);
+  if (!isRewritable(req, res)) return res;
 
   // Decided already (the usual case: the origin takes longer than a state read): exact headers.
   // Otherwise stream now, conservatively private, and let the first slot wait for the decision.
   const now = settled ? await decided : null;
-  if (settled && !now) return res;
+  if (settled && !now) return skipped(res, 'error');
   const personalized = now ? now.plan.writes.length > 0 : true;
   const matched = new Set<string>();
   let out: Response;
@@ -179,13 +208,13 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
       selectors: id.live.doc.selectors,
       scriptTag: preview ? null : SCRIPT_TAG,
       onMatch: (campaign) => matched.add(campaign),
-      onEnd: () => deps.waitUntil(record(deps, id, decided, matched)),
+      onEnd: () => deps.waitUntil(record(deps, decided, matched)),
       onError: (err) => deps.log('error', 'rewrite handler failed; slot left as the origin sent it', err),
     });
     out = rewriter.transform(res);
   } catch (err) {
     deps.log('error', 'rewriter could not start; serving the origin page unchanged', err);
-    return res;
+    return skipped(res, 'error');
   }
   const h = out.headers;
   h.delete('content-length');
@@ -202,25 +231,14 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
     'server-timing',
     now ? `hio;desc="decide";dur=${now.decideMs.toFixed(2)}` : 'hio;desc="decide, streamed"',
   );
+  if (preview) h.append('server-timing', 'hio-skip;desc="preview"');
+  else if (now && !now.p) h.append('server-timing', 'hio-skip;desc="state-timeout"');
   return out;
 }
 
-/** After the page has streamed: assignments and first exposures of the campaigns that were on it. */
-async function record(deps: Deps, id: Identity, decided: Promise<Decided | null>, matched: Set<string>) {
+/** After the page has streamed: what the plan says the page's slots leave behind. */
+async function record(deps: Deps, decided: Promise<Decided | null>, matched: Set<string>) {
   const d = await decided;
   if (!d?.p) return;
-  const { ops, exposures } = d.p.afterRender(matched);
-  const writes: Promise<unknown>[] = [];
-  if (ops.length) {
-    writes.push(
-      deps.store
-        .apply(id.visitorId, 'page', [{ ops }], {
-          ttlSeconds: id.live.doc.settings.retentionSeconds,
-          loaded: d.loaded,
-        })
-        .catch((err: unknown) => deps.log('error', "storing the page's assignments failed", err)),
-    );
-  }
-  if (exposures.length) writes.push(deps.analytics.recordExposures(id.visitorId, exposures, deps.now()));
-  await Promise.all(writes);
+  await persistWrites(deps, d.p.settle(matched), d.loaded);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PAGE } from '../test/fixtures.ts';
-import { collect, eventId, me, page, putConfig, visitorCookie } from '../test/helpers.ts';
+import { collect, eventId, me, page, putConfig, settle, visitorCookie } from '../test/helpers.ts';
 
 const campaigns = [
   { id: 'all', slot: { selector: '#hero', action: 'replace' }, variants: [{ id: 'v', html: '<b>hi</b>' }] },
@@ -25,6 +25,7 @@ describe('privacy', () => {
     expect(without.headers.getSetCookie()).toEqual([]);
     const withConsent = await page('/page', 'consent=yes');
     expect(await withConsent.text()).toContain('<b>hi</b>');
+    await settle();
     const cookie = `${visitorCookie(withConsent)}; consent=yes`;
     // consent withdrawn: beacons are accepted and dropped, nothing stored
     const before = (await me(cookie)).stored;

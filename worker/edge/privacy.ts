@@ -5,17 +5,21 @@
  * consent cookie. A visitor HIO may not profile gets the origin's page unchanged: no cookie, no
  * state, no browser script, no measurement.
  */
-import type { CompiledDocument } from '../engine/document.ts';
+import type { CompiledDocument } from '../engine/index.ts';
 import { readCookie } from './visitor-cookie.ts';
 
-export function mayProfile(req: Request, doc: CompiledDocument): boolean {
+/** Why HIO may not profile this visitor ('gpc', 'no-consent'), or null when it may. */
+export function privacyBlock(req: Request, doc: CompiledDocument): 'gpc' | 'no-consent' | null {
   const p = doc.settings.privacy;
-  if (p.honorGlobalPrivacyControl && req.headers.get('sec-gpc')?.trim() === '1') return false;
+  if (p.honorGlobalPrivacyControl && req.headers.get('sec-gpc')?.trim() === '1') return 'gpc';
   if (p.consentCookie) {
     const value = readCookie(req.headers.get('cookie'), p.consentCookie.name);
-    if (value === undefined) return false;
-    if (p.consentCookie.value !== undefined && decodeURIComponent(value) !== p.consentCookie.value)
-      return false;
+    if (value === undefined) return 'no-consent';
+    if (p.consentCookie.value !== undefined && value !== p.consentCookie.value) return 'no-consent';
   }
-  return true;
+  return null;
+}
+
+export function mayProfile(req: Request, doc: CompiledDocument): boolean {
+  return privacyBlock(req, doc) === null;
 }

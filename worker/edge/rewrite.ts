@@ -4,18 +4,7 @@
  * variant in its slot with the `data-hio-campaign` / `data-hio-variant` markers. HTMLRewriter works
  * on the stream chunk by chunk; the page is never held in memory.
  */
-import type { SlotAction } from '../engine/document.ts';
-
-export interface SlotWrite {
-  selector: string;
-  action: SlotAction;
-  /** attribute name for setAttribute */
-  name?: string;
-  campaign: string;
-  variant: string;
-  /** rendered content; undefined for a control (origin content kept, slot still marked) */
-  content: string | undefined;
-}
+import type { RewritePlan, SlotWrite } from '../engine/index.ts';
 
 export const SCRIPT_TAG = '<script src="/__hio/client.js" defer></script>';
 
@@ -55,12 +44,6 @@ function applyWrite(el: Element, w: SlotWrite): void {
       if (w.content !== undefined && w.name) el.setAttribute(w.name, w.content);
       return;
   }
-}
-
-/** What to write into a page: the slot writes, and the slots whose presence alone counts (holdout). */
-export interface RewritePlan {
-  writes: SlotWrite[];
-  probes: { selector: string; campaign: string }[];
 }
 
 interface IndexedPlan {

@@ -4,6 +4,7 @@
  * signature HMAC-SHA256(id) with HIO_SECRET (base64url). A cookie that does not verify is treated as
  * absent: the visitor is new, and nothing about another visitor can be read or written with it.
  */
+import { parse, serialize } from 'hono/utils/cookie';
 import { b64url, unb64url } from './base64url.ts';
 
 export const COOKIE_NAME = 'hio_vid';
@@ -70,22 +71,24 @@ async function verifySignature(value: string, secret: string): Promise<string | 
   return ok ? id : null;
 }
 
+/** One cookie of a `Cookie` header (URI-decoded, as Hono's cookie helpers read it). */
 export function readCookie(header: string | null, name: string): string | undefined {
   if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
+  return parse(header, name)[name];
 }
 
 export function visitorCookieHeader(value: string, secure: boolean): string {
-  return `${COOKIE_NAME}=${value}; Max-Age=${COOKIE_MAX_AGE}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+  return serialize(COOKIE_NAME, value, {
+    maxAge: COOKIE_MAX_AGE,
+    path: '/',
+    httpOnly: true,
+    sameSite: 'Lax',
+    secure,
+  });
 }
 
 export function clearVisitorCookieHeader(secure: boolean): string {
-  return `${COOKIE_NAME}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+  return serialize(COOKIE_NAME, '', { maxAge: 0, path: '/', httpOnly: true, sameSite: 'Lax', secure });
 }
 
 /** The verified visitor id of a request, or null. */

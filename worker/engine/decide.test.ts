@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type DecideInput, decide, encodeAssignment, isInHoldout } from './decide.ts';
+import { type DecideInput, decide, isInHoldout } from './decide.ts';
 import { type CompiledDocument, parseDocument } from './document.ts';
+import { encodeAssignment } from './profile-fields.ts';
 import { srmPValue } from './stats.ts';
 
 function compile(doc: unknown): CompiledDocument {

@@ -10,6 +10,7 @@
 import { evalCondition } from './condition.ts';
 import type { CompiledCampaign, CompiledDocument, CompiledVariant } from './document.ts';
 import { chooseVariation, getBucketRanges, hash } from './hash.ts';
+import { assignedVariant } from './profile-fields.ts';
 import { lookup } from './template.ts';
 
 export type Status =
@@ -72,15 +73,6 @@ export interface DecideResult {
 }
 
 export const HOLDOUT_SEED = 'hio-holdout';
-
-/** A short tag of a seed, stored with an assignment so a new seed reassigns. */
-export function seedTag(seed: string): string {
-  return ((hash(seed, '', 2) ?? 0) * 10000).toString(36);
-}
-
-export function encodeAssignment(variantId: string, seed: string): string {
-  return `${variantId}|${seedTag(seed)}`;
-}
 
 export function isInHoldout(doc: CompiledDocument, visitorId: string): boolean {
   if (doc.holdout <= 0) return false;
@@ -185,11 +177,8 @@ export function decide(input: DecideInput): DecideResult {
     }
     let idx = -1;
     let newAssignment = false;
-    const stored = input.assignments[c.id];
-    if (stored !== undefined) {
-      const [variantId, tag] = stored.split('|');
-      if (tag === seedTag(c.seed)) idx = c.variants.findIndex((x) => x.id === variantId);
-    }
+    const storedVariant = assignedVariant(input.assignments[c.id], c.seed);
+    if (storedVariant !== null) idx = c.variants.findIndex((x) => x.id === storedVariant);
     if (idx < 0) {
       const weights = (c.allocation === 'bandit' && input.banditWeights?.[c.id]) || c.weights;
       idx = chooseVariation(bucket, getBucketRanges(c.variants.length, c.coverage, weights));

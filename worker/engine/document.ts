@@ -22,13 +22,13 @@ const isoDate = v.pipe(
 );
 const fraction = v.pipe(v.number(), v.minValue(0), v.maxValue(1));
 
-const SlotSchema = v.object({
+const SlotSchema = v.strictObject({
   selector: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
   action: v.picklist(ACTIONS),
   name: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z_:][-A-Za-z0-9_:.]*$/, 'must be an attribute name'))),
 });
 
-const VariantSchema = v.object({
+const VariantSchema = v.strictObject({
   id: idString,
   html: v.optional(v.pipe(v.string(), v.maxLength(32_768))),
   value: v.optional(v.pipe(v.string(), v.maxLength(4096))),
@@ -36,7 +36,7 @@ const VariantSchema = v.object({
   slots: v.optional(v.record(v.string(), v.pipe(v.string(), v.maxLength(32_768)))),
 });
 
-const CampaignSchema = v.object({
+const CampaignSchema = v.strictObject({
   id: idString,
   name: v.optional(v.string()),
   status: v.optional(v.picklist(['active', 'paused', 'draft']), 'active'),
@@ -54,27 +54,27 @@ const CampaignSchema = v.object({
   group: v.optional(idString),
   start: v.optional(isoDate),
   end: v.optional(isoDate),
-  frequencyCap: v.optional(v.object({ perDay: v.pipe(v.number(), v.integer(), v.minValue(1)) })),
+  frequencyCap: v.optional(v.strictObject({ perDay: v.pipe(v.number(), v.integer(), v.minValue(1)) })),
   /** once shown in a session, keep the slot for the rest of the session */
   stable: v.optional(v.boolean(), false),
 });
 
-const SettingsSchema = v.object({
+const SettingsSchema = v.strictObject({
   sessionTimeoutMinutes: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(1440)), 30),
   interestHalfLifeDays: v.optional(v.pipe(v.number(), v.minValue(0.01), v.maxValue(3650)), 7),
   retentionDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(400)), 90),
   /** URL rules for page interest: the first pattern that matches the path names the category */
   categoryRules: v.optional(
-    v.array(v.object({ pattern: v.pipe(v.string(), v.maxLength(256)), category: v.string() })),
+    v.array(v.strictObject({ pattern: v.pipe(v.string(), v.maxLength(256)), category: v.string() })),
     [],
   ),
   privacy: v.optional(
-    v.object({
+    v.strictObject({
       /** visitors whose browser sends the Global Privacy Control signal are not profiled */
       honorGlobalPrivacyControl: v.optional(v.boolean(), true),
       /** when set, HIO profiles only visitors carrying this consent cookie (with this value, if given) */
       consentCookie: v.optional(
-        v.object({
+        v.strictObject({
           name: v.pipe(v.string(), v.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/, 'must be a cookie name')),
           value: v.optional(v.pipe(v.string(), v.maxLength(256))),
         }),
@@ -84,7 +84,7 @@ const SettingsSchema = v.object({
   ),
 });
 
-export const DocumentSchema = v.object({
+export const DocumentSchema = v.strictObject({
   version: v.literal(1),
   holdout: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(0.5)), 0),
   segments: v.optional(v.record(idString, condition), {}),
@@ -131,7 +131,8 @@ export interface CompiledCampaign {
 }
 
 export interface CompiledDocument {
-  source: CampaignDocument;
+  /** the document as it was given (what GET returns, so it can be PUT back) */
+  source: unknown;
   holdout: number;
   segments: [string, Record<string, unknown>][];
   savedGroups: Record<string, unknown[]>;
@@ -169,7 +170,14 @@ export type ParseResult = { ok: true; doc: CompiledDocument } | { ok: false; pro
 export function parseDocument(input: unknown): ParseResult {
   const r = v.safeParse(DocumentSchema, input);
   if (!r.success) {
-    return { ok: false, problems: r.issues.map((i) => `${v.getDotPath(i) ?? '(document)'}: ${i.message}`) };
+    return {
+      ok: false,
+      problems: r.issues.map((i) =>
+        i.type === 'strict_object'
+          ? `${v.getDotPath(i) ?? '(document)'}: unknown field (not part of the campaign document)`
+          : `${v.getDotPath(i) ?? '(document)'}: ${i.message}`,
+      ),
+    };
   }
   const doc = r.output;
   const problems: string[] = [];
@@ -245,7 +253,7 @@ export function parseDocument(input: unknown): ParseResult {
   return {
     ok: true,
     doc: {
-      source: doc,
+      source: input,
       holdout: doc.holdout,
       segments: Object.entries(doc.segments),
       savedGroups: doc.savedGroups,

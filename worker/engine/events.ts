@@ -4,22 +4,34 @@
  * each event folds into profile operations. Pure: the caller passes the clock and the settings.
  */
 import * as v from 'valibot';
-import type { FlatProfile, Op, OpGroup } from './profile.ts';
+import {
+  BEACON_VERSION,
+  CATEGORY_PATTERN,
+  EVENT_ID_PATTERN,
+  MAX_CATEGORY_CHARS,
+  MAX_ENGAGED_MS,
+  MAX_EVENTS,
+  MAX_FORM_CHARS,
+  MAX_NAME_CHARS,
+  MAX_URL_CHARS,
+  MAX_VALUE,
+  NAME_PATTERN,
+  SCROLL_DEPTHS,
+} from './beacon-protocol.ts';
+import { F, type FlatProfile, field, num, P } from './profile-fields.ts';
+import type { Op, OpGroup } from './profile-ops.ts';
 
-export const MAX_BATCH_BYTES = 16 * 1024;
-export const MAX_EVENTS = 100;
-
-const id = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{4,40}$/, 'must be 4-40 characters of [A-Za-z0-9_-]'));
+const id = v.pipe(v.string(), v.regex(EVENT_ID_PATTERN, 'must be 4-40 characters of [A-Za-z0-9_-]'));
 const ts = v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)));
 const name = v.pipe(
   v.string(),
-  v.regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9_.:-]'),
+  v.regex(NAME_PATTERN, `must be 1-${MAX_NAME_CHARS} characters of [A-Za-z0-9_.:-]`),
 );
 const category = v.pipe(
   v.string(),
   v.trim(),
   v.toLowerCase(),
-  v.regex(/^[a-z0-9_-]{1,40}$/, 'must be 1-40 characters of [a-z0-9_-]'),
+  v.regex(CATEGORY_PATTERN, `must be 1-${MAX_CATEGORY_CHARS} characters of [a-z0-9_-]`),
 );
 const text = (max: number) => v.pipe(v.string(), v.maxLength(max));
 
@@ -27,16 +39,18 @@ const pageview = v.object({
   t: v.literal('pageview'),
   id,
   ts,
-  path: v.optional(text(512)),
+  path: v.optional(text(MAX_URL_CHARS)),
   category: v.optional(category),
-  ref: v.optional(text(512)),
+  ref: v.optional(text(MAX_URL_CHARS)),
+  /** the catalogue id the page declares (`<meta name="hio:item">`) */
+  item: v.optional(name),
 });
-const scroll = v.object({ t: v.literal('scroll'), id, ts, depth: v.picklist([25, 50, 75, 90, 100]) });
+const scroll = v.object({ t: v.literal('scroll'), id, ts, depth: v.picklist(SCROLL_DEPTHS) });
 const engaged = v.object({
   t: v.literal('engaged'),
   id,
   ts,
-  ms: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(30 * 60_000)),
+  ms: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_ENGAGED_MS)),
 });
 const slotEvent = <T extends 'click' | 'impression'>(t: T) =>
   v.object({ t: v.literal(t), id, ts, campaign: name, variant: name });
@@ -45,12 +59,12 @@ const conversion = v.object({
   id,
   ts,
   goal: name,
-  value: v.optional(v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(1e9))),
+  value: v.optional(v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(MAX_VALUE))),
   campaign: v.optional(name),
   variant: v.optional(name),
 });
 const form = <T extends 'form_start' | 'form_submit'>(t: T) =>
-  v.object({ t: v.literal(t), id, ts, form: v.optional(text(128)) });
+  v.object({ t: v.literal(t), id, ts, form: v.optional(text(MAX_FORM_CHARS)) });
 
 export const EventSchema = v.variant('t', [
   pageview,
@@ -64,7 +78,7 @@ export const EventSchema = v.variant('t', [
 ]);
 
 export const BatchSchema = v.object({
-  v: v.optional(v.literal(1)),
+  v: v.optional(v.literal(BEACON_VERSION)),
   events: v.pipe(
     v.array(EventSchema),
     v.minLength(1, 'must hold at least one event'),
@@ -92,6 +106,15 @@ export function parseBatch(input: unknown): { ok: true; batch: Batch } | { ok: f
   };
 }
 
+/** What a pageview does to a profile: a new visit after the session timeout, one more page. */
+export function pageviewOps(now: number, idleMs: number): Op[] {
+  return [
+    { o: 'session', now, idle: idleMs },
+    { o: 'inc', f: F.pageviews, n: 1 },
+    { o: 'inc', f: F.sessionPageviews, n: 1 },
+  ];
+}
+
 export interface FoldContext {
   now: number;
   /** the stored profile before this batch */
@@ -103,10 +126,6 @@ export interface FoldContext {
 /** Interest added per signal on a categorized page. */
 export const INTEREST_WEIGHTS = { pageview: 1, deepScroll: 0.5, engagedMinute: 1 } as const;
 
-function num(v: string | number | undefined): number {
-  return typeof v === 'number' ? v : Number(v ?? 0) || 0;
-}
-
 /**
  * Turns a batch into op groups, one per event (keyed by the event id so a retried batch is not
  * counted twice). A pageview counts the visit (a new one after the session timeout) and the page.
@@ -115,15 +134,15 @@ function num(v: string | number | undefined): number {
  * category stored.
  */
 export function foldEvents(events: readonly HioEvent[], ctx: FoldContext): OpGroup[] {
-  const lc = ctx.profile.lc;
+  const lc = ctx.profile[F.lastCategory];
   let cat = typeof lc === 'string' ? lc : null;
   // follow the session op's arithmetic to know which visit the later events belong to
-  let seen = ctx.profile.fs !== undefined;
-  let visit = num(ctx.profile.v);
-  let lastSeen = num(ctx.profile.ls);
+  let seen = ctx.profile[F.firstSeen] !== undefined;
+  let visit = num(ctx.profile, F.visits);
+  let lastSeen = num(ctx.profile, F.lastSeen);
   const groups: OpGroup[] = [];
   const interest = (n: number): Op[] =>
-    cat ? [{ o: 'decay', f: `i.${cat}`, n, now: ctx.now, half: ctx.interestHalfLifeMs }] : [];
+    cat ? [{ o: 'decay', f: field(P.interest, cat), n, now: ctx.now, half: ctx.interestHalfLifeMs }] : [];
   for (const e of events) {
     const ops: Op[] = [];
     switch (e.t) {
@@ -132,32 +151,29 @@ export function foldEvents(events: readonly HioEvent[], ctx: FoldContext): OpGro
         else if (ctx.now - lastSeen > ctx.sessionTimeoutMs) visit++;
         seen = true;
         lastSeen = Math.max(lastSeen, ctx.now);
-        ops.push(
-          { o: 'session', now: ctx.now, idle: ctx.sessionTimeoutMs },
-          { o: 'inc', f: 'pv', n: 1 },
-          { o: 'inc', f: 'spv', n: 1 },
-        );
+        ops.push(...pageviewOps(ctx.now, ctx.sessionTimeoutMs));
         cat = e.category ?? null;
-        if (cat) ops.push({ o: 'set', f: 'lc', v: cat }, ...interest(INTEREST_WEIGHTS.pageview));
-        else ops.push({ o: 'del', f: 'lc' });
+        if (cat) ops.push({ o: 'set', f: F.lastCategory, v: cat }, ...interest(INTEREST_WEIGHTS.pageview));
+        else ops.push({ o: 'del', f: F.lastCategory });
         break;
       case 'scroll':
-        ops.push({ o: 'sess', sid: visit, f: 'sm', n: e.depth, m: 'max' });
-        if (e.depth === 75) ops.push({ o: 'inc', f: 'dr', n: 1 }, ...interest(INTEREST_WEIGHTS.deepScroll));
+        ops.push({ o: 'sess', sid: visit, f: F.sessionMaxScroll, n: e.depth, m: 'max' });
+        if (e.depth === 75)
+          ops.push({ o: 'inc', f: F.deepReads, n: 1 }, ...interest(INTEREST_WEIGHTS.deepScroll));
         break;
       case 'engaged':
         ops.push(
-          { o: 'sess', sid: visit, f: 'st', n: e.ms, m: 'inc' },
-          { o: 'inc', f: 'et', n: e.ms },
+          { o: 'sess', sid: visit, f: F.sessionEngagedMs, n: e.ms, m: 'inc' },
+          { o: 'inc', f: F.engagedMs, n: e.ms },
           ...interest((INTEREST_WEIGHTS.engagedMinute * e.ms) / 60_000),
         );
         break;
       case 'click':
-        ops.push({ o: 'inc', f: 'ck', n: 1 });
+        ops.push({ o: 'inc', f: F.clicks, n: 1 });
         break;
       case 'conversion':
-        ops.push({ o: 'inc', f: `c.${e.goal}`, n: 1 });
-        if (e.value !== undefined) ops.push({ o: 'inc', f: `cv.${e.goal}`, n: e.value });
+        ops.push({ o: 'inc', f: field(P.conversions, e.goal), n: 1 });
+        if (e.value !== undefined) ops.push({ o: 'inc', f: field(P.conversionValue, e.goal), n: e.value });
         break;
       case 'impression':
       case 'form_start':

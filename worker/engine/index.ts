@@ -1,25 +1,63 @@
 /**
  * @module engine
- * HIO's engine: pure, runtime-agnostic functions (no Workers APIs, no clock, no I/O).
- * The edge layer feeds it facts and stores what it returns.
+ * HIO's engine: pure, runtime-agnostic functions (no Workers APIs, no clock, no I/O). This module is
+ * the one door into it: `edge/`, `routes/`, `db/` and `state/` import the engine only from here (a
+ * lint rule in biome.json enforces it). The adapters feed it facts and store what it returns.
  */
 
-export { buildAttributes, type RequestFacts } from './attributes.ts';
-export { banditWeights } from './bandit.ts';
+export { buildAttributes, categoryFromRules, type RequestFacts } from './attributes.ts';
+export { banditWeights, mulberry32 } from './bandit.ts';
+export * from './beacon-protocol.ts';
 export { evalCondition, validateCondition } from './condition.ts';
 export { type Decision, decide, type Explanation, isInHoldout } from './decide.ts';
-export { type CampaignDocument, type CompiledDocument, parseDocument } from './document.ts';
-export { foldEvents, type HioEvent, parseBatch } from './events.ts';
+export {
+  type CampaignDocument,
+  type CompiledDocument,
+  EMPTY_DOCUMENT,
+  parseDocument,
+  type SlotAction,
+} from './document.ts';
+export { type Batch, foldEvents, type HioEvent, parseBatch } from './events.ts';
 export { chooseVariation, getBucketRanges, hash } from './hash.ts';
 export {
-  applyOps,
+  type BeaconInput,
+  type ConversionRow,
+  EMPTY_REWRITE,
+  type ExposureRow,
+  isEmptyMeasurement,
+  type Measurement,
+  type PageInput,
+  type PagePlan,
+  planBeacon,
+  planPage,
+  type RewritePlan,
+  type SlotEventRow,
+  type SlotWrite,
+  type Writes,
+} from './plan.ts';
+export { type ProfileView, readProfile } from './profile.ts';
+export {
+  ALL_CAMPAIGN,
+  ALL_SEED,
+  encodeAssignment,
   type FlatProfile,
-  type Op,
-  type OpGroup,
-  type ProfileView,
-  readProfile,
-} from './profile.ts';
-export { buildReport, type Report } from './report.ts';
+  HOLDOUT_VARIANT,
+  MAX_INTERESTS,
+  P,
+  parseFlatProfile,
+  parseStringRecord,
+  TREATED_VARIANT,
+  type Writer,
+} from './profile-fields.ts';
+export { applyOps, luaApplyOp, type Op, type OpGroup } from './profile-ops.ts';
+export {
+  buildReport,
+  type CampaignReport,
+  type GoalResult,
+  type RawCounts,
+  type Report,
+  type VariantResult,
+} from './report.ts';
 export {
   benjaminiHochberg,
   chanceToBeatControl,

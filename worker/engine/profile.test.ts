@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { foldEvents, parseBatch } from './events.ts';
-import { applyOps, type FlatProfile, MAX_INTERESTS, readProfile } from './profile.ts';
+import { readProfile } from './profile.ts';
+import { type FlatProfile, MAX_INTERESTS } from './profile-fields.ts';
+import { applyOps } from './profile-ops.ts';
 import { escapeHtml, parseTemplate, renderTemplate } from './template.ts';
 
 const DAY = 86_400_000;

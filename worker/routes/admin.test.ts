@@ -38,9 +38,52 @@ describe('/__hio/admin/config', () => {
     const body = (await put.json()) as { version: number; campaigns: number };
     expect(body.campaigns).toBe(1);
     const get = await call('/__hio/admin/config', { headers: ADMIN });
-    const live = (await get.json()) as { version: number; document: typeof GOOD };
-    expect(live.version).toBe(body.version);
-    expect(live.document.campaigns[0]?.id).toBe('hero-banner');
+    // the document itself, exactly as it was PUT, with its version as the ETag
+    expect(await get.json()).toEqual(GOOD);
+    expect(get.headers.get('etag')).toBe(`"v${body.version}"`);
+    expect(put.headers.get('etag')).toBe(`"v${body.version}"`);
+  });
+
+  it('takes back what GET returned, and refuses a stale If-Match with 412', async () => {
+    await putConfig(GOOD);
+    const get = await call('/__hio/admin/config', { headers: ADMIN });
+    const etag = get.headers.get('etag') as string;
+    const doc = (await get.json()) as typeof GOOD;
+    const save = (d: unknown, ifMatch: string) =>
+      call('/__hio/admin/config', {
+        method: 'PUT',
+        headers: { ...ADMIN, 'content-type': 'application/json', 'if-match': ifMatch },
+        body: JSON.stringify(d),
+      });
+    // Alice saves her edit of what she read
+    const alice = await save({ ...doc, holdout: 0.02 }, etag);
+    expect(alice.status).toBe(200);
+    // Bob edited the same version: refused, and Alice's edit stays live
+    const bob = await save({ ...doc, holdout: 0.3 }, etag);
+    expect(bob.status).toBe(412);
+    expect(bob.headers.get('etag')).toBe(alice.headers.get('etag'));
+    const live = await call('/__hio/admin/config', { headers: ADMIN });
+    expect(((await live.json()) as { holdout: number }).holdout).toBe(0.02);
+    // a tag that is not a version of ours matches nothing; * matches whatever is live
+    expect((await save(doc, '"garbage"')).status).toBe(412);
+    expect((await save(doc, '*')).status).toBe(200);
+  });
+
+  it('refuses unknown fields with their paths', async () => {
+    const typo = {
+      ...GOOD,
+      campaigns: [{ ...GOOD.campaigns[0], frequencycap: { perDay: 3 } }],
+      settings: { sessionTimeoutMinutes: 30, retention: 90 },
+    };
+    const res = await putConfig(typo);
+    expect(res.status).toBe(400);
+    const { problems } = (await res.json()) as { problems: string[] };
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^campaigns\.0\.frequencycap: unknown field/),
+        expect.stringMatching(/^settings\.retention: unknown field/),
+      ]),
+    );
   });
 
   it('refuses a bad document with every problem listed, and keeps the live one', async () => {

@@ -4,7 +4,7 @@
  * without JavaScript): the cumulative conversion rate by day per variant, and a forest plot of each
  * variant's lift against control with its interval. Each point carries a `<title>` as its tooltip.
  */
-import type { CampaignReport } from '../engine/report.ts';
+import type { CampaignReport } from '../engine/index.ts';
 import { fmt, type Html, html } from './dashboard-format.ts';
 
 export const HOLDOUT_ID = '__holdout';

@@ -5,7 +5,7 @@
  * the cumulative rate chart and the lift forest plot). Self-contained: inline CSS, no script, no external
  * asset. Every number cell has a stable `data-testid` (see `testId`).
  */
-import type { CampaignReport, GoalResult, Report, VariantResult } from '../engine/report.ts';
+import type { CampaignReport, GoalResult, Report, VariantResult } from '../engine/index.ts';
 import { forestPlot, HOLDOUT_ID, rateChart, variantColors } from './dashboard-charts.ts';
 import { fmt, Html, html, type Part, testId, verdictLabel } from './dashboard-format.ts';
 

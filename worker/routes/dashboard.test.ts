@@ -5,7 +5,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { signSession } from '../edge/admin-session.ts';
-import type { Report } from '../engine/report.ts';
+import type { Report } from '../engine/index.ts';
 import { ADMIN, BASE, call, putConfig } from '../test/helpers.ts';
 import { fmt, html } from './dashboard-format.ts';
 
@@ -142,7 +142,7 @@ describe('dashboard login', () => {
     expect((await call('/__hio/admin/results', { headers: { cookie: good } })).status).toBe(200);
   });
 
-  it('lets a session change things only from the same origin', async () => {
+  it('never lets a session change anything, not even from the same origin (writes need the Bearer token)', async () => {
     const cookie = sessionOf(await login(TOKEN));
     const put = (headers: Record<string, string>) =>
       call('/__hio/admin/config', {
@@ -153,7 +153,11 @@ describe('dashboard login', () => {
     expect((await put({ 'sec-fetch-site': 'cross-site' })).status).toBe(401);
     expect((await put({ 'sec-fetch-site': 'same-site' })).status).toBe(401);
     expect((await put({ origin: 'https://evil.example' })).status).toBe(401);
-    expect((await put({ 'sec-fetch-site': 'same-origin', origin: BASE })).status).toBe(200);
+    // a script on any page of the site is same-origin with the dashboard: the session alone must not write
+    expect((await put({ 'sec-fetch-site': 'same-origin', origin: BASE })).status).toBe(401);
+    expect((await put({ 'sec-fetch-site': 'same-origin', ...ADMIN })).status).toBe(200);
+    // and reading with it still works
+    expect((await call('/__hio/admin/config', { headers: { cookie } })).status).toBe(200);
     // a login posted by another site is refused as well
     expect((await login(TOKEN, { 'sec-fetch-site': 'cross-site' })).status).toBe(403);
   });

@@ -10,8 +10,7 @@
  * registerDashboard(app); // inside createApp, before the /__hio/* catch-all
  */
 import type { Hono } from 'hono';
-import type { Env } from '../app.ts';
-import type { Deps } from '../deps.ts';
+import { bodyLimit } from 'hono/body-limit';
 import {
   clearSessionCookieHeader,
   isSameOrigin,
@@ -20,12 +19,11 @@ import {
   signSession,
 } from '../edge/admin-session.ts';
 import { readCookie } from '../edge/visitor-cookie.ts';
-import { checkAdmin, timingSafeEqual } from './admin.ts';
+import type { AppEnv, Deps } from '../types.ts';
+import { isAdminToken, mayReadAdmin } from './admin-auth.ts';
 import { DASHBOARD_PATH, renderDashboard, renderDisabled, renderLogin } from './dashboard-view.ts';
-import { BodyTooLarge, readLimited } from './json.ts';
+import { readUtf8 } from './json.ts';
 import { loadReport } from './results.ts';
-
-export { isAdminSession } from '../edge/admin-session.ts';
 
 const MAX_LOGIN_BYTES = 4096;
 
@@ -54,7 +52,7 @@ function seeDashboard(setCookie: string): Response {
 
 export async function handleDashboard(deps: Deps, req: Request): Promise<Response> {
   if (!deps.config.adminToken) return page(renderDisabled(), 403);
-  if (await checkAdmin(deps, req)) {
+  if (!(await mayReadAdmin(deps, req))) {
     // a cookie that no longer verifies (expired, or the token changed): say so and drop it
     if (readCookie(req.headers.get('cookie'), SESSION_COOKIE) !== undefined) {
       return page(renderLogin({ notice: 'Your session has ended. Log in again.' }), 401, {
@@ -70,15 +68,10 @@ export async function handleLogin(deps: Deps, req: Request): Promise<Response> {
   const token = deps.config.adminToken;
   if (!token) return page(renderDisabled(), 403);
   if (!isSameOrigin(req)) return page(renderLogin({ error: 'Log in from the dashboard page itself.' }), 403);
-  let password = '';
-  try {
-    password = new URLSearchParams(await readLimited(req, MAX_LOGIN_BYTES)).get('password') ?? '';
-  } catch (err) {
-    const error =
-      err instanceof BodyTooLarge ? 'That is too long to be the admin token.' : 'Unreadable form.';
-    return page(renderLogin({ error }), 400);
-  }
-  if (!password || !timingSafeEqual(password, token)) {
+  const form = await readUtf8(req);
+  if (form === null) return page(renderLogin({ error: 'Unreadable form.' }), 400);
+  const password = new URLSearchParams(form).get('password') ?? '';
+  if (!password || !(await isAdminToken(deps, password))) {
     deps.log('warn', 'dashboard login with a wrong admin token');
     return page(renderLogin({ error: 'Wrong admin token.' }), 401);
   }
@@ -91,8 +84,15 @@ export function handleLogout(req: Request): Response {
 }
 
 /** Mounts the dashboard's routes. */
-export function registerDashboard(app: Hono<Env>): void {
+export function registerDashboard(app: Hono<AppEnv>): void {
   app.get(DASHBOARD_PATH, (c) => handleDashboard(c.var.deps, c.req.raw));
-  app.post(`${DASHBOARD_PATH}/login`, (c) => handleLogin(c.var.deps, c.req.raw));
+  app.post(
+    `${DASHBOARD_PATH}/login`,
+    bodyLimit({
+      maxSize: MAX_LOGIN_BYTES,
+      onError: () => page(renderLogin({ error: 'That is too long to be the admin token.' }), 400),
+    }),
+    (c) => handleLogin(c.var.deps, c.req.raw),
+  );
   app.post(`${DASHBOARD_PATH}/logout`, (c) => handleLogout(c.req.raw));
 }

@@ -3,8 +3,8 @@
  * `GET /__hio/health`: which backends are in use and whether each answers. The worker fails open,
  * so a degraded backend means unpersonalized pages (state) or a stale document (D1), not an outage.
  */
-import type { Deps } from '../deps.ts';
 import { withBudget } from '../edge/page.ts';
+import type { Deps } from '../types.ts';
 import { json } from './json.ts';
 
 const CHECK_BUDGET_MS = 1000;

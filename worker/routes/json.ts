@@ -1,51 +1,31 @@
 /**
  * @module json
- * Error responses of HIO's own routes: always JSON `{ "error": "..." }`, never cached.
+ * Responses of HIO's own routes: always JSON (errors as `{ "error": "..." }`), never cached, never
+ * sniffed; and reading a request body as strict UTF-8 (its size is capped by Hono's `bodyLimit`).
  */
+export function json(body: unknown, status = 200, headers?: HeadersInit): Response {
+  const h = new Headers(headers);
+  h.set('content-type', 'application/json; charset=utf-8');
+  h.set('cache-control', 'no-store');
+  h.set('x-content-type-options', 'nosniff');
+  return new Response(JSON.stringify(body), { status, headers: h });
+}
+
 export function jsonError(
   status: number,
   error: string,
   extra?: Record<string, unknown>,
   headers?: HeadersInit,
 ): Response {
-  const h = new Headers(headers);
-  h.set('content-type', 'application/json; charset=utf-8');
-  h.set('cache-control', 'no-store');
-  return new Response(JSON.stringify({ error, ...extra }), { status, headers: h });
+  return json({ error, ...extra }, status, headers);
 }
 
-export function json(body: unknown, status = 200, headers?: HeadersInit): Response {
-  const h = new Headers(headers);
-  h.set('content-type', 'application/json; charset=utf-8');
-  h.set('cache-control', 'no-store');
-  return new Response(JSON.stringify(body), { status, headers: h });
-}
-
-export class BodyTooLarge extends Error {}
-
-/** Reads at most `limit` bytes of a body as text; throws BodyTooLarge past it (without reading the rest). */
-export async function readLimited(req: Request, limit: number): Promise<string> {
-  const declared = Number(req.headers.get('content-length') ?? '');
-  if (Number.isFinite(declared) && declared > limit) throw new BodyTooLarge();
-  if (!req.body) return '';
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new BodyTooLarge();
-    }
-    chunks.push(value);
+/** The body as text, or null when it is not valid UTF-8. */
+export async function readUtf8(req: Request): Promise<string | null> {
+  const bytes = await req.arrayBuffer();
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    return null;
   }
-  const all = new Uint8Array(size);
-  let off = 0;
-  for (const c of chunks) {
-    all.set(c, off);
-    off += c.byteLength;
-  }
-  return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(all);
 }

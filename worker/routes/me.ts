@@ -3,9 +3,10 @@
  * `GET /__hio/me`: a visitor's own data and why each campaign was or was not shown to them.
  * `DELETE /__hio/me`: erases everything stored about the visitor and clears the cookie.
  */
-import type { Deps } from '../deps.ts';
-import { personalize } from '../edge/personalize.ts';
+import { requestFacts } from '../edge/request-facts.ts';
 import { clearVisitorCookieHeader, visitorFromRequest } from '../edge/visitor-cookie.ts';
+import { planPage } from '../engine/index.ts';
+import type { Deps } from '../types.ts';
 import { json, jsonError } from './json.ts';
 
 export async function handleMe(deps: Deps, req: Request): Promise<Response> {
@@ -18,13 +19,12 @@ export async function handleMe(deps: Deps, req: Request): Promise<Response> {
     deps.configRepo.live(now, deps.waitUntil),
     deps.store.load(visitorId),
   ]);
-  const p = personalize({
+  const p = planPage({
     doc: live.doc,
     visitorId,
     stored: loaded.profile,
-    req,
-    now,
-    pageview: false,
+    facts: requestFacts(req, live.doc, now),
+    mode: 'explain',
     banditWeights: live.bandit,
   });
   return json({
@@ -47,7 +47,7 @@ export async function handleMeDelete(deps: Deps, req: Request): Promise<Response
   const headers = { 'set-cookie': clearVisitorCookieHeader(secure) };
   if (!visitorId) return json({ erased: false, message: 'No visitor cookie: nothing stored.' }, 200, headers);
   try {
-    await Promise.all([deps.store.erase(visitorId), deps.analytics.eraseVisitor(visitorId)]);
+    await Promise.all([deps.store.erase(visitorId), deps.measurement.eraseVisitor(visitorId)]);
   } catch (err) {
     deps.log('error', 'erasing a visitor failed', err);
     return jsonError(503, 'erasure could not complete; retry later', undefined, { 'retry-after': '30' });

@@ -3,9 +3,18 @@
  * (with the rate of their variant), and the results API shows the right winner with honest statistics.
  */
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../engine/bandit.ts';
-import type { Report } from '../engine/report.ts';
-import { ADMIN, call, collect, eventId, me, page, putConfig, visitorCookie } from '../test/helpers.ts';
+import { mulberry32, type Report } from '../engine/index.ts';
+import {
+  ADMIN,
+  call,
+  collect,
+  eventId,
+  me,
+  page,
+  putConfig,
+  settle,
+  visitorCookie,
+} from '../test/helpers.ts';
 
 const DOC = {
   version: 1,
@@ -44,8 +53,8 @@ describe('results', () => {
       const variant = (await variantOf(await res.text())) ?? '__holdout';
       seen[variant] = (seen[variant] ?? 0) + 1;
       if (rand() < (TRUE_RATE[variant] ?? 0)) {
-        // wait for the page's profile write, as a real visitor reading the page would
-        await new Promise((r) => setTimeout(r, 5));
+        // the page's profile write lands before the visitor acts, as it does for a real visitor reading it
+        await settle();
         const id = eventId();
         expect(
           (await collect(cookie, { events: [{ t: 'conversion', id, goal: 'purchase', value: 20 }] })).status,
@@ -54,7 +63,7 @@ describe('results', () => {
         await collect(cookie, { events: [{ t: 'conversion', id, goal: 'purchase', value: 20 }] });
       }
     }
-    await new Promise((r) => setTimeout(r, 300));
+    await settle();
     const report = await results();
     const c = report.campaigns[0];
     expect(c?.id).toBe('hero-test');
@@ -82,7 +91,7 @@ describe('results', () => {
     const res = await page('/');
     const cookie = visitorCookie(res);
     const first = await variantOf(await res.text());
-    await new Promise((r) => setTimeout(r, 50));
+    await settle();
     await putConfig({ ...DOC, campaigns: [{ ...DOC.campaigns[0], weights: [0.01, 0.99] }] });
     for (let i = 0; i < 3; i++) {
       expect(await variantOf(await (await page('/', cookie)).text())).toBe(first);
@@ -95,7 +104,7 @@ describe('results', () => {
 
   it('serves a forced variant through a signed preview link without counting it', async () => {
     await putConfig({ ...DOC, holdout: 0 });
-    await new Promise((r) => setTimeout(r, 300));
+    await settle();
     const before = await results();
     const link = await call('/__hio/admin/preview?campaign=hero-test&variant=bold&path=/page', {
       headers: ADMIN,
@@ -107,7 +116,7 @@ describe('results', () => {
     expect(html).not.toContain('/__hio/client.js');
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.headers.getSetCookie()).toEqual([]);
-    await new Promise((r) => setTimeout(r, 100));
+    await settle();
     const after = await results();
     const counts = (r: Report) => r.campaigns[0]?.variants.map((v) => [v.id, v.visitors, v.impressions]);
     expect(counts(after)).toEqual(counts(before));

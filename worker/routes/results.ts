@@ -1,15 +1,13 @@
 /**
  * @module results
- * `GET /__hio/admin/results` (JSON, or CSV with `?format=csv`), `POST /__hio/admin/bandits` (recompute
- * bandit shares now) and `GET /__hio/admin/preview` (a signed, expiring QA preview link).
+ * `GET /__hio/admin/results`: the experiment report (JSON, or CSV with `?format=csv`), computed by the
+ * engine from D1's aggregates.
  */
 
-import { updateBandits } from '../db/bandit-job.ts';
 import { readRawCounts } from '../db/results.ts';
-import type { Deps } from '../deps.ts';
-import { PREVIEW_PARAM, signPreview } from '../edge/preview.ts';
-import { buildReport, type Report } from '../engine/report.ts';
-import { json, jsonError } from './json.ts';
+import { buildReport, type Report } from '../engine/index.ts';
+import type { Deps } from '../types.ts';
+import { json } from './json.ts';
 
 export async function loadReport(
   deps: Deps,
@@ -112,34 +110,4 @@ export async function handleResults(deps: Deps, req: Request): Promise<Response>
     });
   }
   return json(report);
-}
-
-export async function handleBanditUpdate(deps: Deps): Promise<Response> {
-  const live = await deps.configRepo.live(deps.now(), deps.waitUntil);
-  const updated = await updateBandits(deps.env.HIO_DB, live.doc, deps.now());
-  deps.configRepo.invalidate();
-  return json({ updated });
-}
-
-export async function handlePreviewLink(deps: Deps, req: Request): Promise<Response> {
-  const q = new URL(req.url).searchParams;
-  const campaign = q.get('campaign');
-  const variant = q.get('variant');
-  const path = q.get('path') ?? '/';
-  const ttl = Number(q.get('ttl') ?? 3600);
-  if (!campaign || !variant) return jsonError(400, 'campaign and variant are required');
-  if (!path.startsWith('/') || path.startsWith('//'))
-    return jsonError(400, 'path must start with a single /');
-  if (!Number.isFinite(ttl) || ttl <= 0 || ttl > 7 * 86_400)
-    return jsonError(400, 'ttl must be 1..604800 seconds');
-  const live = await deps.configRepo.live(deps.now(), deps.waitUntil);
-  const c = live.doc.campaigns.find((x) => x.id === campaign);
-  if (!c) return jsonError(404, `no campaign "${campaign}"`);
-  if (!c.variants.some((v) => v.id === variant))
-    return jsonError(404, `campaign "${campaign}" has no variant "${variant}"`);
-  const exp = deps.now() + ttl * 1000;
-  const token = await signPreview({ campaign, variant, exp }, deps.config.secret);
-  const url = new URL(path, req.url);
-  url.searchParams.set(PREVIEW_PARAM, token);
-  return json({ url: url.href, expires: new Date(exp).toISOString() });
 }

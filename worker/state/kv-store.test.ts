@@ -5,7 +5,7 @@
  */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import type { OpGroup } from '../engine/profile.ts';
+import type { OpGroup } from '../engine/index.ts';
 import { createKvStore } from './kv-store.ts';
 import { describeStateStore, freshVisitor } from './store-contract.ts';
 

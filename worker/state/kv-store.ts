@@ -11,7 +11,7 @@
  * key right before writing to keep that window small, and writes that KV rate-limits are retried with
  * backoff. docs/state.md gives the measured loss; use the Upstash backend where every count must be exact.
  */
-import { applyOps, type FlatProfile, parseFlatProfile } from '../engine/profile.ts';
+import { applyOps, type FlatProfile, parseFlatProfile } from '../engine/index.ts';
 import type { ApplyOptions, LoadedState, StateStore, Writer } from './store.ts';
 
 const IDS_FIELD = '_ids';

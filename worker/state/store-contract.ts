@@ -14,7 +14,7 @@
  */
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyOps, type FlatProfile, MAX_INTERESTS, type Op, type OpGroup } from '../engine/profile.ts';
+import { applyOps, type FlatProfile, MAX_INTERESTS, type Op, type OpGroup } from '../engine/index.ts';
 import type { StateStore, Writer } from './store.ts';
 
 export interface StoreUnderTest {

@@ -1,13 +1,12 @@
 /**
  * @module store
- * Where visitor state lives. A store applies profile operations (see engine/profile.ts) rather than
+ * Where visitor state lives. A store applies profile operations (engine/profile-ops.ts) rather than
  * replacing whole profiles, so each backend can make concurrent updates safe in its own way:
  * the KV store splits a profile by writer, the Upstash store applies operations atomically on the server.
  */
-import type { FlatProfile, OpGroup } from '../engine/profile.ts';
+import type { FlatProfile, OpGroup, Writer } from '../engine/index.ts';
 
-/** Which path writes: page requests own visit/assignment fields, beacons own interaction fields. */
-export type Writer = 'page' | 'beacon';
+export type { Writer };
 
 export interface LoadedState {
   profile: FlatProfile;

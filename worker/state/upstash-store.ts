@@ -5,7 +5,7 @@
  * Per visitor there are two keys: the hash `hio:v:<id>` with every profile field of both writers, and
  * the sorted set `hio:e:<id>` of the event ids already applied (for idempotent retries). `apply` is one
  * Lua script, run atomically by Redis: it skips groups whose id is known, applies every operation with
- * exactly the semantics of `applyOp` in engine/profile.ts, trims interests like `trimInterests`, and
+ * exactly the semantics of `applyOp` (the script's `applyOp` is generated from engine/profile-ops.ts), trims interests like `trimInterests`, and
  * refreshes the retention TTL of both keys. Nothing is read into the worker and written back, so two
  * isolates updating one visitor at once cannot overwrite each other: the `writer` argument, which the
  * KV store needs to split a profile into keys that only one path writes, has nothing to protect here.
@@ -17,15 +17,15 @@
  *
  * `load` is one round trip too, a read-only script around HGETALL that returns the hash as one JSON
  * string: the client's automatic deserialization would otherwise turn stored strings such as a category
- * named `true` or `1e3` into other values. Numbers are parsed back here; `lc`, `a.*` and `x.*` are
- * strings by design and any value that is not a canonical number stays a string.
+ * named `true` or `1e3` into other values. Numbers are parsed back with engine/profile-fields.ts's codec:
+ * its string fields stay strings, and any value that is not a canonical number stays a string.
  *
  * @example
  * const store = createUpstashStore(new Redis({ url, token }));
  * await store.apply(visitorId, 'beacon', [{ id: 'e1', ops: [{ o: 'inc', f: 'c.buy', n: 1 }] }], { ttlSeconds });
  */
 import type { Redis } from '@upstash/redis';
-import { type FlatProfile, MAX_INTERESTS } from '../engine/profile.ts';
+import { luaApplyOp, MAX_INTERESTS, P, parseStringRecord } from '../engine/index.ts';
 import { type StateStore, StoreError } from './store.ts';
 
 /** The part of the @upstash/redis client the store uses (either entry point: node or cloudflare). */
@@ -96,50 +96,7 @@ local function round3(n)
   return r / 1000
 end
 
-local function applyOp(op)
-  local o, f = op.o, op.f
-  if o == 'inc' then
-    put(f, num(f) + op.n)
-  elseif o == 'set' then
-    put(f, op.v)
-  elseif o == 'setnx' then
-    redis.call('HSETNX', h, f, str(op.v))
-  elseif o == 'max' then
-    if absent(f) or num(f) < op.n then put(f, op.n) end
-  elseif o == 'decay' then
-    local t = f
-    if string.sub(f, 1, 2) == 'i.' then t = 'i@' .. string.sub(f, 3) end
-    local age = math.max(0, op.now - num(t))
-    local prev = 0
-    if not absent(f) then prev = num(f) * 2 ^ (-age / op.half) end
-    put(f, round3(prev + op.n))
-    put(t, op.now)
-  elseif o == 'session' then
-    local now = op.now
-    if absent('fs') then
-      redis.call('HSET', h, 'fs', str(now), 'v', '1', 'ss', str(now), 'spv', '0')
-    elseif now - num('ls') > op.idle then
-      redis.call('HSET', h, 'v', str(num('v') + 1), 'ss', str(now), 'spv', '0')
-    end
-    put('ls', math.max(num('ls'), now))
-  elseif o == 'sess' then
-    if num('sid') ~= op.sid then redis.call('HSET', h, 'sid', str(op.sid), 'st', '0', 'sm', '0') end
-    if op.m == 'inc' then put(f, num(f) + op.n) else put(f, math.max(num(f), op.n)) end
-  elseif o == 'daily' then
-    local cur = redis.call('HGET', h, f)
-    local count = 1
-    if cur then
-      local parts = {}
-      for part in string.gmatch(cur .. ':', '([^:]*):') do parts[#parts + 1] = part end
-      if jsNumber(parts[1]) == op.day then
-        count = (parts[2] and jsNumber(parts[2]) or 0) + 1
-      end
-    end
-    put(f, str(op.day) .. ':' .. str(count))
-  elseif o == 'del' then
-    redis.call('HDEL', h, f)
-  end
-end
+${luaApplyOp()}
 
 local top = redis.call('ZREVRANGE', ids, 0, 0, 'WITHSCORES')
 local seq = top[2] and tonumber(top[2]) or 0
@@ -175,7 +132,7 @@ if redis.call('HLEN', h) > maxInterests then
   local all = redis.call('HGETALL', h)
   local interests = {}
   for i = 1, #all, 2 do
-    if string.sub(all[i], 1, 2) == 'i.' then
+    if string.sub(all[i], 1, ${P.interest.length}) == '${P.interest}' then
       local n = jsNumber(all[i + 1])
       if n ~= n then n = 0 end
       interests[#interests + 1] = { k = all[i], s = n, i = #interests + 1 }
@@ -187,7 +144,7 @@ if redis.call('HLEN', h) > maxInterests then
       return a.i < b.i
     end)
     for j = maxInterests + 1, #interests do
-      redis.call('HDEL', h, interests[j].k, 'i@' .. string.sub(interests[j].k, 3))
+      redis.call('HDEL', h, interests[j].k, '${P.interestTime}' .. string.sub(interests[j].k, ${P.interest.length + 1}))
     end
   end
 end
@@ -204,19 +161,6 @@ local t = {}
 for i = 1, #all, 2 do t[all[i]] = all[i + 1] end
 return cjson.encode(t)
 `;
-
-const CANONICAL_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
-
-const isStringField = (f: string) => f === 'lc' || f.startsWith('a.') || f.startsWith('x.');
-
-/** The stored hash (all strings) as a FlatProfile. */
-export function parseHash(hash: Record<string, string>): FlatProfile {
-  const profile: FlatProfile = {};
-  for (const [f, v] of Object.entries(hash)) {
-    profile[f] = !isStringField(f) && CANONICAL_NUMBER.test(v) ? Number(v) : v;
-  }
-  return profile;
-}
 
 function isStringRecord(x: unknown): x is Record<string, string> {
   return (
@@ -246,7 +190,7 @@ export function createUpstashStore(redis: UpstashClient, options: UpstashStoreOp
       // with automatic deserialization (the default) the client has parsed the JSON already
       const hash: unknown = typeof raw === 'string' ? JSON.parse(raw) : raw;
       if (!isStringRecord(hash)) throw new StoreError('unexpected reply to the profile load script');
-      return { profile: parseHash(hash) };
+      return { profile: parseStringRecord(hash) };
     },
 
     async apply(visitorId, _writer, groups, opts) {

@@ -1,18 +1,27 @@
 /**
  * Helpers for the worker's integration tests: requests go through the real worker entry point
- * (Hono app, real Miniflare KV and D1); the origin is worker/test/origin.ts.
+ * (Hono app, real Miniflare KV and D1); the origin is worker/test/origin.ts. Every request gets its
+ * own execution context, and `settle()` awaits the work the requests so far left behind (`waitUntil`).
  */
-import { exports } from 'cloudflare:workers';
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import worker from '../index.ts';
 
 export const BASE = 'http://hio.test';
 export const ADMIN = { authorization: 'Bearer test-admin-token' };
 export const DESKTOP_UA =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36';
 
+let contexts: ExecutionContext[] = [];
+
 export async function call(path: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   if (!headers.has('user-agent')) headers.set('user-agent', DESKTOP_UA);
-  return exports.default.fetch(new Request(BASE + path, { ...init, headers }));
+  const ctx = createExecutionContext();
+  contexts.push(ctx);
+  // the runtime gives the worker an IncomingRequest; a test request has no `cf` facts
+  const req = new Request(BASE + path, { ...init, headers }) as Request<unknown, IncomingRequestCfProperties>;
+  return worker.fetch(req, env, ctx);
 }
 
 /** A page request as a browser makes it, with the visitor cookie when given. */
@@ -59,9 +68,11 @@ export function collect(
   });
 }
 
-/** Waits for the worker's waitUntil writes of the previous requests. */
-export function settle(ms = 150): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** Awaits the work (`waitUntil`) that the requests made so far left behind. Read bodies first. */
+export async function settle(): Promise<void> {
+  const pending = contexts;
+  contexts = [];
+  await Promise.all(pending.map((ctx) => waitOnExecutionContext(ctx)));
 }
 
 export async function me(cookie: string): Promise<Record<string, unknown>> {

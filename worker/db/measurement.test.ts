@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
-import { parseDocument } from '../engine/document.ts';
-import { createAnalyticsWriter } from './analytics.ts';
+import { encodeAssignment, parseDocument, planBeacon } from '../engine/index.ts';
+import { createMeasurementWriter } from './measurement.ts';
 
 const doc = (() => {
   const r = parseDocument({
@@ -19,10 +19,10 @@ const doc = (() => {
   return r.doc;
 })();
 
-describe('analytics writes', () => {
+describe('measurement writes', () => {
   it('are idempotent: the same events twice count once', async () => {
-    const w = createAnalyticsWriter(env.HIO_DB, () => {});
-    const profile = { 'a.c': 'b|' + (await import('../engine/decide.ts')).seedTag('c') };
+    const w = createMeasurementWriter(env.HIO_DB, () => {});
+    const profile = { 'a.c': encodeAssignment('b', 'c') };
     const events = [
       { t: 'conversion' as const, id: 'ev-a1', goal: 'buy', value: 5 },
       { t: 'impression' as const, id: 'ev-a2', campaign: 'c', variant: 'b' },
@@ -30,9 +30,15 @@ describe('analytics writes', () => {
       // a marker that does not match the assignment is not counted
       { t: 'impression' as const, id: 'ev-a4', campaign: 'c', variant: 'control' },
     ];
+    const now = Date.now();
+    const exposure = {
+      exposures: [{ campaignId: 'c', seed: 'c', variantId: 'b' }],
+      conversions: [],
+      slotEvents: [],
+    };
     for (let i = 0; i < 2; i++) {
-      await w.recordExposures('vis-1', [{ campaignId: 'c', seed: 'c', variantId: 'b' }], Date.now());
-      await w.recordEvents('vis-1', profile, doc, events, Date.now());
+      await w.persist({ visitorId: 'vis-1', at: now, measurement: exposure });
+      await w.persist(planBeacon({ doc, visitorId: 'vis-1', stored: profile, events, now }));
     }
     const slots = await env.HIO_DB.prepare('SELECT variant_id, impressions, clicks FROM slot_daily').all();
     expect(slots.results).toEqual([{ variant_id: 'b', impressions: 1, clicks: 1 }]);
@@ -58,22 +64,18 @@ describe('analytics writes', () => {
     } as unknown as D1Database;
     const errors: string[] = [];
     const spy = vi.spyOn(console, 'error').mockImplementation((line: string) => errors.push(line));
-    const w = createAnalyticsWriter(failing, () => {}, { attempts: 3, backoffMs: 1 });
-    await w.recordExposures(
-      'vis-2',
-      [{ campaignId: 'c', seed: 'c', variantId: 'b' }],
-      Date.parse('2026-11-22T10:00:00Z'),
-    );
+    const w = createMeasurementWriter(failing, () => {}, { attempts: 3, backoffMs: 1 });
+    const measurement = {
+      exposures: [{ campaignId: 'c', seed: 'c', variantId: 'b' }],
+      conversions: [],
+      slotEvents: [],
+    };
+    const at = Date.parse('2026-11-22T10:00:00Z');
+    await w.persist({ visitorId: 'vis-2', at, measurement });
     spy.mockRestore();
     expect(calls).toBe(3);
-    const record = JSON.parse(errors.find((l) => l.includes('hio-replay')) as string);
-    expect(record.statements[0].params).toEqual([
-      'vis-2',
-      'c',
-      'c',
-      'b',
-      '2026-11-22',
-      Date.parse('2026-11-22T10:00:00Z'),
-    ]);
+    // the record holds the rows themselves (never SQL), exactly as the plan handed them over
+    const line = JSON.parse(errors.find((l) => l.includes('hio-replay')) as string);
+    expect(line.record).toEqual({ visitorId: 'vis-2', at, measurement });
   });
 });

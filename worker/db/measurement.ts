@@ -1,0 +1,132 @@
+/**
+ * @module measurement
+ * Persists the measurement rows a plan hands over (engine/plan.ts `Writes.measurement`) to D1, off the
+ * response path. Every write is idempotent by construction (primary keys on visitor + campaign for
+ * exposures, on visitor + event id for conversions and for counted impressions/clicks), a request's
+ * rows are one D1 batch (one transaction), a failed batch is retried with backoff, and a batch that
+ * still fails is logged as a structured `hio-replay` record (the rows themselves, never SQL) that
+ * `scripts/replay.mjs` sends back through `POST /__hio/admin/replay`.
+ */
+import { eq, lt, type Query, sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/d1';
+import type { Measurement, Writes } from '../engine/index.ts';
+import type { Log } from '../log.ts';
+import { conversionEvents, exposures, seenEvents, slotDaily } from './schema.ts';
+
+export function dayOf(now: number): string {
+  return new Date(now).toISOString().slice(0, 10);
+}
+
+export interface MeasurementWriterOptions {
+  attempts?: number;
+  backoffMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** What a replay record holds: the rows of one request, with who and when. */
+export type ReplayRecord = Pick<Writes, 'visitorId' | 'at' | 'measurement'>;
+
+export const REPLAY_MSG = 'hio-replay';
+
+export interface MeasurementWriter {
+  /** writes the rows; never throws (a write that keeps failing is logged for replay) */
+  persist(w: ReplayRecord): Promise<void>;
+  /** writes the rows or throws (the replay route reports failures to its caller) */
+  persistOrThrow(w: ReplayRecord): Promise<void>;
+  eraseVisitor(visitorId: string): Promise<void>;
+  /** deletes counted-event ids older than `maxAgeMs` (they only guard retries) */
+  purgeSeenEvents(now: number, maxAgeMs?: number): Promise<void>;
+}
+
+export function createMeasurementWriter(
+  d1: D1Database,
+  log: Log,
+  opts: MeasurementWriterOptions = {},
+): MeasurementWriter {
+  const { attempts = 3, backoffMs = 200, sleep = (ms) => new Promise((r) => setTimeout(r, ms)) } = opts;
+  const db = drizzle(d1);
+
+  // Built by drizzle, run as one D1 batch: drizzle's own batch() cannot take a raw `sql` statement
+  // (it fails to bind it), and the slot counter below needs one.
+  function statements(visitorId: string, at: number, m: Measurement): Query[] {
+    const day = dayOf(at);
+    const out: Query[] = [];
+    if (m.exposures.length) {
+      out.push(
+        db
+          .insert(exposures)
+          .values(m.exposures.map((e) => ({ visitorId, ...e, day, at })))
+          .onConflictDoNothing()
+          .toSQL(),
+      );
+    }
+    if (m.conversions.length) {
+      out.push(
+        db
+          .insert(conversionEvents)
+          .values(m.conversions.map((c) => ({ visitorId, ...c, day, at })))
+          .onConflictDoNothing()
+          .toSQL(),
+      );
+    }
+    for (const s of m.slotEvents) {
+      const column = s.kind === 'impression' ? slotDaily.impressions : slotDaily.clicks;
+      // Drizzle cannot express an INSERT ... SELECT ... WHERE NOT EXISTS upsert, which is what makes the
+      // counter idempotent by event id inside one transaction; the statement is parameterized all the same.
+      out.push(
+        db
+          .run(sql`INSERT INTO ${slotDaily} (campaign_id, seed, variant_id, day, ${sql.identifier(column.name)})
+          SELECT ${s.campaignId}, ${s.seed}, ${s.variantId}, ${day}, 1
+          WHERE NOT EXISTS (SELECT 1 FROM ${seenEvents} WHERE visitor_id = ${visitorId} AND event_id = ${s.eventId})
+          ON CONFLICT (campaign_id, seed, variant_id, day) DO UPDATE SET ${sql.identifier(column.name)} = ${sql.identifier(column.name)} + 1`)
+          .getQuery(),
+        db.insert(seenEvents).values({ visitorId, eventId: s.eventId, at }).onConflictDoNothing().toSQL(),
+      );
+    }
+    return out;
+  }
+
+  async function write(r: ReplayRecord): Promise<void> {
+    const queries = statements(r.visitorId, r.at, r.measurement);
+    if (!queries.length) return;
+    await d1.batch(queries.map((q) => d1.prepare(q.sql).bind(...q.params)));
+  }
+
+  return {
+    persistOrThrow: write,
+
+    async persist(r) {
+      let lastError: unknown;
+      for (let attempt = 0; attempt < attempts; attempt++) {
+        try {
+          await write(r);
+          return;
+        } catch (err) {
+          lastError = err;
+          if (attempt < attempts - 1) await sleep(backoffMs * 2 ** attempt);
+        }
+      }
+      // the rows are not lost: this line holds them; scripts/replay.mjs sends them back
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          msg: `${REPLAY_MSG}: measurement failed after ${attempts} attempts`,
+          record: { visitorId: r.visitorId, at: r.at, measurement: r.measurement },
+        }),
+      );
+      log('error', 'measurement write failed; logged for replay', lastError);
+    },
+
+    async eraseVisitor(visitorId) {
+      await db.batch([
+        db.delete(exposures).where(eq(exposures.visitorId, visitorId)),
+        db.delete(conversionEvents).where(eq(conversionEvents.visitorId, visitorId)),
+        db.delete(seenEvents).where(eq(seenEvents.visitorId, visitorId)),
+      ]);
+    },
+
+    async purgeSeenEvents(now, maxAgeMs = 7 * 86_400_000) {
+      await db.delete(seenEvents).where(lt(seenEvents.at, now - maxAgeMs));
+    },
+  };
+}

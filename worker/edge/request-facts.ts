@@ -1,0 +1,19 @@
+/**
+ * @module request-facts
+ * What the engine needs to know about a request (engine/attributes.ts `RequestFacts`), read from it once.
+ */
+import { type CompiledDocument, categoryFromRules, type RequestFacts } from '../engine/index.ts';
+
+export function requestFacts(req: Request, doc: CompiledDocument, now: number): RequestFacts {
+  const url = new URL(req.url);
+  const cf = (req as Request & { cf?: { country?: string; timezone?: string } }).cf;
+  return {
+    url,
+    userAgent: req.headers.get('user-agent') ?? '',
+    referer: req.headers.get('referer'),
+    country: cf?.country ?? req.headers.get('cf-ipcountry'),
+    timezone: cf?.timezone ?? null,
+    now,
+    category: categoryFromRules(doc, url.pathname),
+  };
+}

@@ -1,0 +1,235 @@
+/**
+ * The two pure plans, without Miniflare: what a page shows and what it leaves behind, and what a
+ * beacon batch stores, as data.
+ */
+import { describe, expect, it } from 'vitest';
+import type { RequestFacts } from './attributes.ts';
+import type { CompiledDocument } from './document.ts';
+import { parseDocument } from './document.ts';
+import { type HioEvent, parseBatch } from './events.ts';
+import { planBeacon, planPage } from './plan.ts';
+import {
+  ALL_CAMPAIGN,
+  encodeAssignment,
+  type FlatProfile,
+  HOLDOUT_VARIANT,
+  TREATED_VARIANT,
+} from './profile-fields.ts';
+import { applyOps } from './profile-ops.ts';
+
+const NOW = Date.parse('2026-11-20T12:00:00Z');
+
+function compile(doc: unknown): CompiledDocument {
+  const r = parseDocument(doc);
+  if (!r.ok) throw new Error(r.problems.join('; '));
+  return r.doc;
+}
+
+const DOC = compile({
+  version: 1,
+  settings: { categoryRules: [{ pattern: '^/c/shoes', category: 'shoes' }] },
+  campaigns: [
+    {
+      id: 'hero',
+      slot: { selector: '#hero', action: 'replace' },
+      variants: [{ id: 'bold', html: '<b>{{ topInterest }}</b>' }],
+      goals: ['purchase'],
+      frequencyCap: { perDay: 5 },
+    },
+    {
+      id: 'footer',
+      slot: { selector: 'footer', action: 'append' },
+      variants: [{ id: 'control' }],
+      stable: true,
+    },
+  ],
+});
+
+function facts(path = '/'): RequestFacts {
+  const url = new URL(`https://shop.example${path}`);
+  return {
+    url,
+    userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0',
+    referer: null,
+    country: null,
+    timezone: null,
+    now: NOW,
+    category: null,
+  };
+}
+
+describe('planPage', () => {
+  it('plans the slot writes, and settles only the campaigns whose slots were on the page', () => {
+    const stored = { fs: NOW - 86_400_000, ls: NOW - 3_600_000, v: 1, 'i.shoes': 2, 'i@shoes': NOW };
+    const plan = planPage({ doc: DOC, visitorId: 'visitor-1', stored, facts: facts(), mode: 'page' });
+    expect(plan.rewrite.writes).toEqual([
+      {
+        selector: '#hero',
+        action: 'replace',
+        name: undefined,
+        campaign: 'hero',
+        variant: 'bold',
+        content: '<b>shoes</b>',
+      },
+      {
+        selector: 'footer',
+        action: 'append',
+        name: undefined,
+        campaign: 'footer',
+        variant: 'control',
+        content: undefined,
+      },
+    ]);
+    // the page had #hero but no footer: only hero is assigned, exposed and counted towards its cap
+    const w = plan.settle(new Set(['hero']));
+    expect(w.measurement.exposures).toEqual([{ campaignId: 'hero', seed: 'hero', variantId: 'bold' }]);
+    expect(w.profile).toEqual({
+      writer: 'page',
+      ttlSeconds: 90 * 86_400,
+      groups: [
+        {
+          ops: [
+            { o: 'set', f: 'a.hero', v: encodeAssignment('bold', 'hero') },
+            { o: 'daily', f: 'x.hero', day: Math.floor(NOW / 86_400_000) },
+          ],
+        },
+      ],
+    });
+    // the pageview of this request is in the attributes (a second visit: the last was an hour ago)
+    expect(plan.attributes.visits).toBe(2);
+  });
+
+  it('stores nothing for a returning visitor whose assignments are settled and caps absent', () => {
+    const doc = compile({
+      version: 1,
+      campaigns: [
+        { id: 'hero', slot: { selector: '#hero', action: 'replace' }, variants: [{ id: 'b', html: 'B' }] },
+      ],
+    });
+    const stored = { fs: NOW - 1000, ls: NOW - 1000, v: 1, 'a.hero': encodeAssignment('b', 'hero') };
+    const w = planPage({ doc, visitorId: 'v', stored, facts: facts(), mode: 'page' }).settle(
+      new Set(['hero']),
+    );
+    expect(w.profile).toBeNull();
+    expect(w.measurement).toEqual({ exposures: [], conversions: [], slotEvents: [] });
+  });
+
+  it("records a new visitor's first visit as treated, and a held-out visitor's exposure as holdout", () => {
+    const doc = compile({
+      version: 1,
+      holdout: 0.5,
+      campaigns: [
+        { id: 'hero', slot: { selector: '#hero', action: 'replace' }, variants: [{ id: 'b', html: 'B' }] },
+      ],
+    });
+    const seen = { treated: 0, held: 0 };
+    for (let i = 0; i < 40; i++) {
+      const plan = planPage({ doc, visitorId: `visitor-${i}`, stored: {}, facts: facts(), mode: 'page' });
+      const w = plan.settle(new Set(['hero']));
+      const all = w.measurement.exposures.find((e) => e.campaignId === ALL_CAMPAIGN);
+      if (plan.result.holdout) {
+        seen.held++;
+        expect(all?.variantId).toBe(HOLDOUT_VARIANT);
+        expect(plan.rewrite.writes).toEqual([]);
+        expect(w.measurement.exposures).toContainEqual({
+          campaignId: 'hero',
+          seed: 'hero',
+          variantId: HOLDOUT_VARIANT,
+        });
+      } else {
+        seen.treated++;
+        expect(all?.variantId).toBe(TREATED_VARIANT);
+      }
+    }
+    expect(seen.held).toBeGreaterThan(5);
+    expect(seen.treated).toBeGreaterThan(5);
+  });
+
+  it('stores nothing for previews and explanations', () => {
+    for (const mode of ['preview', 'explain'] as const) {
+      const plan = planPage({
+        doc: DOC,
+        visitorId: 'v',
+        stored: {},
+        facts: facts(),
+        mode,
+        force: { campaign: 'hero', variant: 'bold' },
+      });
+      const w = plan.settle(new Set(['hero', 'footer']));
+      expect(w.profile).toBeNull();
+      expect(w.measurement.exposures).toEqual([]);
+    }
+  });
+});
+
+function batch(events: unknown[]): HioEvent[] {
+  const r = parseBatch({ v: 1, events });
+  if (!r.ok) throw new Error(r.problems.join('; '));
+  return r.batch.events;
+}
+
+describe('planBeacon', () => {
+  it('folds events into op groups keyed by event id, and attributes conversions to the assignment', () => {
+    const stored = { fs: NOW - 1000, ls: NOW - 1000, v: 1, 'a.hero': encodeAssignment('bold', 'hero') };
+    const events = batch([
+      { t: 'pageview', id: 'pv-0001', path: '/c/shoes/runner' },
+      { t: 'impression', id: 'im-0001', campaign: 'hero', variant: 'bold' },
+      { t: 'impression', id: 'im-0002', campaign: 'hero', variant: 'control' },
+      { t: 'conversion', id: 'cv-0001', goal: 'purchase', value: 40 },
+      { t: 'conversion', id: 'cv-0002', goal: 'newsletter' },
+    ]);
+    const w = planBeacon({ doc: DOC, visitorId: 'visitor-1', stored, events, now: NOW });
+    expect(w.profile?.writer).toBe('beacon');
+    expect(w.profile?.groups.map((g) => g.id)).toEqual([
+      'pv-0001',
+      'im-0001',
+      'im-0002',
+      'cv-0001',
+      'cv-0002',
+    ]);
+    // the category comes from the document's URL rules
+    const p: FlatProfile = { ...stored };
+    applyOps(p, w.profile?.groups ?? []);
+    expect(p.lc).toBe('shoes');
+    expect(p['c.purchase']).toBe(1);
+    expect(p['cv.purchase']).toBe(40);
+    // a marker that does not match the assignment is not counted
+    expect(w.measurement.slotEvents).toEqual([
+      { eventId: 'im-0001', kind: 'impression', campaignId: 'hero', seed: 'hero', variantId: 'bold' },
+    ]);
+    // purchase is the campaign's goal, newsletter is not; both count programme-wide
+    expect(w.measurement.conversions).toEqual([
+      {
+        eventId: 'cv-0001',
+        campaignId: 'hero',
+        seed: 'hero',
+        variantId: 'bold',
+        goal: 'purchase',
+        value: 40,
+      },
+      {
+        eventId: 'cv-0001',
+        campaignId: '__all',
+        seed: 'all',
+        variantId: TREATED_VARIANT,
+        goal: 'purchase',
+        value: 40,
+      },
+      {
+        eventId: 'cv-0002',
+        campaignId: '__all',
+        seed: 'all',
+        variantId: TREATED_VARIANT,
+        goal: 'newsletter',
+        value: 0,
+      },
+    ]);
+  });
+
+  it('does not attribute to an assignment made under an old seed', () => {
+    const stored = { 'a.hero': encodeAssignment('bold', 'old-seed') };
+    const events = batch([{ t: 'conversion', id: 'cv-0003', goal: 'purchase' }]);
+    const w = planBeacon({ doc: DOC, visitorId: 'v', stored, events, now: NOW });
+    expect(w.measurement.conversions.map((c) => c.campaignId)).toEqual(['__all']);
+  });
+});

@@ -1,0 +1,294 @@
+/**
+ * @module plan
+ * Every consequence of a page view or a beacon, computed in one pure step and returned as data.
+ *
+ *   request -> identify -> load -> plan -> stream -> persist
+ *
+ * `planPage` decides what a page shows (the rewrite plan) and, once the page has streamed and the
+ * adapter knows which slots were really on it, `settle(matched)` says what to store: profile op groups
+ * (new assignments, frequency counts, session marks) and measurement rows (first exposures).
+ * `planBeacon` turns an event batch into the profile's op groups and the measurement rows
+ * (conversions attributed to the variant assigned before them, counted impressions and clicks).
+ * The adapters (edge/, state/, db/, routes/) only read inputs, stream and persist what they are handed.
+ */
+import { buildAttributes, categoryFromRules, type RequestFacts } from './attributes.ts';
+import { type DecideResult, decide, isInHoldout } from './decide.ts';
+import type { CompiledDocument, SlotAction } from './document.ts';
+import { foldEvents, type HioEvent, pageviewOps } from './events.ts';
+import { type ProfileView, readProfile } from './profile.ts';
+import {
+  ALL_CAMPAIGN,
+  ALL_SEED,
+  assignedVariant,
+  encodeAssignment,
+  exposuresToday,
+  F,
+  type FlatProfile,
+  field,
+  HOLDOUT_VARIANT,
+  num,
+  P,
+  shownThisSession,
+  storedAssignments,
+  TREATED_VARIANT,
+  utcDay,
+  type Writer,
+} from './profile-fields.ts';
+import { applyOps, type Op, type OpGroup } from './profile-ops.ts';
+import { renderTemplate } from './template.ts';
+
+// ---- what a page writes into its slots ----
+
+export interface SlotWrite {
+  selector: string;
+  action: SlotAction;
+  /** attribute name for setAttribute */
+  name?: string;
+  campaign: string;
+  variant: string;
+  /** rendered content; undefined for a control (origin content kept, slot still marked) */
+  content: string | undefined;
+}
+
+/** What to write into a page: the slot writes, and the slots whose presence alone counts (holdout). */
+export interface RewritePlan {
+  writes: SlotWrite[];
+  probes: { selector: string; campaign: string }[];
+}
+
+export const EMPTY_REWRITE: RewritePlan = { writes: [], probes: [] };
+
+// ---- what a request stores ----
+
+export interface ExposureRow {
+  campaignId: string;
+  seed: string;
+  variantId: string;
+}
+
+export interface ConversionRow {
+  eventId: string;
+  campaignId: string;
+  seed: string;
+  variantId: string;
+  goal: string;
+  value: number;
+}
+
+export interface SlotEventRow {
+  eventId: string;
+  kind: 'impression' | 'click';
+  campaignId: string;
+  seed: string;
+  variantId: string;
+}
+
+export interface Measurement {
+  exposures: ExposureRow[];
+  conversions: ConversionRow[];
+  slotEvents: SlotEventRow[];
+}
+
+/** Everything one request stores, as data: the adapters persist exactly this. */
+export interface Writes {
+  visitorId: string;
+  at: number;
+  /** profile op groups and the path that owns the fields they touch; null when nothing changes */
+  profile: { writer: Writer; groups: OpGroup[]; ttlSeconds: number } | null;
+  measurement: Measurement;
+}
+
+export const isEmptyMeasurement = (m: Measurement): boolean =>
+  m.exposures.length === 0 && m.conversions.length === 0 && m.slotEvents.length === 0;
+
+// ---- the page ----
+
+export interface PageInput {
+  doc: CompiledDocument;
+  visitorId: string;
+  /** the stored profile (empty for a new visitor) */
+  stored: FlatProfile;
+  facts: RequestFacts;
+  /**
+   * `page`: a real page view, whose consequences `settle` returns; `preview`: a QA preview (shown,
+   * never stored); `explain`: `/__hio/me` (nothing shown or stored, every reason phrased)
+   */
+  mode: 'page' | 'preview' | 'explain';
+  force?: { campaign: string; variant: string };
+  banditWeights?: Readonly<Record<string, number[]>>;
+}
+
+export interface PagePlan {
+  view: ProfileView;
+  attributes: Record<string, unknown> & { segments: string[] };
+  result: DecideResult;
+  rewrite: RewritePlan;
+  /** What to store once the page has streamed, given the campaigns whose slots were on it. */
+  settle(matched: ReadonlySet<string>): Writes;
+}
+
+export function planPage(input: PageInput): PagePlan {
+  const { doc, now } = { doc: input.doc, now: input.facts.now };
+  const counted = input.mode === 'page';
+  // attributes describe the visitor as of this request: apply its pageview to a copy (the beacon
+  // stores it for real when the browser script reports the page)
+  const current = { ...input.stored };
+  if (input.mode !== 'explain') applyOps(current, [{ ops: pageviewOps(now, doc.settings.sessionTimeoutMs) }]);
+  const view = readProfile(current, now, {
+    sessionTimeoutMs: doc.settings.sessionTimeoutMs,
+    interestHalfLifeMs: doc.settings.interestHalfLifeMs,
+    topInterestMin: 1,
+  });
+  const attributes = buildAttributes(view, input.facts, doc);
+  const assignments = storedAssignments(input.stored);
+  const result = decide({
+    doc,
+    visitorId: input.visitorId,
+    attributes,
+    assignments,
+    exposuresToday: exposuresToday(input.stored, now),
+    shownThisSession: shownThisSession(current),
+    now,
+    force: input.force,
+    banditWeights: input.banditWeights,
+    reasons: input.mode === 'explain',
+  });
+  const writes: SlotWrite[] = [];
+  for (const d of result.decisions) {
+    d.campaign.slots.forEach((slot, i) => {
+      const t = d.variant.contents[i];
+      writes.push({
+        selector: slot.selector,
+        action: slot.action,
+        name: slot.name,
+        campaign: d.campaign.id,
+        variant: d.variant.id,
+        content: t === undefined ? undefined : renderTemplate(t, attributes),
+      });
+    });
+  }
+  // a held-out visitor is exposed to a campaign when its slot is on the page, as a shown one would be
+  const probes = result.heldOut.flatMap((c) =>
+    c.slots.map((s) => ({ selector: s.selector, campaign: c.id })),
+  );
+
+  function settle(matched: ReadonlySet<string>): Writes {
+    const ops: Op[] = [];
+    const exposures: ExposureRow[] = [];
+    const out: Writes = {
+      visitorId: input.visitorId,
+      at: now,
+      profile: null,
+      measurement: { exposures, conversions: [], slotEvents: [] },
+    };
+    if (!counted) return out;
+    if (input.stored[F.firstSeen] === undefined) {
+      const variantId = result.holdout ? HOLDOUT_VARIANT : TREATED_VARIANT;
+      exposures.push({ campaignId: ALL_CAMPAIGN, seed: ALL_SEED, variantId });
+    }
+    for (const c of result.heldOut) {
+      const held = encodeAssignment(HOLDOUT_VARIANT, c.seed);
+      if (!matched.has(c.id) || assignments[c.id] === held) continue;
+      ops.push({ o: 'set', f: field(P.assignment, c.id), v: held });
+      exposures.push({ campaignId: c.id, seed: c.seed, variantId: HOLDOUT_VARIANT });
+    }
+    const visit = num(current, F.visits);
+    for (const d of result.decisions) {
+      if (d.preview || !matched.has(d.campaign.id)) continue;
+      const c = d.campaign;
+      if (d.newAssignment) {
+        ops.push({ o: 'set', f: field(P.assignment, c.id), v: encodeAssignment(d.variant.id, c.seed) });
+        exposures.push({ campaignId: c.id, seed: c.seed, variantId: d.variant.id });
+      }
+      if (c.stable && num(input.stored, field(P.stableShown, c.id)) !== visit) {
+        ops.push({ o: 'set', f: field(P.stableShown, c.id), v: visit });
+      }
+      if (c.perDayCap !== undefined)
+        ops.push({ o: 'daily', f: field(P.exposuresDaily, c.id), day: utcDay(now) });
+    }
+    if (ops.length)
+      out.profile = { writer: 'page', groups: [{ ops }], ttlSeconds: doc.settings.retentionSeconds };
+    return out;
+  }
+
+  return { view, attributes, result, rewrite: { writes, probes }, settle };
+}
+
+// ---- the beacon ----
+
+export interface BeaconInput {
+  doc: CompiledDocument;
+  visitorId: string;
+  /** the stored profile before this batch */
+  stored: FlatProfile;
+  events: readonly HioEvent[];
+  now: number;
+}
+
+/**
+ * The op groups of a batch (one per event, keyed by its id so a resent batch is skipped) and its
+ * measurement rows, which follow from the events alone: they are written whether or not this
+ * particular store call applied the events (a lost reply must not lose the rows), and they are
+ * idempotent by event id in D1.
+ */
+export function planBeacon(input: BeaconInput): Writes {
+  const { doc, visitorId, now } = input;
+  // pages without a category meta tag get one from the document's URL rules
+  const events = input.events.map((e) =>
+    e.t === 'pageview' && !e.category && e.path
+      ? { ...e, category: categoryFromRules(doc, e.path.split('?')[0] ?? '') ?? undefined }
+      : e,
+  );
+  const groups = foldEvents(events, {
+    now,
+    profile: input.stored,
+    sessionTimeoutMs: doc.settings.sessionTimeoutMs,
+    interestHalfLifeMs: doc.settings.interestHalfLifeMs,
+  });
+  const stored = storedAssignments(input.stored);
+  // the variant each campaign assigned this visitor before the batch (under the campaign's current seed)
+  const assigned = new Map<string, string>();
+  for (const c of doc.campaigns) {
+    const variant = assignedVariant(stored[c.id], c.seed);
+    if (variant) assigned.set(c.id, variant);
+  }
+  const byId = new Map(doc.campaigns.map((c) => [c.id, c]));
+  const measurement: Measurement = { exposures: [], conversions: [], slotEvents: [] };
+  const programme = isInHoldout(doc, visitorId) ? HOLDOUT_VARIANT : TREATED_VARIANT;
+  for (const e of events) {
+    if (e.t === 'conversion') {
+      const value = e.value ?? 0;
+      const row = (campaignId: string, seed: string, variantId: string): ConversionRow => ({
+        eventId: e.id,
+        campaignId,
+        seed,
+        variantId,
+        goal: e.goal,
+        value,
+      });
+      for (const c of doc.campaigns) {
+        const variant = assigned.get(c.id);
+        if (!variant || (c.goals.length > 0 && !c.goals.includes(e.goal))) continue;
+        measurement.conversions.push(row(c.id, c.seed, variant));
+      }
+      measurement.conversions.push(row(ALL_CAMPAIGN, ALL_SEED, programme));
+    } else if (e.t === 'impression' || e.t === 'click') {
+      const c = byId.get(e.campaign);
+      // count only what this visitor was really shown: the marker must match the assignment
+      if (!c || assigned.get(c.id) !== e.variant) continue;
+      measurement.slotEvents.push({
+        eventId: e.id,
+        kind: e.t,
+        campaignId: c.id,
+        seed: c.seed,
+        variantId: e.variant,
+      });
+    }
+  }
+  return {
+    visitorId,
+    at: now,
+    profile: { writer: 'beacon', groups, ttlSeconds: doc.settings.retentionSeconds },
+    measurement,
+  };
+}

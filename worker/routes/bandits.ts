@@ -1,0 +1,15 @@
+/**
+ * @module bandits
+ * `POST /__hio/admin/bandits`: recompute the traffic shares of bandit campaigns now (the cron does it
+ * every few minutes).
+ */
+import { updateBandits } from '../db/bandit-job.ts';
+import type { Deps } from '../types.ts';
+import { json } from './json.ts';
+
+export async function handleBanditUpdate(deps: Deps): Promise<Response> {
+  const live = await deps.configRepo.live(deps.now(), deps.waitUntil);
+  const updated = await updateBandits(deps.env.HIO_DB, live.doc, deps.now());
+  deps.configRepo.invalidate();
+  return json({ updated });
+}
