@@ -1,0 +1,365 @@
+/**
+ * @module
+ * Guardrail rules: window parsing, sliding sums, the firing boundary against scipy, detection of a
+ * variant with a known low rate, an A/A check over seeded simulated days, and the fallback for paused
+ * variants. Literals come from scipy 1.17.1 with the call quoted beside them.
+ */
+
+import { describe, expect, it } from 'vitest';
+import { clopperPearsonUpper } from './binomial-bounds.ts';
+import { simulateGuardrailDays } from './guardrail-simulation.ts';
+import {
+  evaluateGuardrails,
+  type GuardrailInput,
+  type GuardrailRule,
+  guardrailRuleError,
+  type MinuteBucket,
+  parseWindow,
+  pausedVariantFallback,
+  ruleText,
+  windowTotals,
+} from './guardrails.ts';
+
+const MINUTE = 60_000;
+
+function bucket(minute: number, variant: string, fields: Partial<MinuteBucket> = {}): MinuteBucket {
+  return { minute, variant, impressions: 0, clicks: 0, exposures: 0, conversions: {}, ...fields };
+}
+
+describe('parseWindow', () => {
+  it('reads minutes and hours from 1 minute to 24 hours', () => {
+    expect(parseWindow('1m')).toBe(MINUTE);
+    expect(parseWindow('5m')).toBe(5 * MINUTE);
+    expect(parseWindow('90m')).toBe(90 * MINUTE);
+    expect(parseWindow('1h')).toBe(60 * MINUTE);
+    expect(parseWindow('24h')).toBe(1440 * MINUTE);
+    expect(parseWindow('1440m')).toBe(1440 * MINUTE);
+  });
+
+  it('rejects anything else', () => {
+    for (const bad of [
+      '0m',
+      '1441m',
+      '25h',
+      '90s',
+      '1.5h',
+      '05m',
+      ' 5m',
+      '5 m',
+      '5M',
+      'm',
+      '',
+      '-5m',
+      '5d',
+    ]) {
+      expect(parseWindow(bad), bad).toBeNull();
+    }
+  });
+});
+
+describe('windowTotals', () => {
+  const buckets = [
+    bucket(99, 'b', { impressions: 1000 }),
+    bucket(100, 'b', { impressions: 1, clicks: 1, exposures: 5, conversions: { buy: 1 } }),
+    bucket(102, 'b', { impressions: 10, clicks: 2, exposures: 7, conversions: { buy: 2, signup: 1 } }),
+    bucket(104, 'b', { impressions: 100 }),
+    bucket(105, 'b', { impressions: 10_000 }),
+    bucket(102, 'c', { impressions: 50 }),
+  ];
+
+  it('at a minute boundary, sums exactly the window’s complete minutes', () => {
+    // now = the start of minute 105: a 5-minute window is minutes 100..104
+    expect(windowTotals(buckets, 'b', 105 * MINUTE, 5 * MINUTE)).toEqual({
+      impressions: 111,
+      clicks: 3,
+      exposures: 12,
+      conversions: { buy: 3, signup: 1 },
+    });
+  });
+
+  it('between boundaries, includes the minutes partly inside at both ends', () => {
+    // now = 105:30: the window [100:30, 105:30) touches minutes 100..105
+    expect(windowTotals(buckets, 'b', 105 * MINUTE + 30_000, 5 * MINUTE).impressions).toBe(10_111);
+  });
+
+  it('only counts the variant asked for', () => {
+    expect(windowTotals(buckets, 'c', 105 * MINUTE, 5 * MINUTE).impressions).toBe(50);
+    expect(windowTotals(buckets, 'z', 105 * MINUTE, 5 * MINUTE).impressions).toBe(0);
+  });
+});
+
+describe('guardrailRuleError', () => {
+  const ok: GuardrailRule = { metric: 'ctr', below: 0.02, window: '5m', min: 100, action: 'pause' };
+  it('accepts a sound rule and names the field of a broken one', () => {
+    expect(guardrailRuleError(ok, ['a', 'b'])).toBeNull();
+    expect(guardrailRuleError({ ...ok, window: '90s' }, ['a', 'b'])).toMatch(/^window/);
+    expect(guardrailRuleError({ ...ok, above: 0.5 }, ['a', 'b'])).toMatch(/exactly one/);
+    expect(guardrailRuleError({ ...ok, below: 1.5 }, ['a', 'b'])).toMatch(/^below/);
+    expect(guardrailRuleError({ ...ok, min: -1 }, ['a', 'b'])).toMatch(/^min/);
+    expect(guardrailRuleError({ ...ok, action: 'swap' }, ['a', 'b'])).toMatch(/^to/);
+    expect(guardrailRuleError({ ...ok, action: 'swap', to: 'x' }, ['a', 'b'])).toMatch(/^to/);
+    expect(guardrailRuleError({ ...ok, metric: 'conversion:' }, ['a', 'b'])).toMatch(/^metric/);
+  });
+});
+
+describe('evaluateGuardrails', () => {
+  const rule: GuardrailRule = { metric: 'ctr', below: 0.03, window: '10m', min: 1000, action: 'pause' };
+  const now = 200 * MINUTE;
+  const input = (
+    clicks: number,
+    impressions = 1000,
+    extra: Partial<GuardrailInput> = {},
+  ): GuardrailInput => ({
+    campaign: 'hero',
+    control: 'a',
+    variants: ['a', 'b'],
+    rules: [rule],
+    // everything in the last complete minute of the window
+    buckets: [bucket(199, 'b', { impressions, clicks }), bucket(199, 'a', { impressions, clicks: 0 })],
+    now,
+    ...extra,
+  });
+
+  it('fires exactly where the exact tail crosses alpha / 1440', () => {
+    // binom.cdf(9, 1000, 0.03) = 5.660069926834239e-06 < 0.01 / 1440 = 6.944e-06
+    // binom.cdf(10, 1000, 0.03) = 1.812991346796405e-05 >= 6.944e-06
+    const fired = evaluateGuardrails(input(9));
+    expect(fired).toHaveLength(1);
+    expect(evaluateGuardrails(input(10))).toEqual([]);
+    const action = fired[0]!;
+    expect(action).toMatchObject({
+      at: now,
+      campaign: 'hero',
+      variant: 'b',
+      rule: { index: 0, text: 'ctr below 0.03 over 10m (min 1000): pause' },
+      action: 'pause',
+      evidence: {
+        metric: 'ctr',
+        window: '10m',
+        observations: 1000,
+        successes: 9,
+        rate: 0.009,
+        threshold: 0.03,
+      },
+    });
+    expect(action.evidence.alpha).toBeCloseTo(0.01 / 1440, 18);
+    expect(action.evidence.method).toMatch(/Clopper-Pearson.*Bonferroni/);
+    // beta.isf(0.01 / 1440, 9 + 1, 1000 - 9)
+    expect(action.evidence.bound).toBeCloseTo(0.029720985916047948, 14);
+  });
+
+  it('never evaluates the control, however bad it looks', () => {
+    const control = input(0, 1000, { buckets: [bucket(199, 'a', { impressions: 100_000 })] });
+    expect(evaluateGuardrails(control)).toEqual([]);
+  });
+
+  it('never fires below min, even on overwhelming evidence', () => {
+    expect(evaluateGuardrails(input(0, 999))).toEqual([]);
+    expect(evaluateGuardrails(input(0, 1000))).toHaveLength(1);
+  });
+
+  it('does not repeat an action in force, unless the rule at that index changed', () => {
+    expect(evaluateGuardrails(input(0, 1000, { active: [{ variant: 'b', rule: 0 }] }))).toEqual([]);
+    expect(
+      evaluateGuardrails(input(0, 1000, { active: [{ variant: 'b', rule: 0, text: ruleText(rule) }] })),
+    ).toEqual([]);
+    const changed = evaluateGuardrails(
+      input(0, 1000, { active: [{ variant: 'b', rule: 0, text: 'old rule' }] }),
+    );
+    expect(changed).toHaveLength(1);
+    expect(evaluateGuardrails(input(0, 1000, { active: [{ variant: 'c', rule: 0 }] }))).toHaveLength(1);
+  });
+
+  it('mirrors for `above`, and a swap names its target', () => {
+    const above: GuardrailRule = {
+      metric: 'ctr',
+      above: 0.1,
+      window: '5m',
+      min: 100,
+      action: 'swap',
+      to: 'a',
+    };
+    // binom.sf(25, 100, 0.1) = 4.0998837116850915e-06 < 6.944e-06; binom.sf(24, 100, 0.1) = 1.3072817431250373e-05
+    const fired = evaluateGuardrails(input(26, 100, { rules: [above] }));
+    expect(fired).toHaveLength(1);
+    expect(fired[0]).toMatchObject({
+      action: 'swap',
+      to: 'a',
+      evidence: { successes: 26, observations: 100 },
+    });
+    // beta.ppf(0.01 / 1440, 26, 100 - 26 + 1)
+    expect(fired[0]!.evidence.bound).toBeCloseTo(0.1029518801575937, 14);
+    expect(evaluateGuardrails(input(25, 100, { rules: [above] }))).toEqual([]);
+  });
+
+  it('counts exposed visitors and the goal’s conversions for conversion metrics', () => {
+    const conversion: GuardrailRule = {
+      metric: 'conversion:buy',
+      below: 0.03,
+      window: '1h',
+      min: 500,
+      action: 'pause',
+    };
+    const buckets = [
+      bucket(150, 'b', { exposures: 600, impressions: 5, conversions: { buy: 5, other: 400 } }),
+      bucket(190, 'b', { exposures: 400, clicks: 1000, conversions: { buy: 4 } }),
+    ];
+    const fired = evaluateGuardrails({ ...input(0), rules: [conversion], buckets });
+    expect(fired).toHaveLength(1);
+    expect(fired[0]!.evidence).toMatchObject({ observations: 1000, successes: 9 });
+  });
+
+  it('skips a rule it cannot evaluate instead of acting on it', () => {
+    expect(evaluateGuardrails(input(0, 1000, { rules: [{ ...rule, window: '90s' }] }))).toEqual([]);
+  });
+
+  it('caps successes at the observations (a late beacon is no evidence)', () => {
+    const fired = evaluateGuardrails(
+      input(5000, 1000, { rules: [{ ...rule, below: undefined, above: 0.5 }] }),
+    );
+    expect(fired[0]!.evidence).toMatchObject({ observations: 1000, successes: 1000, rate: 1 });
+  });
+});
+
+describe('simulated traffic (hidden true rates)', () => {
+  it('a variant far below its threshold fires within a couple of minutes of reaching min', () => {
+    // 200 impressions a minute, true CTR 0.002 against `below: 0.03` with min 500: min is reached at the end
+    // of minute 2 (600 impressions). The rule fires at n = 600 iff k <= 2 (binom.cdf(2, 600, 0.03) < 0.01/1440
+    // and binom.cdf(3, ...) is not), which a true rate of 0.002 gives with binom.cdf(2, 600, 0.002) =
+    // 0.8797; it has not fired by n = 1200 (minute 5) only if k > 12: binom.sf(12, 1200, 0.002) = 1.5e-6.
+    const rule: GuardrailRule = { metric: 'ctr', below: 0.03, window: '10m', min: 500, action: 'pause' };
+    const days = 200;
+    const { firstFire, actions } = simulateGuardrailDays({
+      rule,
+      rate: 0.002,
+      perMinute: 200,
+      days,
+      seed: 7,
+      minutes: 30,
+    });
+    expect(firstFire.every((m) => m !== null && m >= 2 && m <= 5)).toBe(true);
+    const atOnce = firstFire.filter((m) => m === 2).length;
+    // Binomial(200, 0.8797): mean 175.9, sd 4.6; ±4 sd
+    expect(atOnce).toBeGreaterThanOrEqual(158);
+    expect(atOnce).toBeLessThanOrEqual(194);
+    for (const action of actions) {
+      expect(action.evidence.observations).toBeGreaterThanOrEqual(rule.min);
+      expect(action.evidence.bound).toBeLessThan(0.03);
+    }
+  });
+
+  it('A/A: a variant at the threshold fires on at most ~alpha of the days; without the correction, on most', () => {
+    // Each simulated day is 1440 minute-by-minute looks at a variant whose true CTR equals the threshold.
+    // The guarantee is P(fire during a day) <= 0.01; the fired days are then at most Binomial(300, 0.01),
+    // and P(Binomial(300, 0.01) >= 10) = 0.0011 (binom.sf(9, 300, 0.01)). Measured here: see `fired`.
+    const rule: GuardrailRule = { metric: 'ctr', below: 0.02, window: '15m', min: 1000, action: 'pause' };
+    const days = 300;
+    const atThreshold = simulateGuardrailDays({ rule, rate: 0.02, perMinute: 200, days, seed: 11 });
+    expect(atThreshold.fired).toBeLessThanOrEqual(9);
+    const slightlyAbove = simulateGuardrailDays({ rule, rate: 0.022, perMinute: 200, days, seed: 12 });
+    expect(slightlyAbove.fired).toBeLessThanOrEqual(9);
+    for (const action of [...atThreshold.actions, ...slightlyAbove.actions]) {
+      expect(action.evidence.observations).toBeGreaterThanOrEqual(rule.min);
+    }
+    // The same days with a single look's alpha (no correction for 1440 looks) fire almost every day:
+    // the correction is what the first assertion measures.
+    const uncorrected = simulateGuardrailDays({
+      rule,
+      rate: 0.02,
+      perMinute: 200,
+      days: 50,
+      seed: 11,
+      looks: 1,
+    });
+    expect(uncorrected.fired).toBeGreaterThan(40);
+  });
+});
+
+describe('pausedVariantFallback', () => {
+  // One-sided 99% Clopper–Pearson, beta.isf(0.01, k + 1, n - k) and beta.ppf(0.01, k, n - k + 1):
+  // 100/1000: upper 0.1241858176701861; 130/1000: lower 0.10627163249165078 (not above 0.1242);
+  // 300/1000: lower 0.2666412301733572; 3/3: lower 0.01 ** (1 / 3) = 0.2154 (above 0.1242, below 0.2666)
+  const variants = ['a', 'b', 'c', 'd', 'e'];
+  const counts = {
+    a: { n: 1000, x: 100 },
+    b: { n: 1000, x: 50 },
+    c: { n: 1000, x: 130 },
+    d: { n: 1000, x: 300 },
+    e: { n: 3, x: 3 },
+  };
+
+  it('sends a paused variant’s visitors to the control unless another is clearly better', () => {
+    const result = pausedVariantFallback({
+      control: 'a',
+      variants,
+      stopped: { b: { action: 'pause' }, d: { action: 'pause' }, e: { action: 'pause' } },
+      counts,
+    });
+    // c's point rate (0.13) beats the control's (0.10), but its lower bound does not clear the control's upper
+    expect(result).toEqual({
+      b: { variant: 'a', reason: 'control' },
+      d: { variant: 'a', reason: 'control' },
+      e: { variant: 'a', reason: 'control' },
+    });
+    expect(clopperPearsonUpper(100, 1000, 0.01)).toBeCloseTo(0.1241858176701861, 14);
+  });
+
+  it('picks the best other running variant by its lower bound', () => {
+    const result = pausedVariantFallback({
+      control: 'a',
+      variants,
+      stopped: { b: { action: 'pause' } },
+      counts,
+    });
+    expect(result).toEqual({ b: { variant: 'd', reason: 'best-other' } });
+    // with d paused too, the 3-of-3 variant's lower bound (0.215) still clears the control's upper (0.124)
+    const withoutD = pausedVariantFallback({
+      control: 'a',
+      variants,
+      stopped: { b: { action: 'pause' }, d: { action: 'pause' } },
+      counts,
+    });
+    expect(withoutD.b).toEqual({ variant: 'e', reason: 'best-other' });
+  });
+
+  it('follows a swap to a running target, and treats a swap to a stopped one as a pause', () => {
+    const result = pausedVariantFallback({
+      control: 'a',
+      variants,
+      stopped: {
+        b: { action: 'swap', to: 'c' },
+        c: { action: 'swap', to: 'b' },
+        d: { action: 'pause' },
+        e: { action: 'pause' },
+      },
+      counts,
+    });
+    expect(result.b).toEqual({ variant: 'a', reason: 'control' });
+    expect(result.c).toEqual({ variant: 'a', reason: 'control' });
+    const toRunning = pausedVariantFallback({
+      control: 'a',
+      variants,
+      stopped: { b: { action: 'swap', to: 'c' } },
+      counts,
+    });
+    expect(toRunning.b).toEqual({ variant: 'c', reason: 'swap' });
+    const toControl = pausedVariantFallback({
+      control: 'a',
+      variants,
+      stopped: { b: { action: 'swap', to: 'a' } },
+      counts,
+    });
+    expect(toControl.b).toEqual({ variant: 'a', reason: 'swap' });
+  });
+
+  it('never stops the control and ignores unknown variants', () => {
+    expect(
+      pausedVariantFallback({
+        control: 'a',
+        variants,
+        stopped: { a: { action: 'pause' }, z: { action: 'pause' } },
+        counts,
+      }),
+    ).toEqual({});
+  });
+});

@@ -1,0 +1,304 @@
+/**
+ * @module guardrails
+ * Guardrail rules of a campaign, evaluated every minute over sliding windows of minute buckets: a rule
+ * pauses (or swaps) a non-control variant once its click-through or conversion rate is below (above) a
+ * threshold with enough evidence to survive a day of minute-by-minute looks. Also which variant a paused
+ * variant's visitors see instead. Pure: the caller loads the buckets and persists the actions.
+ *
+ * The statistics (see docs/guardrails.md): an exact one-sided Clopper–Pearson bound of the windowed rate,
+ * at level alpha / looks (Bonferroni over the day's 1440 evaluations). A confidence sequence would spend
+ * less of alpha per look, but its time-uniform guarantee is for a growing sample; a sliding window drops
+ * old observations, so the looks see different samples and only a union bound covers them all, whatever
+ * the overlap between windows.
+ */
+
+import { binomialCdf, binomialSf, clopperPearsonLower, clopperPearsonUpper } from './binomial-bounds.ts';
+import type { Counts } from './stats.ts';
+
+export type GuardrailMetric = 'ctr' | `conversion:${string}`;
+
+/** One entry of a campaign's `guardrails` (see the contract). Exactly one of `below` and `above`. */
+export interface GuardrailRule {
+  metric: GuardrailMetric;
+  below?: number;
+  above?: number;
+  /** Sliding window, `"<N>m"` or `"<N>h"`, from 1 minute to 24 hours. */
+  window: string;
+  /** Observations in the window (viewable impressions for ctr, exposed visitors for conversions) before it may fire. */
+  min: number;
+  action: 'pause' | 'swap';
+  /** The variant a `swap` shows instead. */
+  to?: string;
+}
+
+/** What one variant collected in one minute. `minute` is the unix minute, floor(ms / 60 000). */
+export interface MinuteBucket {
+  minute: number;
+  variant: string;
+  /** Viewable impressions of the slot. */
+  impressions: number;
+  clicks: number;
+  /** Visitors exposed to the variant in this minute. */
+  exposures: number;
+  /** Converted visitors per goal. */
+  conversions: Record<string, number>;
+}
+
+export interface WindowTotals {
+  impressions: number;
+  clicks: number;
+  exposures: number;
+  conversions: Record<string, number>;
+}
+
+/** A guardrail action already in force (from the audit log, not undone): it is not emitted again. */
+export interface ActiveAction {
+  variant: string;
+  /** Index of the rule in the campaign's `guardrails`. */
+  rule: number;
+  /** The rule's {@link ruleText} when it fired; if given and the rule at that index changed since, it no longer matches. */
+  text?: string;
+}
+
+export interface GuardrailEvidence {
+  metric: GuardrailMetric;
+  window: string;
+  /** Viewable impressions (ctr) or exposed visitors (conversion) in the window. */
+  observations: number;
+  /** Clicks or conversions in the window. */
+  successes: number;
+  rate: number;
+  /** The one-sided Clopper–Pearson bound at level `alpha`: upper for `below`, lower for `above`. */
+  bound: number;
+  threshold: number;
+  /** The per-look level: the rule's alpha divided by the looks it is spread over. */
+  alpha: number;
+  method: string;
+}
+
+export interface GuardrailAction {
+  /** The evaluation time (unix ms). */
+  at: number;
+  campaign: string;
+  variant: string;
+  rule: { index: number; text: string };
+  action: 'pause' | 'swap';
+  to?: string;
+  evidence: GuardrailEvidence;
+}
+
+export interface GuardrailInput {
+  campaign: string;
+  control: string;
+  /** All variant ids of the campaign, the control included (it is never evaluated). */
+  variants: readonly string[];
+  rules: readonly GuardrailRule[];
+  /** Minute buckets covering at least the longest window (others are ignored). */
+  buckets: readonly MinuteBucket[];
+  /** Evaluation time, unix ms. */
+  now: number;
+  /** Chance of a false action per variant, rule and day of looks (default 0.01). */
+  alpha?: number;
+  /** The number of evaluations alpha is shared among (default 1440: one a minute for 24 hours). */
+  looks?: number;
+  active?: readonly ActiveAction[];
+}
+
+const MINUTE_MS = 60_000;
+const MAX_WINDOW_MS = 24 * 60 * MINUTE_MS;
+export const DEFAULT_GUARDRAIL_ALPHA = 0.01;
+export const DEFAULT_LOOKS = 1440;
+
+/** A window such as `"5m"` or `"1h"` in milliseconds, or null if malformed or outside 1 minute to 24 hours. */
+export function parseWindow(window: string): number | null {
+  const match = /^([1-9]\d{0,4})([mh])$/.exec(window);
+  if (!match) return null;
+  const ms = Number(match[1]) * (match[2] === 'h' ? 60 : 1) * MINUTE_MS;
+  return ms <= MAX_WINDOW_MS ? ms : null;
+}
+
+/**
+ * Why a rule cannot be evaluated (naming the field), or null when it is sound. The document parser should
+ * reject such rules when the campaign is saved; {@link evaluateGuardrails} skips them (failing open).
+ */
+export function guardrailRuleError(rule: GuardrailRule, variants: readonly string[]): string | null {
+  if (!(rule.metric === 'ctr' || /^conversion:.+$/.test(rule.metric)))
+    return `metric: expected "ctr" or "conversion:<goal>", got "${rule.metric}"`;
+  if ((rule.below === undefined) === (rule.above === undefined)) return 'exactly one of below and above';
+  const threshold = rule.below ?? rule.above;
+  if (!(typeof threshold === 'number' && threshold > 0 && threshold < 1))
+    return `${rule.below === undefined ? 'above' : 'below'}: expected a rate strictly between 0 and 1`;
+  if (parseWindow(rule.window) === null)
+    return `window: expected "<N>m" or "<N>h" from 1m to 24h, got "${rule.window}"`;
+  if (!(Number.isInteger(rule.min) && rule.min >= 0)) return 'min: expected a non-negative integer';
+  if (rule.action !== 'pause' && rule.action !== 'swap') return 'action: expected "pause" or "swap"';
+  if (rule.action === 'swap' && !(rule.to !== undefined && variants.includes(rule.to)))
+    return `to: a swap needs the id of a variant of the campaign, got ${rule.to === undefined ? 'none' : `"${rule.to}"`}`;
+  return null;
+}
+
+/** A rule in one line, for the audit log: `ctr below 0.02 over 5m (min 100): pause`. */
+export function ruleText(rule: GuardrailRule): string {
+  const comparison = rule.below === undefined ? `above ${rule.above}` : `below ${rule.below}`;
+  const action = rule.action === 'swap' ? `swap to ${rule.to}` : rule.action;
+  return `${rule.metric} ${comparison} over ${rule.window} (min ${rule.min}): ${action}`;
+}
+
+/**
+ * The variant's counts over the window [now - windowMs, now): every minute bucket fully or partly inside,
+ * so between a minute's boundaries the window reaches one minute further back (at a boundary, where the
+ * cron runs, it is exactly windowMs / 60 000 complete minutes).
+ */
+export function windowTotals(
+  buckets: readonly MinuteBucket[],
+  variant: string,
+  now: number,
+  windowMs: number,
+): WindowTotals {
+  const first = Math.floor((now - windowMs) / MINUTE_MS);
+  const last = Math.ceil(now / MINUTE_MS) - 1;
+  const totals: WindowTotals = { impressions: 0, clicks: 0, exposures: 0, conversions: {} };
+  for (const bucket of buckets) {
+    if (bucket.variant !== variant || bucket.minute < first || bucket.minute > last) continue;
+    totals.impressions += bucket.impressions;
+    totals.clicks += bucket.clicks;
+    totals.exposures += bucket.exposures;
+    for (const [goal, count] of Object.entries(bucket.conversions)) {
+      totals.conversions[goal] = (totals.conversions[goal] ?? 0) + count;
+    }
+  }
+  return totals;
+}
+
+/**
+ * The rule's trials and successes in the window. Successes are capped at the trials: counters written
+ * on different paths can disagree by a late beacon, and a rate above 1 is no evidence of anything.
+ */
+function metricCounts(totals: WindowTotals, metric: GuardrailMetric): Counts {
+  const n = metric === 'ctr' ? totals.impressions : totals.exposures;
+  const x = metric === 'ctr' ? totals.clicks : (totals.conversions[metric.slice('conversion:'.length)] ?? 0);
+  const trials = Math.max(0, Math.floor(n));
+  return { n: trials, x: Math.min(trials, Math.max(0, Math.floor(x))) };
+}
+
+/**
+ * The actions the rules call for at `now`. A rule fires for a non-control variant when the window holds
+ * at least `min` observations and the exact one-sided Clopper–Pearson bound at level alpha / looks is on
+ * the far side of the threshold: for `below: t`, P(X <= k | n, t) < alpha / looks, which is the same as
+ * the upper bound being below t (and mirrored for `above`). The chance that a variant whose rate is at
+ * or beyond the threshold (on the allowed side) triggers any one rule during a day of looks is at most
+ * alpha, whatever the window and however much the windows overlap (union bound); see docs/guardrails.md
+ * for the measured rate. Actions in `active` (same variant and rule) are not emitted again.
+ *
+ * @example
+ * evaluateGuardrails({ campaign: 'hero', control: 'a', variants: ['a', 'b'], now,
+ *   rules: [{ metric: 'ctr', below: 0.02, window: '15m', min: 1000, action: 'pause' }], buckets })
+ */
+export function evaluateGuardrails(input: GuardrailInput): GuardrailAction[] {
+  const { alpha = DEFAULT_GUARDRAIL_ALPHA, looks = DEFAULT_LOOKS, active = [] } = input;
+  if (!(alpha > 0 && alpha < 1))
+    throw new RangeError(`evaluateGuardrails: alpha must be in (0, 1), got ${alpha}`);
+  if (!(Number.isInteger(looks) && looks >= 1))
+    throw new RangeError(`evaluateGuardrails: looks must be a positive integer, got ${looks}`);
+  const level = alpha / looks;
+  const method = `Clopper-Pearson one-sided exact bound at alpha ${alpha} / ${looks} looks (Bonferroni)`;
+  const actions: GuardrailAction[] = [];
+  input.rules.forEach((rule, index) => {
+    if (guardrailRuleError(rule, input.variants) !== null) return;
+    const windowMs = parseWindow(rule.window) ?? 0;
+    const text = ruleText(rule);
+    for (const variant of input.variants) {
+      if (variant === input.control) continue;
+      if (active.some((a) => a.variant === variant && a.rule === index && (a.text ?? text) === text))
+        continue;
+      const { n, x } = metricCounts(windowTotals(input.buckets, variant, input.now, windowMs), rule.metric);
+      if (n === 0 || n < rule.min) continue;
+      const below = rule.below !== undefined;
+      const threshold = rule.below ?? rule.above ?? 0;
+      const tail = below ? binomialCdf(x, n, threshold) : binomialSf(x, n, threshold);
+      if (!(tail < level)) continue;
+      const bound = below ? clopperPearsonUpper(x, n, level) : clopperPearsonLower(x, n, level);
+      actions.push({
+        at: input.now,
+        campaign: input.campaign,
+        variant,
+        rule: { index, text },
+        action: rule.action,
+        ...(rule.action === 'swap' && rule.to !== undefined ? { to: rule.to } : {}),
+        evidence: {
+          metric: rule.metric,
+          window: rule.window,
+          observations: n,
+          successes: x,
+          rate: x / n,
+          bound,
+          threshold,
+          alpha: level,
+          method,
+        },
+      });
+    }
+  });
+  return actions;
+}
+
+/** A guardrail action in force on a variant, as far as routing its visitors is concerned. */
+export interface StoppedVariant {
+  action: 'pause' | 'swap';
+  to?: string;
+}
+
+export interface FallbackInput {
+  control: string;
+  variants: readonly string[];
+  /** Paused or swapped variants by id; an entry for the control is ignored (guardrails never stop it). */
+  stopped: Readonly<Record<string, StoppedVariant>>;
+  /** Per variant, trials and successes of the metric to rank by (e.g. the rule's metric over the last day). */
+  counts: Readonly<Record<string, Counts>>;
+  /** One-sided level of each bound in the comparison with the control (default 0.01). */
+  alpha?: number;
+}
+
+export interface Fallback {
+  variant: string;
+  reason: 'swap' | 'best-other' | 'control';
+}
+
+/**
+ * Which variant the visitors of each stopped variant see instead:
+ * 1. a `swap` to a variant that is itself running (or the control): that variant;
+ * 2. otherwise (a pause, or a swap whose target is stopped too) the best other running non-control
+ *    variant, ranked by the one-sided Clopper–Pearson lower bound of its rate, but only when that lower
+ *    bound is above the control's upper bound at the same level, i.e. it is clearly better than the
+ *    control. Ranking by the lower bound keeps a variant with a lucky handful of visitors from winning;
+ * 3. else the control, the campaign's known-safe default.
+ *
+ * @example pausedVariantFallback({ control: 'a', variants: ['a', 'b'], stopped: { b: { action: 'pause' } }, counts: {} })
+ * // { b: { variant: 'a', reason: 'control' } }
+ */
+export function pausedVariantFallback(input: FallbackInput): Record<string, Fallback> {
+  const { control, variants, stopped, counts, alpha = DEFAULT_GUARDRAIL_ALPHA } = input;
+  const isRunning = (id: string) => variants.includes(id) && (id === control || stopped[id] === undefined);
+  const empty: Counts = { n: 0, x: 0 };
+  const controlCounts = counts[control] ?? empty;
+  const controlUpper = clopperPearsonUpper(controlCounts.x, controlCounts.n, alpha);
+  let best: { variant: string; lower: number } | null = null;
+  for (const id of variants) {
+    if (id === control || !isRunning(id)) continue;
+    const c = counts[id] ?? empty;
+    const lower = clopperPearsonLower(c.x, c.n, alpha);
+    if (lower > controlUpper && (best === null || lower > best.lower)) best = { variant: id, lower };
+  }
+  const fallback: Fallback = best
+    ? { variant: best.variant, reason: 'best-other' }
+    : { variant: control, reason: 'control' };
+  const result: Record<string, Fallback> = {};
+  for (const [id, state] of Object.entries(stopped)) {
+    if (id === control || !variants.includes(id)) continue;
+    result[id] =
+      state.action === 'swap' && state.to !== undefined && state.to !== id && isRunning(state.to)
+        ? { variant: state.to, reason: 'swap' }
+        : fallback;
+  }
+  return result;
+}
