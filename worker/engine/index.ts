@@ -8,7 +8,16 @@
 export { buildAttributes, categoryFromRules, type RequestFacts } from './attributes.ts';
 export { banditWeights, mulberry32 } from './bandit.ts';
 export * from './beacon-protocol.ts';
+export { clopperPearsonLower, clopperPearsonUpper, wilsonBounds } from './binomial-bounds.ts';
 export { evalCondition, validateCondition } from './condition.ts';
+export {
+  addMoment,
+  type CupedResult,
+  cupedLift,
+  EMPTY_MOMENTS,
+  type LiftEstimate,
+  type MomentSums,
+} from './cuped.ts';
 export { type Decision, decide, type Explanation, isInHoldout } from './decide.ts';
 export {
   type CampaignDocument,
@@ -18,7 +27,43 @@ export {
   type SlotAction,
 } from './document.ts';
 export { type Batch, foldEvents, type HioEvent, parseBatch } from './events.ts';
+export {
+  type ActiveAction,
+  DEFAULT_GUARDRAIL_ALPHA,
+  evaluateGuardrails,
+  type GuardrailAction,
+  type GuardrailRule,
+  guardrailRuleError,
+  type MinuteBucket,
+  parseWindow,
+  pausedVariantFallback,
+  ruleText,
+  windowTotals,
+} from './guardrails.ts';
 export { chooseVariation, getBucketRanges, hash } from './hash.ts';
+export {
+  chooseK,
+  describeClusters,
+  hungarian,
+  type KMeansResult,
+  kmeans,
+  matchCentroids,
+  nearest,
+  scaleRow,
+  silhouette,
+  standardize,
+} from './kmeans.ts';
+export {
+  auc,
+  calibration,
+  featureImportance,
+  type LogisticModel,
+  parseLogisticModel,
+  predictLogistic,
+  splitHoldout,
+  trainLogistic,
+} from './logistic.ts';
+export { type PChart, pChart } from './p-chart.ts';
 export {
   type BeaconInput,
   type ConversionRow,
@@ -58,6 +103,7 @@ export {
   type Report,
   type VariantResult,
 } from './report.ts';
+export { fisherExact, type LiftInterval, liftInterval, whichMethod } from './small-sample.ts';
 export {
   benjaminiHochberg,
   chanceToBeatControl,
