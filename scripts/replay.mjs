@@ -1,45 +1,30 @@
 #!/usr/bin/env node
-// Turns the worker's `hio-replay` log lines (analytics writes that failed after their retries) into SQL
-// for `wrangler d1 execute hio --file replay.sql [--remote]`. Every statement is keyed (INSERT OR IGNORE /
-// guarded upserts), so replaying a line twice, or a line whose write did land after all, counts nothing
-// twice.
+// Sends the worker's `hio-replay` records (measurement rows D1 could not take after its retries) back to
+// the worker, which checks each record's signature (HIO_SECRET) and writes it with the same idempotent,
+// parameterized statements as live traffic. A log also holds request headers anyone can write: this
+// script only collects what looks like a record; the worker replays only what it signed itself.
 //
-//   npx wrangler tail --format json > worker.log        # or your log push / Logpush files
-//   node scripts/replay.mjs worker.log > replay.sql
-//   npx wrangler d1 execute hio --remote --file replay.sql
+//   npx wrangler tail --format json > worker.log        # or your Logpush files
+//   node scripts/replay.mjs worker.log --url https://your.site --token "$HIO_ADMIN_TOKEN"
+//   node scripts/replay.mjs worker.log --print          # just list the records found
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
-/** A SQL literal for a bound parameter. */
-export function literal(v) {
-  if (v === null || v === undefined) return 'NULL';
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new Error(`cannot replay a non-finite number: ${v}`);
-    return String(v);
-  }
-  return `'${String(v).replace(/'/g, "''")}'`;
-}
+const isRecord = (node) =>
+  node !== null &&
+  typeof node === 'object' &&
+  typeof node.msg === 'string' &&
+  node.msg.startsWith('hio-replay') &&
+  node.record !== null &&
+  typeof node.record === 'object' &&
+  typeof node.sig === 'string';
 
-/** Inlines `?` parameters (outside quoted strings) into one SQL statement. */
-export function inline(sql, params) {
-  let i = 0;
-  let out = '';
-  let quoted = false;
-  for (const ch of sql) {
-    if (ch === "'") quoted = !quoted;
-    if (ch === '?' && !quoted) {
-      if (i >= params.length) throw new Error(`statement has more ? than parameters: ${sql}`);
-      out += literal(params[i++]);
-    } else out += ch;
-  }
-  if (i !== params.length) throw new Error(`statement has fewer ? than parameters: ${sql}`);
-  return `${out.replace(/\s+/g, ' ').trim()};`;
-}
-
-/** Finds every replay record in a text of log lines (plain JSON lines, or wrangler tail's JSON events). */
-export function extractStatements(text) {
-  const statements = [];
+/** Every replay record in a text of log lines (plain JSON lines, or wrangler tail's JSON events). */
+export function extractRecords(text) {
+  const out = [];
+  const seen = new Set();
   const visit = (node) => {
     if (typeof node === 'string') {
       if (!node.includes('hio-replay')) return;
@@ -52,12 +37,12 @@ export function extractStatements(text) {
     }
     if (Array.isArray(node)) return node.forEach(visit);
     if (node && typeof node === 'object') {
-      if (
-        typeof node.msg === 'string' &&
-        node.msg.startsWith('hio-replay') &&
-        Array.isArray(node.statements)
-      ) {
-        for (const s of node.statements) statements.push(inline(s.sql, s.params));
+      if (isRecord(node)) {
+        const key = node.sig;
+        if (!seen.has(key)) {
+          seen.add(key);
+          out.push({ record: node.record, sig: node.sig });
+        }
         return;
       }
       Object.values(node).forEach(visit);
@@ -73,13 +58,41 @@ export function extractStatements(text) {
       if (at >= 0) visit(line.slice(at));
     }
   }
-  return statements;
+  return out;
+}
+
+/** Posts the records in chunks; returns how many the worker replayed. */
+export async function sendRecords(records, { url, token, chunk = 200, fetchImpl = fetch }) {
+  let replayed = 0;
+  for (let i = 0; i < records.length; i += chunk) {
+    const res = await fetchImpl(new URL('/__hio/admin/replay', url), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ records: records.slice(i, i + chunk) }),
+    });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(`replay refused (${res.status}): ${JSON.stringify(body)}`);
+    replayed += body.replayed ?? 0;
+  }
+  return replayed;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const file = process.argv[2];
-  const text = readFileSync(file && file !== '-' ? file : 0, 'utf8');
-  const statements = extractStatements(text);
-  process.stdout.write(statements.join('\n') + (statements.length ? '\n' : ''));
-  console.error(`${statements.length} statement(s) to replay`);
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { url: { type: 'string' }, token: { type: 'string' }, print: { type: 'boolean' } },
+  });
+  const file = positionals[0];
+  const records = extractRecords(readFileSync(file && file !== '-' ? file : 0, 'utf8'));
+  if (values.print || !values.url) {
+    process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
+    console.error(
+      `${records.length} record(s) found${values.url ? '' : '; pass --url and --token to replay them'}`,
+    );
+  } else {
+    const token = values.token ?? process.env.HIO_ADMIN_TOKEN;
+    if (!token) throw new Error('--token (or HIO_ADMIN_TOKEN) is needed');
+    const n = await sendRecords(records, { url: values.url, token });
+    console.error(`${n} record(s) replayed`);
+  }
 }

@@ -21,6 +21,7 @@ import { handleHealth } from './routes/health.ts';
 import { jsonError } from './routes/json.ts';
 import { handleMe, handleMeDelete } from './routes/me.ts';
 import { handlePreviewLink } from './routes/preview.ts';
+import { handleReplay, MAX_REPLAY_BYTES } from './routes/replay.ts';
 import { handleResults } from './routes/results.ts';
 import type { AppEnv, Deps, WaitUntil } from './types.ts';
 
@@ -54,6 +55,9 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.get('/__hio/admin/results', (c) => handleResults(c.var.deps, c.req.raw));
   app.post('/__hio/admin/bandits', (c) => handleBanditUpdate(c.var.deps));
   app.get('/__hio/admin/preview', (c) => handlePreviewLink(c.var.deps, c.req.raw));
+  app.post('/__hio/admin/replay', limit(MAX_REPLAY_BYTES, 'replay batch'), (c) =>
+    handleReplay(c.var.deps, c.req.raw),
+  );
 
   registerDashboard(app);
 

@@ -42,7 +42,7 @@ function sharedFor(env: Bindings): Shared {
     s = {
       config,
       configRepo: createConfigRepo(env.HIO_DB, config.configTtlMs, (m, e) => log('error', m, e)),
-      measurement: createMeasurementWriter(env.HIO_DB, log),
+      measurement: createMeasurementWriter(env.HIO_DB, log, { secret: config.secret }),
       kvStore: createKvStore(env.HIO_KV),
     };
     shared.set(env, s);

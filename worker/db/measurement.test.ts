@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import { encodeAssignment, parseDocument, planBeacon } from '../engine/index.ts';
-import { createMeasurementWriter } from './measurement.ts';
+import { createMeasurementWriter, verifyReplayRecord } from './measurement.ts';
 
 const doc = (() => {
   const r = parseDocument({
@@ -64,7 +64,11 @@ describe('measurement writes', () => {
     } as unknown as D1Database;
     const errors: string[] = [];
     const spy = vi.spyOn(console, 'error').mockImplementation((line: string) => errors.push(line));
-    const w = createMeasurementWriter(failing, () => {}, { attempts: 3, backoffMs: 1 });
+    const w = createMeasurementWriter(failing, () => {}, {
+      attempts: 3,
+      backoffMs: 1,
+      secret: 'test-secret',
+    });
     const measurement = {
       exposures: [{ campaignId: 'c', seed: 'c', variantId: 'b' }],
       conversions: [],
@@ -77,5 +81,8 @@ describe('measurement writes', () => {
     // the record holds the rows themselves (never SQL), exactly as the plan handed them over
     const line = JSON.parse(errors.find((l) => l.includes('hio-replay')) as string);
     expect(line.record).toEqual({ visitorId: 'vis-2', at, measurement });
+    // signed, so that only records the worker wrote can be replayed
+    expect(await verifyReplayRecord('test-secret', line.record, line.sig)).toBe(true);
+    expect(await verifyReplayRecord('test-secret', { ...line.record, at: at + 1 }, line.sig)).toBe(false);
   });
 });

@@ -4,11 +4,14 @@
  * response path. Every write is idempotent by construction (primary keys on visitor + campaign for
  * exposures, on visitor + event id for conversions and for counted impressions/clicks), a request's
  * rows are one D1 batch (one transaction), a failed batch is retried with backoff, and a batch that
- * still fails is logged as a structured `hio-replay` record (the rows themselves, never SQL) that
- * `scripts/replay.mjs` sends back through `POST /__hio/admin/replay`.
+ * still fails is logged as a structured `hio-replay` record: the rows themselves (never SQL), signed
+ * with a key derived from HIO_SECRET. `scripts/replay.mjs` finds such records in a log and sends them
+ * to `POST /__hio/admin/replay`, which replays only records whose signature verifies: a log also holds
+ * request headers that anyone can write, and a forged record must not become a conversion.
  */
 import { eq, lt, type Query, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
+import { HMAC_CONTEXT, sign, verify } from '../edge/hmac.ts';
 import type { Measurement, Writes } from '../engine/index.ts';
 import type { Log } from '../log.ts';
 import { conversionEvents, exposures, seenEvents, slotDaily } from './schema.ts';
@@ -17,7 +20,21 @@ export function dayOf(now: number): string {
   return new Date(now).toISOString().slice(0, 10);
 }
 
+/** The signature of a replay record (its canonical JSON), so only records the worker wrote are replayed. */
+export function signReplayRecord(secret: string, r: ReplayRecord): Promise<string> {
+  return sign(secret, HMAC_CONTEXT.replay, canonical(r));
+}
+
+export function verifyReplayRecord(secret: string, r: ReplayRecord, sig: string): Promise<boolean> {
+  return verify(secret, HMAC_CONTEXT.replay, canonical(r), sig);
+}
+
+const canonical = (r: ReplayRecord) =>
+  JSON.stringify({ visitorId: r.visitorId, at: r.at, measurement: r.measurement });
+
 export interface MeasurementWriterOptions {
+  /** signs replay records (HIO_SECRET); without it, failed records are logged unsigned (not replayable) */
+  secret?: string;
   attempts?: number;
   backoffMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -107,11 +124,13 @@ export function createMeasurementWriter(
         }
       }
       // the rows are not lost: this line holds them; scripts/replay.mjs sends them back
+      const record: ReplayRecord = { visitorId: r.visitorId, at: r.at, measurement: r.measurement };
       console.error(
         JSON.stringify({
           level: 'error',
           msg: `${REPLAY_MSG}: measurement failed after ${attempts} attempts`,
-          record: { visitorId: r.visitorId, at: r.at, measurement: r.measurement },
+          record,
+          sig: opts.secret ? await signReplayRecord(opts.secret, record) : undefined,
         }),
       );
       log('error', 'measurement write failed; logged for replay', lastError);

@@ -10,38 +10,19 @@
  */
 import { serialize } from 'hono/utils/cookie';
 import type { Deps } from '../types.ts';
-import { b64url, unb64url } from './base64url.ts';
+import { HMAC_CONTEXT, sign, verify } from './hmac.ts';
 import { readCookie } from './visitor-cookie.ts';
 
 export const SESSION_COOKIE = 'hio_admin';
 export const SESSION_TTL_SECONDS = 12 * 60 * 60;
-const CONTEXT = 'hio-admin-session:v1:';
 const VALUE_RE = /^v1\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/;
-
-const keys = new Map<string, Promise<CryptoKey>>();
-
-function sessionKey(secret: string): Promise<CryptoKey> {
-  let k = keys.get(secret);
-  if (!k) {
-    k = crypto.subtle.importKey(
-      'raw',
-      new TextEncoder().encode(CONTEXT + secret),
-      { name: 'HMAC', hash: 'SHA-256' },
-      false,
-      ['sign', 'verify'],
-    );
-    keys.set(secret, k);
-  }
-  return k;
-}
 
 const message = (exp: number, adminToken: string) => new TextEncoder().encode(`${exp}\u0000${adminToken}`);
 
 /** A session cookie value valid until `nowMs` + 12 h. */
 export async function signSession(nowMs: number, secret: string, adminToken: string): Promise<string> {
   const exp = Math.floor(nowMs / 1000) + SESSION_TTL_SECONDS;
-  const sig = await crypto.subtle.sign('HMAC', await sessionKey(secret), message(exp, adminToken));
-  return `v1.${exp}.${b64url(sig)}`;
+  return `v1.${exp}.${await sign(secret, HMAC_CONTEXT.adminSession, message(exp, adminToken))}`;
 }
 
 /** Whether a cookie value is a session signed for this secret and token that has not expired. */
@@ -57,12 +38,7 @@ export async function verifySession(
   const now = Math.floor(nowMs / 1000);
   // an expiry further out than a fresh login gives cannot come from us
   if (exp <= now || exp > now + SESSION_TTL_SECONDS) return false;
-  return crypto.subtle.verify(
-    'HMAC',
-    await sessionKey(secret),
-    unb64url(m[2]) ?? new Uint8Array(),
-    message(exp, adminToken),
-  );
+  return verify(secret, HMAC_CONTEXT.adminSession, message(exp, adminToken), m[2]);
 }
 
 const cookieOptions = (req: Request, maxAge: number) =>

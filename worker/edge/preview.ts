@@ -6,6 +6,7 @@
  */
 
 import { b64url, unb64url } from './base64url.ts';
+import { HMAC_CONTEXT, sign, verify } from './hmac.ts';
 
 export const PREVIEW_PARAM = 'hio_preview';
 
@@ -18,21 +19,9 @@ export interface PreviewClaim {
 
 const enc = new TextEncoder();
 
-async function key(secret: string): Promise<CryptoKey> {
-  // a key of its own, so a preview token can never pass as a visitor cookie or the reverse
-  return crypto.subtle.importKey(
-    'raw',
-    enc.encode(`hio-preview:${secret}`),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign', 'verify'],
-  );
-}
-
 export async function signPreview(claim: PreviewClaim, secret: string): Promise<string> {
   const payload = b64url(enc.encode(JSON.stringify([claim.campaign, claim.variant, claim.exp])));
-  const sig = new Uint8Array(await crypto.subtle.sign('HMAC', await key(secret), enc.encode(payload)));
-  return `${payload}.${b64url(sig)}`;
+  return `${payload}.${await sign(secret, HMAC_CONTEXT.preview, payload)}`;
 }
 
 export async function verifyPreview(
@@ -43,10 +32,7 @@ export async function verifyPreview(
   if (!token || token.length > 512) return null;
   const [payload, sig] = token.split('.');
   if (!payload || !sig) return null;
-  const sigBytes = unb64url(sig);
-  if (!sigBytes) return null;
-  const ok = await crypto.subtle.verify('HMAC', await key(secret), sigBytes, enc.encode(payload));
-  if (!ok) return null;
+  if (!(await verify(secret, HMAC_CONTEXT.preview, payload, sig))) return null;
   try {
     const raw = unb64url(payload);
     const [campaign, variant, exp] = JSON.parse(

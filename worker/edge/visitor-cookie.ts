@@ -5,36 +5,19 @@
  * absent: the visitor is new, and nothing about another visitor can be read or written with it.
  */
 import { parse, serialize } from 'hono/utils/cookie';
-import { b64url, unb64url } from './base64url.ts';
+import { b64url } from './base64url.ts';
+import { HMAC_CONTEXT, sign, verify } from './hmac.ts';
 
 export const COOKIE_NAME = 'hio_vid';
 export const COOKIE_MAX_AGE = 34_560_000;
 const ID_RE = /^[A-Za-z0-9_-]{22}$/;
-
-const keys = new Map<string, Promise<CryptoKey>>();
-
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let k = keys.get(secret);
-  if (!k) {
-    k = crypto.subtle.importKey(
-      'raw',
-      new TextEncoder().encode(secret),
-      { name: 'HMAC', hash: 'SHA-256' },
-      false,
-      ['sign', 'verify'],
-    );
-    keys.set(secret, k);
-  }
-  return k;
-}
 
 export function newVisitorId(): string {
   return b64url(crypto.getRandomValues(new Uint8Array(16)));
 }
 
 export async function signVisitorId(id: string, secret: string): Promise<string> {
-  const sig = await crypto.subtle.sign('HMAC', await hmacKey(secret), new TextEncoder().encode(id));
-  return `${id}.${b64url(sig)}`;
+  return `${id}.${await sign(secret, HMAC_CONTEXT.visitor, id)}`;
 }
 
 // Cookies this isolate has verified (value -> id, per secret): a returning visitor's signature is checked
@@ -65,10 +48,7 @@ async function verifySignature(value: string, secret: string): Promise<string | 
   if (dot < 0) return null;
   const id = value.slice(0, dot);
   if (!ID_RE.test(id)) return null;
-  const sig = unb64url(value.slice(dot + 1));
-  if (sig?.length !== 32) return null;
-  const ok = await crypto.subtle.verify('HMAC', await hmacKey(secret), sig, new TextEncoder().encode(id));
-  return ok ? id : null;
+  return (await verify(secret, HMAC_CONTEXT.visitor, id, value.slice(dot + 1))) ? id : null;
 }
 
 /** One cookie of a `Cookie` header (URI-decoded, as Hono's cookie helpers read it). */
