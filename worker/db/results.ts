@@ -3,58 +3,95 @@
  * Reads the raw counts for the results report from D1 in one batch of aggregate queries, and the
  * bandit state. The statistics themselves are pure (engine/report.ts).
  */
+import { count, sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/d1';
 import type { CompiledDocument, RawCounts } from '../engine/index.ts';
+import { banditState, conversionEvents, exposures, slotDaily } from './schema.ts';
 
-export async function readRawCounts(db: D1Database): Promise<RawCounts> {
-  const [exposures, conversions, daily, slots] = await db.batch([
-    db.prepare(
-      `SELECT campaign_id AS campaignId, seed, variant_id AS variantId, day, COUNT(*) AS visitors
-       FROM exposures GROUP BY campaign_id, seed, variant_id, day`,
-    ),
-    // once per visitor per goal; value summed per visitor first so the sum of squares is per visitor
-    db.prepare(
-      `SELECT campaign_id AS campaignId, seed, variant_id AS variantId, goal,
-              COUNT(*) AS converters, SUM(v) AS valueSum, SUM(v * v) AS valueSumSq
-       FROM (SELECT campaign_id, seed, variant_id, goal, visitor_id, SUM(value) AS v
-             FROM conversion_events GROUP BY campaign_id, seed, variant_id, goal, visitor_id)
-       GROUP BY campaign_id, seed, variant_id, goal`,
-    ),
-    db.prepare(
-      `SELECT campaign_id AS campaignId, seed, variant_id AS variantId, goal, day, COUNT(*) AS converters
-       FROM (SELECT campaign_id, seed, variant_id, goal, visitor_id, MIN(day) AS day
-             FROM conversion_events GROUP BY campaign_id, seed, variant_id, goal, visitor_id)
-       GROUP BY campaign_id, seed, variant_id, goal, day`,
-    ),
-    db.prepare(
-      `SELECT campaign_id AS campaignId, seed, variant_id AS variantId, day, impressions, clicks
-       FROM slot_daily`,
-    ),
+export async function readRawCounts(d1: D1Database): Promise<RawCounts> {
+  const db = drizzle(d1);
+  const e = exposures;
+  const c = conversionEvents;
+  // each visitor once per goal: their value summed first, so the sum of squares is per visitor
+  const perVisitor = db
+    .select({
+      campaignId: c.campaignId,
+      seed: c.seed,
+      variantId: c.variantId,
+      goal: c.goal,
+      v: sql<number>`sum(${c.value})`.as('v'),
+      day: sql<string>`min(${c.day})`.as('first_day'),
+    })
+    .from(c)
+    .groupBy(c.campaignId, c.seed, c.variantId, c.goal, c.visitorId)
+    .as('per_visitor');
+  const [exposed, converted, daily, slots] = await db.batch([
+    db
+      .select({
+        campaignId: e.campaignId,
+        seed: e.seed,
+        variantId: e.variantId,
+        day: e.day,
+        visitors: count(),
+      })
+      .from(e)
+      .groupBy(e.campaignId, e.seed, e.variantId, e.day),
+    db
+      .select({
+        campaignId: perVisitor.campaignId,
+        seed: perVisitor.seed,
+        variantId: perVisitor.variantId,
+        goal: perVisitor.goal,
+        converters: count(),
+        valueSum: sql<number>`coalesce(sum(${perVisitor.v}), 0)`.mapWith(Number),
+        valueSumSq: sql<number>`coalesce(sum(${perVisitor.v} * ${perVisitor.v}), 0)`.mapWith(Number),
+      })
+      .from(perVisitor)
+      .groupBy(perVisitor.campaignId, perVisitor.seed, perVisitor.variantId, perVisitor.goal),
+    db
+      .select({
+        campaignId: perVisitor.campaignId,
+        seed: perVisitor.seed,
+        variantId: perVisitor.variantId,
+        goal: perVisitor.goal,
+        day: perVisitor.day,
+        converters: count(),
+      })
+      .from(perVisitor)
+      .groupBy(
+        perVisitor.campaignId,
+        perVisitor.seed,
+        perVisitor.variantId,
+        perVisitor.goal,
+        sql`${perVisitor.day}`,
+      ),
+    db
+      .select({
+        campaignId: slotDaily.campaignId,
+        seed: slotDaily.seed,
+        variantId: slotDaily.variantId,
+        day: slotDaily.day,
+        impressions: slotDaily.impressions,
+        clicks: slotDaily.clicks,
+      })
+      .from(slotDaily),
   ]);
-  return {
-    exposures: (exposures?.results ?? []) as RawCounts['exposures'],
-    conversions: (conversions?.results ?? []) as RawCounts['conversions'],
-    conversionsDaily: (daily?.results ?? []) as RawCounts['conversionsDaily'],
-    slots: (slots?.results ?? []) as RawCounts['slots'],
-  };
+  return { exposures: exposed, conversions: converted, conversionsDaily: daily, slots };
 }
 
 /** Current bandit weights by campaign id (only for the campaign's current seed and variant count). */
 export async function readBanditWeights(
-  db: D1Database,
+  d1: D1Database,
   doc: CompiledDocument,
 ): Promise<Record<string, number[]>> {
   const bandits = doc.campaigns.filter((c) => c.allocation === 'bandit');
   if (!bandits.length) return {};
-  const rows = await db.prepare('SELECT campaign_id AS campaignId, seed, weights FROM bandit_state').all<{
-    campaignId: string;
-    seed: string;
-    weights: string;
-  }>();
+  const rows = await drizzle(d1).select().from(banditState);
   const out: Record<string, number[]> = {};
   for (const c of bandits) {
-    const row = rows.results.find((r) => r.campaignId === c.id && r.seed === c.seed);
+    const row = rows.find((r) => r.campaignId === c.id && r.seed === c.seed);
     if (!row) continue;
-    const w = JSON.parse(row.weights) as unknown;
+    const w: unknown = JSON.parse(row.weights);
     if (Array.isArray(w) && w.length === c.variants.length && w.every((x) => typeof x === 'number'))
       out[c.id] = w;
   }
@@ -62,19 +99,23 @@ export async function readBanditWeights(
 }
 
 export async function writeBanditWeights(
-  db: D1Database,
+  d1: D1Database,
   rows: { campaignId: string; seed: string; weights: number[] }[],
   now: number,
 ): Promise<void> {
   if (!rows.length) return;
-  await db.batch(
-    rows.map((r) =>
-      db
-        .prepare(
-          `INSERT INTO bandit_state (campaign_id, seed, weights, updated_at) VALUES (?, ?, ?, ?)
-           ON CONFLICT (campaign_id, seed) DO UPDATE SET weights = excluded.weights, updated_at = excluded.updated_at`,
-        )
-        .bind(r.campaignId, r.seed, JSON.stringify(r.weights), now),
-    ),
-  );
+  await drizzle(d1)
+    .insert(banditState)
+    .values(
+      rows.map((r) => ({
+        campaignId: r.campaignId,
+        seed: r.seed,
+        weights: JSON.stringify(r.weights),
+        updatedAt: now,
+      })),
+    )
+    .onConflictDoUpdate({
+      target: [banditState.campaignId, banditState.seed],
+      set: { weights: sql`excluded.weights`, updatedAt: sql`excluded.updated_at` },
+    });
 }

@@ -3,6 +3,8 @@
  * `GET /__hio/health`: which backends are in use and whether each answers. The worker fails open,
  * so a degraded backend means unpersonalized pages (state) or a stale document (D1), not an outage.
  */
+import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/d1';
 import { withBudget } from '../edge/page.ts';
 import type { Deps } from '../types.ts';
 import { json } from './json.ts';
@@ -21,7 +23,7 @@ async function check(probe: () => Promise<unknown>): Promise<'ok' | 'timeout' | 
 export async function handleHealth(deps: Deps): Promise<Response> {
   const [state, d1, live] = await Promise.all([
     check(() => deps.store.ping()),
-    check(() => deps.env.HIO_DB.prepare('select 1').first()),
+    check(() => drizzle(deps.env.HIO_DB).run(sql`select 1`)),
     deps.configRepo.live(deps.now(), deps.waitUntil),
   ]);
   const degraded: string[] = [];
