@@ -3,8 +3,11 @@
  * How the dashboard writes numbers and markup. Pure and runtime-agnostic, so the browser test formats the
  * API's numbers with exactly these functions and compares them with the page, cell by cell.
  * Markup is built only with the `html` tag, which escapes every interpolated value that is not itself
- * markup: a string from the campaign document can never become HTML.
+ * markup: a string from the campaign document can never become HTML. (Not `hono/html`: its result type
+ * includes a Promise, which would make every view function async for no gain; the escaping is the
+ * engine's one `escapeHtml`.)
  */
+import { escapeHtml } from '../engine/index.ts';
 
 /** Markup that is already safe to insert. */
 export class Html {
@@ -16,17 +19,7 @@ export class Html {
 
 export type Part = Html | string | number | boolean | null | undefined | readonly Part[];
 
-const ENTITIES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
-}
+export const esc = escapeHtml;
 
 function render(p: Part): string {
   if (p === null || p === undefined || p === false || p === true) return '';
