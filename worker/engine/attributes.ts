@@ -6,6 +6,7 @@
 import { evalCondition } from './condition.ts';
 import type { CompiledDocument } from './document.ts';
 import type { ProfileView } from './profile.ts';
+import { regexSubject } from './safe-regex.ts';
 
 export interface RequestFacts {
   url: URL;
@@ -123,6 +124,7 @@ export function buildAttributes(p: ProfileView, r: RequestFacts, doc: CompiledDo
 
 /** The category a document's URL rules give a path, if any. */
 export function categoryFromRules(doc: CompiledDocument, path: string): string | null {
-  for (const rule of doc.settings.categoryRules) if (rule.re.test(path)) return rule.category;
+  const subject = regexSubject(path);
+  for (const rule of doc.settings.categoryRules) if (rule.re.test(subject)) return rule.category;
   return null;
 }

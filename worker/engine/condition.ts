@@ -11,6 +11,8 @@
  * array, a `$not` of `null`), this module fails closed instead: such a condition never matches.
  */
 
+import { regexProblem, regexSubject } from './safe-regex.ts';
+
 export type Attributes = Record<string, unknown>;
 export type Condition = Record<string, unknown>;
 export type SavedGroups = Record<string, unknown[]>;
@@ -354,12 +356,16 @@ function compileRegex(pattern: string, insensitive: boolean): RegExp | null {
   const key = (insensitive ? 'i:' : ':') + pattern;
   const cached = regexCache.get(key);
   if (cached !== undefined) return cached;
-  let regex: RegExp | null;
-  try {
-    // GrowthBook escapes unescaped `/` for parity with its other SDKs; in JavaScript it changes nothing.
-    regex = new RegExp(pattern.replace(/([^\\])\//g, '$1\\/'), insensitive ? 'i' : undefined);
-  } catch {
-    regex = null;
+  let regex: RegExp | null = null;
+  // A pattern that can backtrack catastrophically never runs, even from a document stored before
+  // such patterns were refused on save: it matches nothing.
+  if (regexProblem(pattern, insensitive ? 'i' : '') === null) {
+    try {
+      // GrowthBook escapes unescaped `/` for parity with its other SDKs; in JavaScript it changes nothing.
+      regex = new RegExp(pattern.replace(/([^\\])\//g, '$1\\/'), insensitive ? 'i' : undefined);
+    } catch {
+      regex = null;
+    }
   }
   if (regexCache.size >= REGEX_CACHE_LIMIT) regexCache.clear();
   regexCache.set(key, regex);
@@ -371,7 +377,7 @@ function testRegex(pattern: unknown, actual: unknown, insensitive: boolean): boo
   const regex = compileRegex(pattern, insensitive);
   // `RegExp#test` converts its argument to a string, as in GrowthBook (a missing value tests "null").
   const subject = toStr(actual);
-  return regex !== null && subject !== undefined && regex.test(subject);
+  return regex !== null && subject !== undefined && regex.test(regexSubject(subject));
 }
 
 // Validation, for uploaded documents.
@@ -516,12 +522,9 @@ function checkOperator(op: string, arg: unknown, path: string, problems: string[
         problems.push(`${path}: must be a regular expression string, got ${describe(arg)}`);
         return;
       }
-      try {
-        new RegExp(arg, op === '$regexi' ? 'i' : undefined);
-      } catch (error) {
-        problems.push(
-          `${path}: not a valid regular expression (${error instanceof Error ? error.message : arg})`,
-        );
+      {
+        const problem = regexProblem(arg, op === '$regexi' ? 'i' : '');
+        if (problem) problems.push(`${path}: ${problem}`);
       }
       return;
     case '$type':

@@ -6,7 +6,8 @@
  */
 import * as v from 'valibot';
 import { validateCondition } from './condition.ts';
-import { parseTemplate, type Template } from './template.ts';
+import { regexProblem } from './safe-regex.ts';
+import { compileSafeAttribute, compileSafeTemplate, type SafeTemplate } from './template-safe.ts';
 
 const ACTIONS = ['replace', 'prepend', 'append', 'before', 'after', 'setAttribute'] as const;
 export type SlotAction = (typeof ACTIONS)[number];
@@ -107,7 +108,7 @@ export interface CompiledVariant {
   id: string;
   control: boolean;
   /** content per slot (aligned with the campaign's slots); undefined leaves the origin's content */
-  contents: (Template | undefined)[];
+  contents: (SafeTemplate | undefined)[];
 }
 
 export interface CompiledCampaign {
@@ -187,11 +188,9 @@ export function parseDocument(input: unknown): ParseResult {
   }
   const rules: { re: RegExp; category: string }[] = [];
   doc.settings.categoryRules.forEach((rule, i) => {
-    try {
-      rules.push({ re: new RegExp(rule.pattern), category: rule.category.toLowerCase() });
-    } catch {
-      problems.push(`settings.categoryRules.${i}.pattern: not a valid regular expression`);
-    }
+    const problem = regexProblem(rule.pattern);
+    if (problem) problems.push(`settings.categoryRules.${i}.pattern: ${problem}`);
+    else rules.push({ re: new RegExp(rule.pattern), category: rule.category.toLowerCase() });
   });
   const ids = new Set<string>();
   const campaigns: CompiledCampaign[] = [];
@@ -291,12 +290,18 @@ function compileVariant(
   at: string,
   problems: string[],
 ): CompiledVariant {
-  const contents: (Template | undefined)[] = [];
-  const compile = (src: string | undefined, where: string): Template | undefined => {
+  const contents: (SafeTemplate | undefined)[] = [];
+  // Templates are compiled knowing where each {{ }} lands: inside an event handler, style, srcdoc or
+  // script no escaping is safe, so such a document is refused; a URL attribute keeps only http(s) and
+  // relative URLs when it is rendered.
+  const compile = (src: string | undefined, slot: CompiledSlot, where: string): SafeTemplate | undefined => {
     if (src === undefined) return undefined;
-    const t = parseTemplate(src);
+    const t =
+      slot.action === 'setAttribute' && slot.name
+        ? compileSafeAttribute(slot.name, src, where)
+        : compileSafeTemplate(src, where);
     if (!t.ok) {
-      problems.push(`${where}: ${t.error}`);
+      problems.push(...t.problems);
       return undefined;
     }
     return t.template;
@@ -306,11 +311,11 @@ function compileVariant(
       if (!slots.some((s) => s.key === key))
         problems.push(`${at}.slots.${key}: the campaign has no slot "${key}"`);
     }
-    for (const s of slots) contents.push(compile(variant.slots[s.key], `${at}.slots.${s.key}`));
+    for (const s of slots) contents.push(compile(variant.slots[s.key], s, `${at}.slots.${s.key}`));
   } else {
     for (const s of slots) {
       const src = s.action === 'setAttribute' ? variant.value : variant.html;
-      contents.push(compile(src, `${at}.${s.action === 'setAttribute' ? 'value' : 'html'}`));
+      contents.push(compile(src, s, `${at}.${s.action === 'setAttribute' ? 'value' : 'html'}`));
     }
   }
   return { id: variant.id, control: contents.every((x) => x === undefined), contents };

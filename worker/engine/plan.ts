@@ -35,7 +35,7 @@ import {
   type Writer,
 } from './profile-fields.ts';
 import { applyOps, type Op, type OpGroup } from './profile-ops.ts';
-import { renderTemplate } from './template.ts';
+import { renderSafe } from './template-safe.ts';
 
 // ---- what a page writes into its slots ----
 
@@ -163,7 +163,7 @@ export function planPage(input: PageInput): PagePlan {
         name: slot.name,
         campaign: d.campaign.id,
         variant: d.variant.id,
-        content: t === undefined ? undefined : renderTemplate(t, attributes),
+        content: t === undefined ? undefined : renderSafe(t, attributes),
       });
     });
   }

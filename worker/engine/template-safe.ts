@@ -33,9 +33,10 @@ export type SafeCompileResult =
 
 /** Compiles a variant's html template; refused (with `where` in each problem) when a placeholder sits where escaping is not safe. */
 export function compileSafeTemplate(src: string, where = 'html'): SafeCompileResult {
-  const problems = unsafeTemplateProblems(src, where);
   const parsed = parseTemplate(src);
-  if (problems.length || !parsed.ok) return { ok: false, problems };
+  if (!parsed.ok) return { ok: false, problems: [`${where}: ${parsed.error}`] };
+  const problems = unsafeTemplateProblems(src, where);
+  if (problems.length) return { ok: false, problems };
   const { scanned, placeholders } = scanTemplate(src, 'html');
   // the source with each placeholder as one HOLE: positions match `scanned`, literal text is the original
   const joined = parsed.template.map((p) => (typeof p === 'string' ? p : HOLE)).join('');
@@ -75,9 +76,10 @@ export function compileSafeTemplate(src: string, where = 'html'): SafeCompileRes
  * placeholders and the attribute runs code; a URL attribute's whole value is checked at render time.
  */
 export function compileSafeAttribute(name: string, src: string, where = 'value'): SafeCompileResult {
-  const problems = attributeTemplateProblems(name, src, where);
   const parsed = parseTemplate(src);
-  if (problems.length || !parsed.ok) return { ok: false, problems };
+  if (!parsed.ok) return { ok: false, problems: [`${where}: ${parsed.error}`] };
+  const problems = attributeTemplateProblems(name, src, where);
+  if (problems.length) return { ok: false, problems };
   const hasPlaceholder = parsed.template.some((p) => typeof p !== 'string');
   if (attributeContext(undefined, name) === 'url-attr' && hasPlaceholder)
     return { ok: true, template: [{ url: urlKind(name), value: parsed.template }], problems: [] };
