@@ -47,7 +47,7 @@ export async function verify(
   signature: string,
 ): Promise<boolean> {
   const sig = unb64url(signature);
-  if (!sig || sig.length !== 32) return false;
+  if (sig?.length !== 32) return false;
   const bytes = typeof data === 'string' ? enc.encode(data) : data;
   return crypto.subtle.verify('HMAC', await hmacKey(secret, context), sig, bytes);
 }
