@@ -11,7 +11,7 @@ import { buildOriginRequest } from './edge/proxy.ts';
 import { MAX_BATCH_BYTES } from './engine/index.ts';
 import { type Bindings, ConfigError, originOf } from './env.ts';
 import { log } from './log.ts';
-import { adminAuth } from './routes/admin-auth.ts';
+import { adminAuth, adminHostOnly } from './routes/admin-auth.ts';
 import { handleGetConfig, handlePutConfig, MAX_DOCUMENT_BYTES } from './routes/admin-config.ts';
 import { handleBanditUpdate } from './routes/bandits.ts';
 import { handleClientScript } from './routes/client-script.ts';
@@ -47,6 +47,10 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.delete('/__hio/me', (c) => handleMeDelete(c.var.deps, c.req.raw));
   app.get('/__hio/health', (c) => handleHealth(c.var.deps));
 
+  // with ADMIN_HOSTNAME set, the admin API and dashboard exist only there (e.g. behind Cloudflare Access)
+  app.use('/__hio/admin/*', adminHostOnly());
+  app.use('/__hio/dashboard', adminHostOnly());
+  app.use('/__hio/dashboard/*', adminHostOnly());
   app.use('/__hio/admin/*', adminAuth());
   app.get('/__hio/admin/config', (c) => handleGetConfig(c.var.deps));
   app.put('/__hio/admin/config', limit(MAX_DOCUMENT_BYTES, 'document'), (c) =>

@@ -17,6 +17,8 @@ export interface Secrets {
   STATE_BUDGET_MS?: string;
   /** seconds a worker isolate keeps the campaign document before checking D1 again (default 10) */
   CONFIG_TTL_SECONDS?: string;
+  /** when set, the admin API and dashboard answer only on this hostname (e.g. behind Cloudflare Access) */
+  ADMIN_HOSTNAME?: string;
 }
 
 export type Bindings = Omit<Env, 'STATE_BACKEND'> & { STATE_BACKEND?: string } & Secrets;
@@ -29,6 +31,44 @@ export interface AppConfig {
   upstash: { url: string; token: string } | null;
   stateBudgetMs: number;
   configTtlMs: number;
+  /** the only hostname the admin API and dashboard answer on; null: any */
+  adminHostname: string | null;
+}
+
+/** Values that are published (in this repository, its docs and tests) or too short to be secret. */
+const PUBLISHED = new Set([
+  'x',
+  'y',
+  'secret',
+  'changeme',
+  'change-me',
+  'password',
+  'admin',
+  'dev-secret-change-me',
+  'dev-admin-token',
+  'test-secret',
+  'test-admin-token',
+  'bench-secret',
+]);
+export const MIN_SECRET_LENGTH = 16;
+
+export function isWeakSecret(value: string): boolean {
+  return value.length < MIN_SECRET_LENGTH || PUBLISHED.has(value.toLowerCase());
+}
+
+/**
+ * Local development: an origin on this machine (loopback, `localhost`) or on a reserved test domain
+ * (`.test`, `.localhost`, RFC 6761). Only there are weak or published secrets accepted.
+ */
+export function isLocalOrigin(origin: URL): boolean {
+  const h = origin.hostname.toLowerCase();
+  return (
+    h === 'localhost' ||
+    h.endsWith('.localhost') ||
+    h.endsWith('.test') ||
+    h === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
+  );
 }
 
 export class ConfigError extends Error {
@@ -69,6 +109,17 @@ export function parseConfig(env: Bindings): AppConfig {
     throw new ConfigError(`ORIGIN_URL must use http or https, got "${origin.protocol}"`);
   }
   if (!env.HIO_SECRET) throw new ConfigError('HIO_SECRET is not set (wrangler secret put HIO_SECRET)');
+  if (!isLocalOrigin(origin)) {
+    // a published or short key would let anyone forge visitor cookies, preview links and sessions
+    if (isWeakSecret(env.HIO_SECRET))
+      throw new ConfigError(
+        `HIO_SECRET is weak or published; outside local development use ${MIN_SECRET_LENGTH}+ random characters (wrangler secret put HIO_SECRET)`,
+      );
+    if (env.HIO_ADMIN_TOKEN && isWeakSecret(env.HIO_ADMIN_TOKEN))
+      throw new ConfigError(
+        `HIO_ADMIN_TOKEN is weak or published; outside local development use ${MIN_SECRET_LENGTH}+ random characters (wrangler secret put HIO_ADMIN_TOKEN)`,
+      );
+  }
   const backend = env.STATE_BACKEND ?? 'kv';
   if (backend !== 'kv' && backend !== 'upstash') {
     throw new ConfigError(`STATE_BACKEND must be "kv" or "upstash", got "${backend}"`);
@@ -90,6 +141,7 @@ export function parseConfig(env: Bindings): AppConfig {
     upstash,
     stateBudgetMs: positive(env.STATE_BUDGET_MS, 50, 'STATE_BUDGET_MS'),
     configTtlMs: positive(env.CONFIG_TTL_SECONDS, 10, 'CONFIG_TTL_SECONDS') * 1000,
+    adminHostname: env.ADMIN_HOSTNAME ? env.ADMIN_HOSTNAME.toLowerCase() : null,
   };
   cache.set(env, config);
   return config;

@@ -20,7 +20,7 @@ import {
 } from '../edge/admin-session.ts';
 import { readCookie } from '../edge/visitor-cookie.ts';
 import type { AppEnv, Deps } from '../types.ts';
-import { isAdminToken, mayReadAdmin } from './admin-auth.ts';
+import { isAdminToken, mayReadAdmin, recordFailure, tooManyFailures } from './admin-auth.ts';
 import { DASHBOARD_PATH, renderDashboard, renderDisabled, renderLogin } from './dashboard-view.ts';
 import { readUtf8 } from './json.ts';
 import { loadReport } from './results.ts';
@@ -68,10 +68,17 @@ export async function handleLogin(deps: Deps, req: Request): Promise<Response> {
   const token = deps.config.adminToken;
   if (!token) return page(renderDisabled(), 403);
   if (!isSameOrigin(req)) return page(renderLogin({ error: 'Log in from the dashboard page itself.' }), 403);
+  const limited = tooManyFailures(deps, req);
+  if (limited) {
+    return page(renderLogin({ error: 'Too many wrong tokens from this address. Wait a few minutes.' }), 429, {
+      'retry-after': limited.headers.get('retry-after') ?? '300',
+    });
+  }
   const form = await readUtf8(req);
   if (form === null) return page(renderLogin({ error: 'Unreadable form.' }), 400);
   const password = new URLSearchParams(form).get('password') ?? '';
   if (!password || !(await isAdminToken(deps, password))) {
+    recordFailure(deps, req);
     deps.log('warn', 'dashboard login with a wrong admin token');
     return page(renderLogin({ error: 'Wrong admin token.' }), 401);
   }
