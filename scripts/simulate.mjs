@@ -64,7 +64,7 @@ try {
     target: 'node20',
     logLevel: 'warning',
   });
-  const { SCENARIOS, renderTable, simulate } = await import(pathToFileURL(outfile).href);
+  const { DEFAULT_OPTIONS, SCENARIOS, renderTable, simulate } = await import(pathToFileURL(outfile).href);
   let scenarios = SCENARIOS;
   if (opts.scenario) {
     const unknown = opts.scenario.filter((n) => !SCENARIOS.some((s) => s.name === n));
@@ -91,7 +91,18 @@ try {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (opts.json) {
     console.log(
-      JSON.stringify({ options: { ...options, scenarios: scenarios.map((s) => s.name) }, results }, null, 2),
+      JSON.stringify(
+        {
+          options: {
+            ...DEFAULT_OPTIONS,
+            ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+            scenarios: scenarios.map((s) => s.name),
+          },
+          results,
+        },
+        null,
+        2,
+      ),
     );
   } else {
     console.log("share of the oracle's lift over uniform captured (mean ± standard error over seeds)\n");

@@ -273,18 +273,32 @@ function runOnce(
   return { expected, visitors };
 }
 
+/** The options a run uses where none are given. */
+export const DEFAULT_OPTIONS = {
+  seeds: 5,
+  draws: 2000,
+  minShare: 0.05,
+  discount: 0.98,
+  exploration: 0.5,
+  maxPriorStrength: 200,
+  shorten: 1,
+} as const;
+
 /** Runs every scenario for every seed and summarizes the captured share of the oracle's lift. */
 export function simulate(options: SimulationOptions = {}): ScenarioResult[] {
   const {
     scenarios = SCENARIOS,
-    seeds = 5,
-    draws = 2000,
-    minShare = 0.05,
-    discount = 0.98,
-    exploration = 0.5,
-    maxPriorStrength = 200,
-    shorten = 1,
-  } = options;
+    seeds,
+    draws,
+    minShare,
+    discount,
+    exploration,
+    maxPriorStrength,
+    shorten,
+  } = {
+    ...DEFAULT_OPTIONS,
+    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+  };
   if (!(Number.isInteger(seeds) && seeds > 0))
     throw new RangeError(`seeds must be a positive integer, got ${seeds}`);
   if (!(shorten >= 1)) throw new RangeError(`shorten must be >= 1, got ${shorten}`);
