@@ -127,7 +127,7 @@ export function banditWeights(arms: readonly Counts[], options: BanditOptions = 
 }
 
 /** Lifts shares below `minShare` to it and rescales the rest to fill what is left. */
-function enforceMinShare(shares: readonly number[], minShare: number): number[] {
+export function enforceMinShare(shares: readonly number[], minShare: number): number[] {
   const floored = shares.map(() => false);
   for (;;) {
     const free = shares.filter((_, i) => !floored[i]);
@@ -146,7 +146,7 @@ function enforceMinShare(shares: readonly number[], minShare: number): number[] 
 }
 
 /** Rounds to multiples of 2^-40 (arms at the floor rounded up), the largest arm absorbing the remainder. */
-function toGrid(weights: readonly number[], minShare: number): number[] {
+export function toGrid(weights: readonly number[], minShare: number): number[] {
   const floor = Math.ceil(minShare * GRID);
   const units = weights.map((w) => Math.max(floor, Math.round(w * GRID)));
   let largest = 0;
