@@ -11,6 +11,14 @@ export * from './beacon-protocol.ts';
 export { clopperPearsonLower, clopperPearsonUpper, wilsonBounds } from './binomial-bounds.ts';
 export { evalCondition, validateCondition } from './condition.ts';
 export {
+  type BetaPrior,
+  type ContextualOptions,
+  contextualPrior,
+  contextualWeights,
+  discountCounts,
+  pooledWeights,
+} from './contextual.ts';
+export {
   addMoment,
   type CupedResult,
   cupedLift,
@@ -63,6 +71,14 @@ export {
   splitHoldout,
   trainLogistic,
 } from './logistic.ts';
+export {
+  type DoublyRobustValue,
+  doublyRobust,
+  type LoggedDecision,
+  type ModeledDecision,
+  type OffPolicyValue,
+  offPolicyValue,
+} from './off-policy.ts';
 export { type PChart, pChart } from './p-chart.ts';
 export {
   type BeaconInput,
