@@ -48,7 +48,7 @@ const CampaignSchema = v.strictObject({
   coverage: v.optional(fraction, 1),
   weights: v.optional(v.array(fraction)),
   variants: v.pipe(v.array(VariantSchema), v.minLength(1, 'needs at least one variant')),
-  goals: v.optional(v.array(idString), []),
+  goals: v.optional(v.pipe(v.array(idString), v.maxLength(20)), []),
   priority: v.optional(v.number(), 0),
   seed: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))),
   hashVersion: v.optional(v.picklist([1, 2]), 2),
@@ -61,6 +61,12 @@ const CampaignSchema = v.strictObject({
 });
 
 const SettingsSchema = v.strictObject({
+  /**
+   * Goals worth storing besides those campaigns name (in `goals` or in conditions on
+   * `conversions.<goal>`): a conversion of any other goal is accepted and dropped, so nobody can grow a
+   * profile with made-up goal names.
+   */
+  goals: v.optional(v.pipe(v.array(idString), v.maxLength(100)), []),
   sessionTimeoutMinutes: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(1440)), 30),
   interestHalfLifeDays: v.optional(v.pipe(v.number(), v.minValue(0.01), v.maxValue(3650)), 7),
   retentionDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(400)), 90),
@@ -143,6 +149,8 @@ export interface CompiledDocument {
     retentionSeconds: number;
     categoryRules: { re: RegExp; category: string }[];
     privacy: { honorGlobalPrivacyControl: boolean; consentCookie?: { name: string; value?: string } };
+    /** every goal a conversion may be stored for (see `settings.goals`) */
+    goals: ReadonlySet<string>;
   };
   /** by priority, highest first (stable for equal priorities: document order) */
   campaigns: CompiledCampaign[];
@@ -159,6 +167,7 @@ export const EMPTY_DOCUMENT: CampaignDocument = {
     sessionTimeoutMinutes: 30,
     interestHalfLifeDays: 7,
     retentionDays: 90,
+    goals: [],
     categoryRules: [],
     privacy: { honorGlobalPrivacyControl: true },
   },
@@ -262,6 +271,7 @@ export function parseDocument(input: unknown): ParseResult {
         retentionSeconds: doc.settings.retentionDays * 86_400,
         categoryRules: rules,
         privacy: doc.settings.privacy,
+        goals: knownGoals(doc),
       },
       campaigns: ordered,
       selectors: [...new Set(ordered.flatMap((c) => c.slots.map((s) => s.selector)))],
@@ -336,5 +346,26 @@ export function referencedSegments(cond: unknown): string[] {
     } else if (underSegments && typeof node === 'string') out.push(node);
   };
   walk(cond, false);
+  return out;
+}
+
+/** Goals a document cares about: `settings.goals`, campaigns' `goals`, and conditions on `conversions.<goal>`. */
+function knownGoals(doc: CampaignDocument): Set<string> {
+  const out = new Set<string>(doc.settings.goals);
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      for (const [k, val] of Object.entries(node)) {
+        const m = /^(?:conversions|conversionValue)\.(.+)$/.exec(k);
+        if (m?.[1]) out.add(m[1]);
+        walk(val);
+      }
+    }
+  };
+  for (const c of doc.campaigns) {
+    for (const g of c.goals) out.add(g);
+    walk(c.targeting);
+  }
+  walk(doc.segments);
   return out;
 }

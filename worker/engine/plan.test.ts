@@ -27,7 +27,7 @@ function compile(doc: unknown): CompiledDocument {
 
 const DOC = compile({
   version: 1,
-  settings: { categoryRules: [{ pattern: '^/c/shoes', category: 'shoes' }] },
+  settings: { goals: ['newsletter'], categoryRules: [{ pattern: '^/c/shoes', category: 'shoes' }] },
   campaigns: [
     {
       id: 'hero',
@@ -177,6 +177,7 @@ describe('planBeacon', () => {
       { t: 'impression', id: 'im-0002', campaign: 'hero', variant: 'control' },
       { t: 'conversion', id: 'cv-0001', goal: 'purchase', value: 40 },
       { t: 'conversion', id: 'cv-0002', goal: 'newsletter' },
+      { t: 'conversion', id: 'cv-0003', goal: 'made-up' },
     ]);
     const w = planBeacon({ doc: DOC, visitorId: 'visitor-1', stored, events, now: NOW });
     expect(w.profile?.writer).toBe('beacon');

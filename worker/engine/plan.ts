@@ -233,12 +233,15 @@ export interface BeaconInput {
  */
 export function planBeacon(input: BeaconInput): Writes {
   const { doc, visitorId, now } = input;
-  // pages without a category meta tag get one from the document's URL rules
-  const events = input.events.map((e) =>
-    e.t === 'pageview' && !e.category && e.path
-      ? { ...e, category: categoryFromRules(doc, e.path.split('?')[0] ?? '') ?? undefined }
-      : e,
-  );
+  // pages without a category meta tag get one from the document's URL rules; conversions of goals
+  // the document does not name are dropped (accepted, never stored)
+  const events = input.events
+    .filter((e) => e.t !== 'conversion' || doc.settings.goals.has(e.goal))
+    .map((e) =>
+      e.t === 'pageview' && !e.category && e.path
+        ? { ...e, category: categoryFromRules(doc, e.path.split('?')[0] ?? '') ?? undefined }
+        : e,
+    );
   const groups = foldEvents(events, {
     now,
     profile: input.stored,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { collect, eventId, me, page, putConfig, visitorCookie } from '../test/helpers.ts';
 
 async function newVisitor(): Promise<string> {
-  await putConfig({ version: 1, campaigns: [] });
+  await putConfig({ version: 1, settings: { goals: ['purchase', 'signup'] }, campaigns: [] });
   return visitorCookie(await page('/page'));
 }
 
@@ -29,6 +29,21 @@ describe('POST /__hio/collect', () => {
     expect(profile.conversions.purchase).toBe(1);
     expect(stored(m)['cv.purchase']).toBeCloseTo(59.9);
     expect(stored(m).et).toBe(12_000);
+  });
+
+  it('stores conversions only of goals the document names, so made-up goals cannot grow a profile', async () => {
+    const cookie = await newVisitor();
+    const events = Array.from({ length: 50 }, (_, i) => ({
+      t: 'conversion',
+      id: eventId(),
+      goal: `junk-${i}`,
+    }));
+    expect(
+      (await collect(cookie, { events: [...events, { t: 'conversion', id: eventId(), goal: 'signup' }] }))
+        .status,
+    ).toBe(204);
+    const keys = Object.keys(stored(await me(cookie)));
+    expect(keys.filter((k) => k.startsWith('c.'))).toEqual(['c.signup']);
   });
 
   it('does not count a retried batch twice', async () => {
