@@ -11,6 +11,7 @@
 import { isBot } from '../edge/page.ts';
 import { applyProfile, persistMeasurement } from '../edge/persist.ts';
 import { mayProfile } from '../edge/privacy.ts';
+import { clientIp, createRateLimiter } from '../edge/rate-limit.ts';
 import { visitorFromRequest } from '../edge/visitor-cookie.ts';
 import { parseBatch, planBeacon } from '../engine/index.ts';
 import type { Deps } from '../types.ts';
@@ -18,7 +19,40 @@ import { jsonError, readUtf8 } from './json.ts';
 
 export const RETRY_AFTER_SECONDS = 30;
 
+/** Batches per visitor per minute (the script sends a few per page), and per address without a cookie. */
+export const BEACON_LIMITS = { perVisitor: 60, perAddress: 120, windowMs: 60_000 } as const;
+const perVisitor = createRateLimiter({ limit: BEACON_LIMITS.perVisitor, windowMs: BEACON_LIMITS.windowMs });
+const perAddress = createRateLimiter({ limit: BEACON_LIMITS.perAddress, windowMs: BEACON_LIMITS.windowMs });
+
+/**
+ * A beacon posted by another site (a page elsewhere making the visitor's browser post conversions) is
+ * refused. Browsers say where a request comes from in `Sec-Fetch-Site` (and `Origin`); a request without
+ * either (a server reporting conversions, curl) cannot carry a visitor's cookie by accident and is taken.
+ */
+function fromAnotherSite(req: Request): boolean {
+  const site = req.headers.get('sec-fetch-site');
+  if (site) return site === 'cross-site';
+  const origin = req.headers.get('origin');
+  if (!origin) return false;
+  try {
+    return new URL(origin).host !== new URL(req.url).host;
+  } catch {
+    return true;
+  }
+}
+
+const tooMany = (retryAfterSeconds: number) =>
+  jsonError(429, 'too many event batches; slow down', undefined, {
+    'retry-after': String(retryAfterSeconds),
+  });
+
 export async function handleCollect(deps: Deps, req: Request): Promise<Response> {
+  if (fromAnotherSite(req)) return jsonError(403, 'event batches are taken from this site only');
+  const visitorId = await visitorFromRequest(req, deps.config.secret);
+  const limited = visitorId
+    ? perVisitor.hit(visitorId, deps.now())
+    : perAddress.hit(clientIp(req), deps.now());
+  if (!limited.ok) return tooMany(limited.retryAfterSeconds);
   const type = (req.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'text/plain' && type !== 'application/json') {
     return jsonError(415, 'content-type must be text/plain or application/json');
@@ -34,7 +68,6 @@ export async function handleCollect(deps: Deps, req: Request): Promise<Response>
   const parsed = parseBatch(body);
   if (!parsed.ok) return jsonError(400, 'invalid event batch', { problems: parsed.problems });
 
-  const visitorId = await visitorFromRequest(req, deps.config.secret);
   if (!visitorId) return jsonError(400, 'missing or invalid visitor cookie');
   if (isBot(req.headers.get('user-agent') ?? '')) return new Response(null, { status: 204 });
 
