@@ -14,5 +14,8 @@ export async function runScheduled(env: Bindings, now: number): Promise<void> {
   const live = await repo.live(now);
   const updated = await updateBandits(env.HIO_DB, live.doc, now);
   if (updated.length) log('info', `bandit shares updated for ${updated.map((u) => u.campaignId).join(', ')}`);
-  await createMeasurementWriter(env.HIO_DB, log).purgeSeenEvents(now);
+  const measurement = createMeasurementWriter(env.HIO_DB, log);
+  await measurement.purgeSeenEvents(now);
+  // per-visitor rows live no longer than the profiles they came from
+  await measurement.purgeExpired(now, live.doc.settings.retentionSeconds * 1000);
 }

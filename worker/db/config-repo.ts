@@ -16,6 +16,11 @@ export interface LiveConfig {
   version: number;
   /** the last load failed: serving a cached or empty document */
   degraded: boolean;
+  /**
+   * a document was really loaded (stored and valid). Without one HIO profiles nobody: the empty
+   * fallback knows nothing of the site's consent rules.
+   */
+  loaded: boolean;
   /** current traffic shares of bandit campaigns */
   bandit: Record<string, number[]>;
 }
@@ -60,16 +65,17 @@ export function createConfigRepo(
   async function fetchLive(): Promise<LiveConfig> {
     const rows = await orm.select().from(configs).orderBy(desc(configs.id)).limit(1);
     const row = rows[0];
-    if (!row) return { doc: EMPTY, version: 0, degraded: false, bandit: {} };
+    if (!row) return { doc: EMPTY, version: 0, degraded: false, loaded: false, bandit: {} };
     const parsed = parseDocument(JSON.parse(row.document));
     if (!parsed.ok) {
       log(`stored campaign document ${row.id} no longer parses: ${parsed.problems.join('; ')}`);
-      return { doc: EMPTY, version: row.id, degraded: true, bandit: {} };
+      return { doc: EMPTY, version: row.id, degraded: true, loaded: false, bandit: {} };
     }
     return {
       doc: parsed.doc,
       version: row.id,
       degraded: false,
+      loaded: true,
       bandit: await readBanditWeights(db, parsed.doc),
     };
   }
@@ -81,14 +87,17 @@ export function createConfigRepo(
       if (entry?.pending) return entry.value;
       const pending = fetchLive().then(
         (value) => {
-          caches.set(db, { value, expires: Date.now() + ttlMs });
+          caches.set(db, { value, expires: now + ttlMs });
           return value;
         },
         (err: unknown) => {
           log('loading the campaign document from D1 failed; serving the cached one', err);
-          const value = { ...(entry?.value ?? { doc: EMPTY, version: 0, bandit: {} }), degraded: true };
+          const value = {
+            ...(entry?.value ?? { doc: EMPTY, version: 0, loaded: false, bandit: {} }),
+            degraded: true,
+          };
           // retry soon, not on every request
-          caches.set(db, { value, expires: Date.now() + Math.min(ttlMs, 5000) });
+          caches.set(db, { value, expires: now + Math.min(ttlMs, 5000) });
           return value;
         },
       );
@@ -130,6 +139,7 @@ export function createConfigRepo(
         doc,
         version: id,
         degraded: false,
+        loaded: true,
         bandit: await readBanditWeights(db, doc),
       };
       caches.set(db, { value, expires: now + ttlMs });

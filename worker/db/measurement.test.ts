@@ -46,7 +46,7 @@ describe('measurement writes', () => {
       "SELECT COUNT(*) AS n FROM conversion_events WHERE campaign_id = 'c'",
     ).first();
     expect(conv).toEqual({ n: 1 });
-    await w.eraseVisitor('vis-1');
+    await w.eraseVisitor('vis-1', now);
     const left = await env.HIO_DB.prepare(
       "SELECT COUNT(*) AS n FROM exposures WHERE visitor_id = 'vis-1'",
     ).first();

@@ -9,12 +9,12 @@
  * to `POST /__hio/admin/replay`, which replays only records whose signature verifies: a log also holds
  * request headers that anyone can write, and a forged record must not become a conversion.
  */
-import { eq, lt, type Query, sql } from 'drizzle-orm';
+import { eq, inArray, lt, type Query, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import { HMAC_CONTEXT, sign, verify } from '../edge/hmac.ts';
 import type { Measurement, Writes } from '../engine/index.ts';
 import type { Log } from '../log.ts';
-import { conversionEvents, exposures, seenEvents, slotDaily } from './schema.ts';
+import { conversionEvents, erasures, exposures, seenEvents, slotDaily } from './schema.ts';
 
 export function dayOf(now: number): string {
   return new Date(now).toISOString().slice(0, 10);
@@ -50,9 +50,14 @@ export interface MeasurementWriter {
   persist(w: ReplayRecord): Promise<void>;
   /** writes the rows or throws (the replay route reports failures to its caller) */
   persistOrThrow(w: ReplayRecord): Promise<void>;
-  eraseVisitor(visitorId: string): Promise<void>;
+  /** deletes the visitor's rows and remembers the erasure, so a replayed record cannot bring them back */
+  eraseVisitor(visitorId: string, now: number): Promise<void>;
+  /** the visitors among `ids` whose data was erased */
+  erased(ids: readonly string[]): Promise<Set<string>>;
   /** deletes counted-event ids older than `maxAgeMs` (they only guard retries) */
   purgeSeenEvents(now: number, maxAgeMs?: number): Promise<void>;
+  /** deletes per-visitor rows (and erasure records) older than the retention period */
+  purgeExpired(now: number, retentionMs: number): Promise<void>;
 }
 
 export function createMeasurementWriter(
@@ -136,11 +141,33 @@ export function createMeasurementWriter(
       log('error', 'measurement write failed; logged for replay', lastError);
     },
 
-    async eraseVisitor(visitorId) {
+    async eraseVisitor(visitorId, now) {
       await db.batch([
         db.delete(exposures).where(eq(exposures.visitorId, visitorId)),
         db.delete(conversionEvents).where(eq(conversionEvents.visitorId, visitorId)),
         db.delete(seenEvents).where(eq(seenEvents.visitorId, visitorId)),
+        db
+          .insert(erasures)
+          .values({ visitorId, at: now })
+          .onConflictDoUpdate({ target: erasures.visitorId, set: { at: now } }),
+      ]);
+    },
+
+    async erased(ids) {
+      if (!ids.length) return new Set();
+      const rows = await db
+        .select({ visitorId: erasures.visitorId })
+        .from(erasures)
+        .where(inArray(erasures.visitorId, [...new Set(ids)]));
+      return new Set(rows.map((r) => r.visitorId));
+    },
+
+    async purgeExpired(now, retentionMs) {
+      const before = now - retentionMs;
+      await db.batch([
+        db.delete(exposures).where(lt(exposures.at, before)),
+        db.delete(conversionEvents).where(lt(conversionEvents.at, before)),
+        db.delete(erasures).where(lt(erasures.at, before)),
       ]);
     },
 

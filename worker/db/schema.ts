@@ -93,3 +93,13 @@ export const banditState = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.campaignId, t.seed] })],
 );
+
+/**
+ * Visitors whose data was erased (DELETE /__hio/me, Global Privacy Control, withdrawn consent), so a
+ * replayed log record of theirs is never written back. Pseudonymous ids only; kept for the retention
+ * period, like everything else.
+ */
+export const erasures = sqliteTable('erasures', {
+  visitorId: text('visitor_id').primaryKey(),
+  at: integer('at').notNull(),
+});

@@ -19,13 +19,25 @@ import { privacyBlock } from './privacy.ts';
 import { buildOriginRequest, isRewritable } from './proxy.ts';
 import { requestFacts } from './request-facts.ts';
 import { createRewriter, SCRIPT_TAG } from './rewrite.ts';
-import { newVisitorId, signVisitorId, visitorCookieHeader, visitorFromRequest } from './visitor-cookie.ts';
+import {
+  clearVisitorCookieHeader,
+  newVisitorId,
+  signVisitorId,
+  visitorCookieHeader,
+  visitorFromRequest,
+} from './visitor-cookie.ts';
 
 /**
  * Why a page was not personalized, named in its `Server-Timing` (`hio-skip;desc="bot"`), so that
  * whoever tries `curl` sees why they got the origin's page.
  */
-export type SkipReason = 'bot' | 'gpc' | 'no-consent' | 'preview' | 'state-timeout' | 'error';
+export type SkipReason = 'bot' | 'gpc' | 'no-consent' | 'preview' | 'state-timeout' | 'no-document' | 'error';
+
+/** A page HIO must not personalize; `forget`: a visitor whose cookie and data go (GPC, withdrawn consent). */
+interface Skip {
+  skip: SkipReason;
+  forget?: string;
+}
 
 const TIMEOUT = Symbol('timeout');
 
@@ -72,18 +84,17 @@ interface Identity {
   live: LiveConfig;
 }
 
-async function identify(
-  deps: Deps,
-  req: Request,
-  preview: PreviewClaim | null,
-): Promise<Identity | SkipReason> {
+async function identify(deps: Deps, req: Request, preview: PreviewClaim | null): Promise<Identity | Skip> {
   const [known, live] = await Promise.all([
     visitorFromRequest(req, deps.config.secret),
     deps.configRepo.live(deps.now(), deps.waitUntil),
   ]);
-  // no consent, or Global Privacy Control: the origin's page, untouched (previews are the admin's own)
+  // without a loaded document the site's consent rules are unknown: profile nobody, set no cookie
+  if (!live.loaded) return { skip: 'no-document' };
+  // No consent, or Global Privacy Control: the origin's page, untouched (previews are the admin's own).
+  // A visitor who had a cookie stops here at the first request: cookie cleared, data erased.
   const blocked = preview ? null : privacyBlock(req, live.doc);
-  if (blocked) return blocked;
+  if (blocked) return known ? { skip: blocked, forget: known } : { skip: blocked };
   if (known) return { visitorId: known, known: true, cookie: null, live };
   const visitorId = newVisitorId();
   // a preview sets no cookie: it must leave no trace
@@ -182,7 +193,7 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
   const identity = identify(deps, req, preview).catch(failed('identifying the visitor'));
   let settled = false;
   const decided = identity
-    .then((id) => (id && typeof id === 'object' ? decideFor(deps, req, id, preview, started) : null))
+    .then((id) => (id && !('skip' in id) ? decideFor(deps, req, id, preview, started) : null))
     .catch(failed('personalization'))
     .finally(() => {
       settled = true;
@@ -192,7 +203,7 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
   if (!res) return badGateway();
   const id = await identity;
   if (!id) return skipped(res, 'error');
-  if (typeof id === 'string') return skipped(res, id);
+  if ('skip' in id) return id.forget ? forget(deps, req, res, id.skip, id.forget) : skipped(res, id.skip);
   if (!isRewritable(req, res)) return res;
 
   // Decided already (the usual case: the origin takes longer than a state read): exact headers.
@@ -234,6 +245,23 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
   if (preview) h.append('server-timing', 'hio-skip;desc="preview"');
   else if (now && !now.p) h.append('server-timing', 'hio-skip;desc="state-timeout"');
   return out;
+}
+
+/**
+ * The visitor withdrew (GPC, consent gone): their page untouched, the cookie cleared, and everything
+ * stored about them erased now. No grace period: once the cookie is gone the old profile can never be
+ * reached again, so keeping it would serve no one.
+ */
+function forget(deps: Deps, req: Request, res: Response, reason: SkipReason, visitorId: string): Response {
+  const out = skipped(res, reason);
+  const headers = out === res ? new Response(res.body, res) : out;
+  headers.headers.append('set-cookie', clearVisitorCookieHeader(new URL(req.url).protocol === 'https:'));
+  deps.waitUntil(
+    Promise.all([deps.store.erase(visitorId), deps.measurement.eraseVisitor(visitorId, deps.now())]).catch(
+      (err: unknown) => deps.log('error', 'erasing a visitor who withdrew consent failed', err),
+    ),
+  );
+  return headers;
 }
 
 /** After the page has streamed: what the plan says the page's slots leave behind. */

@@ -77,6 +77,8 @@ export async function handleCollect(deps: Deps, req: Request): Promise<Response>
       deps.configRepo.live(now, deps.waitUntil),
       deps.store.load(visitorId),
     ]);
+    // without a loaded document the consent rules are unknown: keep nothing now, the script resends
+    if (!live.loaded) throw new Error('no campaign document loaded');
     if (!mayProfile(req, live.doc)) return new Response(null, { status: 204 });
     const writes = planBeacon({
       doc: live.doc,

@@ -47,7 +47,7 @@ export async function handleMeDelete(deps: Deps, req: Request): Promise<Response
   const headers = { 'set-cookie': clearVisitorCookieHeader(secure) };
   if (!visitorId) return json({ erased: false, message: 'No visitor cookie: nothing stored.' }, 200, headers);
   try {
-    await Promise.all([deps.store.erase(visitorId), deps.measurement.eraseVisitor(visitorId)]);
+    await Promise.all([deps.store.erase(visitorId), deps.measurement.eraseVisitor(visitorId, deps.now())]);
   } catch (err) {
     deps.log('error', 'erasing a visitor failed', err);
     return jsonError(503, 'erasure could not complete; retry later', undefined, { 'retry-after': '30' });

@@ -49,7 +49,7 @@ describe('POST /__hio/admin/replay', () => {
     for (let i = 0; i < 2; i++) {
       const res = await post({ records: [{ record, sig }] });
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ replayed: 1 });
+      expect(await res.json()).toEqual({ replayed: 1, skippedErased: 0 });
     }
     expect(await counts()).toEqual({ exposures: 1, conversions: 1, value: 12.5 });
   });

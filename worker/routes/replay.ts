@@ -79,12 +79,19 @@ export async function handleReplay(deps: Deps, req: Request): Promise<Response> 
     });
   }
   try {
-    for (const r of records) await deps.measurement.persistOrThrow(r.record);
+    // an erasure is not undone by replaying a log written before it
+    const erased = await deps.measurement.erased(records.map((r) => r.record.visitorId));
+    let replayed = 0;
+    for (const r of records) {
+      if (erased.has(r.record.visitorId)) continue;
+      await deps.measurement.persistOrThrow(r.record);
+      replayed++;
+    }
+    return json({ replayed, skippedErased: records.length - replayed });
   } catch (err) {
     deps.log('error', 'replaying measurement failed', err);
     return jsonError(503, 'D1 could not take the records; retry later (replay is idempotent)', undefined, {
       'retry-after': '30',
     });
   }
-  return json({ replayed: records.length });
 }

@@ -1,0 +1,4 @@
+CREATE TABLE `erasures` (
+	`visitor_id` text PRIMARY KEY NOT NULL,
+	`at` integer NOT NULL
+);
