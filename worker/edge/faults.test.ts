@@ -172,14 +172,14 @@ describe('faults', () => {
     // a 1 s cache on a clock the test moves, so the outage begins after the document was cached
     const repo = createConfigRepo(flakyDb, 1000, () => {});
     const app = appWith((d) => ({ env: { ...d.env, HIO_DB: flakyDb }, configRepo: repo, now: () => t }));
-    expect(await app.fetch('/page').then((r) => r.text())).toContain('<b>personal</b>');
+    expect(await (await app.fetch('/page')).text()).toContain('<b>personal</b>');
     await app.settle();
     down = true;
     t += 60_000;
     // stale: answered from the cached document while the reload fails in the background
-    expect(await app.fetch('/page').then((r) => r.text())).toContain('<b>personal</b>');
+    expect(await (await app.fetch('/page')).text()).toContain('<b>personal</b>');
     await app.settle();
-    expect(await app.fetch('/page').then((r) => r.text())).toContain('<b>personal</b>');
+    expect(await (await app.fetch('/page')).text()).toContain('<b>personal</b>');
     expect((await repo.live(t)).degraded).toBe(true);
     const health = (await (await app.fetch('/__hio/health')).json()) as {
       ok: boolean;
