@@ -49,9 +49,8 @@ function appWith(patch: (d: Deps) => Partial<Deps>) {
   return { fetch, settle: () => Promise.allSettled(pending) };
 }
 
-function brokenStore(base: StateStore, how: 'error' | 'slow'): StateStore {
+function brokenStore(base: StateStore): StateStore {
   const fail = async (): Promise<never> => {
-    if (how === 'slow') await new Promise((r) => setTimeout(r, 400));
     throw new Error('store unreachable');
   };
   return { ...base, load: fail, apply: fail, erase: fail, ping: fail };
@@ -68,7 +67,7 @@ describe('faults', () => {
     await putConfig(DOC);
     const good = appWith(() => ({}));
     const cookie = await cookieFor(good.fetch);
-    const bad = appWith((d) => ({ store: brokenStore(d.store, 'error') }));
+    const bad = appWith((d) => ({ store: brokenStore(d.store) }));
     const res = await bad.fetch('/page', { headers: { cookie } });
     expect(res.status).toBe(200);
     expect(await res.text()).toBe(PAGE);
@@ -111,7 +110,7 @@ describe('faults', () => {
     const visitor = cookie.slice('hio_vid='.length).split('.')[0] as string;
     const id = eventId();
     // the profile reads, so the plan has rows for D1 too; the write is refused
-    const bad = appWith((d) => ({ store: { ...d.store, apply: brokenStore(d.store, 'error').apply } }));
+    const bad = appWith((d) => ({ store: { ...d.store, apply: brokenStore(d.store).apply } }));
     const res = await bad.fetch('/__hio/collect', {
       method: 'POST',
       headers: { cookie, 'content-type': 'text/plain' },
