@@ -6,7 +6,9 @@
 // scroll depths, engaged time, impressions of the marked slots found in the HTML, some clicks). Some visitors
 // buy: cart, checkout, a `purchase` conversion with the order total as value, the order placed. How likely a
 // visitor is to buy depends on the variants they saw (non-control variants get a configurable lift), so the
-// dashboard shows a winner. `runTraffic(options)` is exported for the end-to-end tests.
+// dashboard shows a winner. Every 5xx answer of the worker is counted and reported (never retried quietly:
+// a 5xx during a demo run is a fault to look at), and the command exits non-zero when there was one.
+// `runTraffic(options)` and `waitForRecorded(...)` are exported for the end-to-end tests.
 //
 //   npm run demo:traffic -- [--url http://127.0.0.1:8787] [--visitors 400] [--token dev-admin-token]
 //                           [--concurrency 8] [--base-rate 0.06] [--lift 1] [--seed 42]
@@ -114,7 +116,8 @@ async function controlsOf(base, token) {
   try {
     const res = await fetch(`${base}/__hio/admin/config`, { headers: { authorization: `Bearer ${token}` } });
     if (res.ok) {
-      const { document } = await res.json();
+      // GET returns the campaign document itself
+      const document = await res.json();
       for (const c of document?.campaigns ?? []) {
         const control = c.variants?.find((v) => v.html === undefined) ?? c.variants?.[0];
         if (control) controls.set(c.id, control.id);
@@ -139,7 +142,9 @@ async function controlsOf(base, token) {
  * @param {(msg: string) => void} [o.progress] called every 10% of visitors
  * @returns {Promise<{ visitors: number, pageviews: number, beacons: number, conversions: number,
  *   revenue: number, errors: number, firstError: string|null, elapsedMs: number,
+ *   serverErrors: { count: number, samples: string[] },
  *   seen: Record<string, Record<string, { visitors: number, conversions: number }>> }>}
+ *   `serverErrors` counts the worker's 5xx answers (`samples`: the first few, as "METHOD path -> status body").
  */
 export async function runTraffic({
   url = 'http://127.0.0.1:8787',
@@ -166,6 +171,7 @@ export async function runTraffic({
     revenue: 0,
     errors: 0,
     firstError: null,
+    serverErrors: { count: 0, samples: [] },
     seen: {},
   };
   const products = new Set();
@@ -198,6 +204,12 @@ export async function runTraffic({
         signal: AbortSignal.timeout(20_000),
       });
       jar.take(res);
+      if (res.status >= 500) {
+        stats.serverErrors.count++;
+        const body = (await res.clone().text()).replace(/\s+/g, ' ').slice(0, 200);
+        if (stats.serverErrors.samples.length < 5)
+          stats.serverErrors.samples.push(`${init.method ?? 'GET'} ${path} -> ${res.status} ${body}`);
+      }
       return res;
     };
 
@@ -207,20 +219,14 @@ export async function runTraffic({
         v: 1,
         events: events.map((e) => ({ ...e, id: eventId(), ts: Date.now() })),
       });
-      for (let attempt = 1; ; attempt++) {
-        const res = await request('/__hio/collect', {
-          method: 'POST',
-          headers: { 'content-type': 'text/plain;charset=UTF-8', origin: base, referer: base + current.path },
-          body,
-        });
-        if (res.status === 204) break;
-        // like the script, keep a batch the worker could not take (503, or wrangler dev reloading) and resend it
-        if (res.status >= 500 && attempt < 4) {
-          await sleep(300 * attempt);
-          continue;
-        }
+      const res = await request('/__hio/collect', {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain;charset=UTF-8', origin: base, referer: base + current.path },
+        body,
+      });
+      // a 5xx is counted by request() and ends this visitor: the summary reports it
+      if (res.status !== 204)
         throw new Error(`beacon answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
-      }
       stats.beacons++;
     };
 
@@ -350,8 +356,36 @@ export async function runTraffic({
   return { ...stats, elapsedMs: Date.now() - started };
 }
 
+/** Visitors and purchases the results API has recorded so far (programme-wide: treated and holdout). */
+export async function recordedTotals(base, token) {
+  const res = await fetch(`${base}/__hio/admin/results`, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`GET /__hio/admin/results answered ${res.status}`);
+  const { programme } = await res.json();
+  return {
+    visitors: programme.treated.visitors + programme.holdout.visitors,
+    conversions: programme.goals?.purchase?.total.conversions ?? 0,
+  };
+}
+
+/**
+ * Waits until the results API holds at least `target` visitors and purchases. The worker writes them to D1
+ * after it has answered, in another process, so there is nothing to await but its results: this asks again
+ * every `intervalMs`, at most `attempts` times, then throws with what it last saw.
+ */
+export async function waitForRecorded(base, token, target, { attempts = 40, intervalMs = 250 } = {}) {
+  let last = null;
+  for (let i = 0; i < attempts; i++) {
+    last = await recordedTotals(base, token);
+    if (last.visitors >= target.visitors && last.conversions >= target.conversions) return last;
+    await sleep(intervalMs);
+  }
+  throw new Error(
+    `the results hold ${last?.visitors} visitors and ${last?.conversions} purchases, not ${target.visitors} and ${target.conversions}`,
+  );
+}
+
 /** Prints the traffic summary and, with the admin token, what the results API now says. */
-async function printSummary(base, token, s) {
+async function printSummary(base, token, before, s) {
   const pct = (x) => `${(x * 100).toFixed(2)}%`;
   console.log(
     `\n${s.visitors} visitors, ${s.pageviews} pageviews, ${s.beacons} beacons, ${s.conversions} purchases (${s.revenue.toFixed(2)} revenue) in ${(s.elapsedMs / 1000).toFixed(1)}s${s.errors ? `, ${s.errors} errors (first: ${s.firstError})` : ''}`,
@@ -362,9 +396,16 @@ async function printSummary(base, token, s) {
       .join(', ');
     console.log(`  saw ${campaign}: ${line}`);
   }
-  // the worker records after responding: give its last writes a moment
-  await sleep(1000);
+  if (s.serverErrors.count) {
+    console.log(`\n${s.serverErrors.count} answers of the worker were 5xx, e.g.:`);
+    for (const line of s.serverErrors.samples) console.log(`  ${line}`);
+  }
   try {
+    // the worker records after it answers: wait until the results hold this run's visitors and purchases
+    await waitForRecorded(base, token, {
+      visitors: before.visitors + s.visitors,
+      conversions: before.conversions + s.conversions,
+    }).catch((err) => console.log(`\n(${err.message})`));
     const res = await fetch(`${base}/__hio/admin/results`, { headers: { authorization: `Bearer ${token}` } });
     if (!res.ok) throw new Error(`GET /__hio/admin/results answered ${res.status}`);
     const report = await res.json();
@@ -418,6 +459,7 @@ async function main() {
   }
   const visitors = Math.floor(num('visitors', 1, 1e6));
   console.log(`Sending ${visitors} visitors to ${base} ...`);
+  const before = await recordedTotals(base, values.token).catch(() => ({ visitors: 0, conversions: 0 }));
   const summary = await runTraffic({
     url: base,
     visitors,
@@ -428,8 +470,8 @@ async function main() {
     seed: values.seed === undefined ? undefined : Math.floor(num('seed', 0, 2 ** 32)),
     progress: (msg) => console.log(`  ${msg}`),
   });
-  await printSummary(base, values.token, summary);
-  if (summary.visitors === 0) process.exitCode = 1;
+  await printSummary(base, values.token, before, summary);
+  if (summary.visitors === 0 || summary.serverErrors.count > 0) process.exitCode = 1;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -6,7 +6,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runTraffic } from '../scripts/demo-traffic.mjs';
+import { runTraffic, waitForRecorded } from '../scripts/demo-traffic.mjs';
 import { freePort, startDevStack } from '../scripts/lib/dev-stack.mjs';
 import type { Report } from '../worker/engine/index.ts';
 import { fmt, testId, verdictLabel } from '../worker/routes/dashboard-format.ts';
@@ -76,16 +76,16 @@ describe('the results dashboard, in Chromium', () => {
       rates: { control: 0.08, bold: 0.3, none: 0.08 },
       thinkMs: [20, 60],
     });
+    expect(traffic.serverErrors).toEqual({ count: 0, samples: [] });
     expect(traffic.visitors).toBe(300);
     expect(traffic.conversions).toBeGreaterThan(20);
-    // the worker records after it answers: wait until the last writes have landed
-    let report = await results();
-    for (let i = 0; i < 20; i++) {
-      await new Promise((r) => setTimeout(r, 500));
-      const again = await results();
-      if (JSON.stringify(again.campaigns) === JSON.stringify(report.campaigns)) break;
-      report = again;
-    }
+    // the worker (another process) records after it answers: poll its results, a bounded number of
+    // times, until they hold every visitor and purchase the traffic made
+    await waitForRecorded(stack.workerUrl, TOKEN, {
+      visitors: traffic.visitors,
+      conversions: traffic.conversions,
+    });
+    const report = await results();
     const c = report.campaigns[0];
     // known true rates (8 % against 30 %): the API and the page name the variant the winner
     expect(c?.variants.find((v) => v.id === 'bold')?.goals.purchase?.verdict).toBe('winner');

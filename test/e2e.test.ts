@@ -40,15 +40,19 @@ async function hero(): Promise<string> {
   return ((await tab.locator('#hero').textContent()) ?? '').replace(/\s+/g, ' ');
 }
 
+/** Scrolls down step by step, as a reader does, so the script sees every depth on the way. */
 async function scrollToBottom(): Promise<void> {
   await tab.evaluate(async () => {
+    // Chromium dispatches scroll events once per frame, before the frame's animation callbacks:
+    // once the next frame's callback runs, the script has handled this step's scroll event
+    const frame = () => new Promise((r) => requestAnimationFrame(r));
     for (let y = 0; y <= document.body.scrollHeight; y += 400) {
       window.scrollTo(0, y);
-      await new Promise((r) => setTimeout(r, 30));
+      await frame();
     }
     window.scrollTo(0, document.body.scrollHeight);
+    await frame();
   });
-  await tab.waitForTimeout(200);
 }
 
 describe('the demo shop behind HIO, in Chromium', () => {

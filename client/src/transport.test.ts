@@ -4,7 +4,6 @@ import type { Sent } from './types';
 
 const events: Sent[] = [{ t: 'scroll', depth: 50, id: 'abcd1', ts: 5 }];
 const noBeacon = { sendBeacon: undefined } as unknown as Pick<Navigator, 'sendBeacon'>;
-const flushPromises = () => new Promise((r) => setTimeout(r, 0));
 
 describe('send', () => {
   it('uses sendBeacon with the JSON body as a string (sent as text/plain)', () => {
@@ -28,10 +27,12 @@ describe('send', () => {
   });
 
   it('falls back to a keepalive fetch', async () => {
-    const doFetch = vi.fn(async () => new Response(null, { status: 204 }));
+    const answered = Promise.resolve(new Response(null, { status: 204 }));
+    const doFetch = vi.fn(() => answered);
     const onFail = vi.fn();
     send(events, onFail, noBeacon, doFetch);
-    await flushPromises();
+    // send() reacts to the answer first: it subscribed to it before this await did
+    await answered;
     expect(doFetch).toHaveBeenCalledWith(ENDPOINT, {
       method: 'POST',
       body: JSON.stringify({ v: 1, events }),
@@ -43,10 +44,15 @@ describe('send', () => {
 
   it('keeps the events on a 5xx or a network error, drops them on a 4xx (they would fail again)', async () => {
     const onFail = vi.fn();
-    send(events, onFail, noBeacon, async () => new Response(null, { status: 503 }));
-    send(events, onFail, noBeacon, async () => Promise.reject(new TypeError('network')));
-    send(events, onFail, noBeacon, async () => new Response('{"error":"bad"}', { status: 400 }));
-    await flushPromises();
+    const answers = [
+      Promise.resolve(new Response(null, { status: 503 })),
+      Promise.reject(new TypeError('network')),
+      Promise.resolve(new Response('{"error":"bad"}', { status: 400 })),
+    ];
+    for (const answer of answers) send(events, onFail, noBeacon, () => answer);
+    // send() subscribed to each answer before this does, so its handlers have run when this resolves
+    await Promise.allSettled(answers);
     expect(onFail).toHaveBeenCalledTimes(2);
+    expect(onFail).toHaveBeenCalledWith(events);
   });
 });

@@ -85,4 +85,42 @@ describe('measurement writes', () => {
     expect(await verifyReplayRecord('test-secret', line.record, line.sig)).toBe(true);
     expect(await verifyReplayRecord('test-secret', { ...line.record, at: at + 1 }, line.sig)).toBe(false);
   });
+  it('purge counted-event ids older than the given age, and leave the counters and newer ids alone', async () => {
+    const w = createMeasurementWriter(env.HIO_DB, () => {});
+    const now = Date.parse('2026-11-22T10:00:00Z');
+    const DAY = 86_400_000;
+    const impression = (eventId: string, at: number) =>
+      w.persist({
+        visitorId: 'vis-purge',
+        at,
+        measurement: {
+          exposures: [],
+          conversions: [],
+          slotEvents: [{ eventId, kind: 'impression', campaignId: 'pc', seed: 'pc', variantId: 'b' }],
+        },
+      });
+    await impression('ev-old', now - 3 * DAY);
+    await impression('ev-new', now - DAY);
+    const ids = async () =>
+      (
+        await env.HIO_DB.prepare("SELECT event_id FROM seen_events WHERE visitor_id = 'vis-purge'").all<{
+          event_id: string;
+        }>()
+      ).results.map((r) => r.event_id);
+    const counted = async () =>
+      (
+        await env.HIO_DB.prepare(
+          "SELECT SUM(impressions) AS n FROM slot_daily WHERE campaign_id = 'pc'",
+        ).first<{
+          n: number;
+        }>()
+      )?.n;
+    expect((await ids()).sort()).toEqual(['ev-new', 'ev-old']);
+    await w.purgeSeenEvents(now, 2 * DAY);
+    expect(await ids()).toEqual(['ev-new']);
+    expect(await counted()).toBe(2);
+    // the id still kept goes on guarding retries
+    await impression('ev-new', now - DAY);
+    expect(await counted()).toBe(2);
+  });
 });

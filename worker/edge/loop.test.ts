@@ -107,20 +107,25 @@ describe('the personalization loop', () => {
   });
 
   it('supports every slot action and marks the slot', async () => {
-    const actions = ['prepend', 'append', 'before', 'after'] as const;
+    // on a slot with content (<h1>Original hero</h1>), so prepend and append differ from each other
+    // and from replace
+    const actions = ['replace', 'prepend', 'append', 'before', 'after'] as const;
+    const marked = 'data-hio-campaign="c" data-hio-variant="v"';
+    const original = '<h1>Original hero</h1>';
     for (const action of actions) {
       await putConfig({
         version: 1,
         campaigns: [
-          { id: 'c', slot: { selector: '#offer', action }, variants: [{ id: 'v', html: '<i>x</i>' }] },
+          { id: 'c', slot: { selector: '#hero', action }, variants: [{ id: 'v', html: '<i>x</i>' }] },
         ],
       });
       const html = await (await page('/')).text();
       const expected = {
-        prepend: '<div id="offer" data-hio-campaign="c" data-hio-variant="v"><i>x</i></div>',
-        append: '<div id="offer" data-hio-campaign="c" data-hio-variant="v"><i>x</i></div>',
-        before: '<div data-hio-campaign="c" data-hio-variant="v"><i>x</i></div><div id="offer"></div>',
-        after: '<div id="offer"></div><div data-hio-campaign="c" data-hio-variant="v"><i>x</i></div>',
+        replace: `<section id="hero" ${marked}><i>x</i></section>`,
+        prepend: `<section id="hero" ${marked}><i>x</i>${original}</section>`,
+        append: `<section id="hero" ${marked}>${original}<i>x</i></section>`,
+        before: `<div ${marked}><i>x</i></div><section id="hero">${original}</section>`,
+        after: `<section id="hero">${original}</section><div ${marked}><i>x</i></div>`,
       }[action];
       expect(html, action).toContain(expected);
     }

@@ -87,6 +87,19 @@ describe('the proxy', () => {
     expect(echo.headers['accept-encoding']).toBe('gzip, br');
   });
 
+  it("keeps HIO's own cookie from the origin and passes every other cookie", async () => {
+    await putConfig(EMPTY);
+    const hio = visitorCookie(await page('/page'));
+    const echoed = async (cookie: string) =>
+      ((await (await call('/echo', { headers: { cookie } })).json()) as { headers: Record<string, string> })
+        .headers.cookie;
+    expect(await echoed(`theme=dark; ${hio}; cart=3`)).toBe('theme=dark; cart=3');
+    // names that merely contain ours are someone else's
+    expect(await echoed(`${hio};xhio_vid=1;hio_vid_other=2`)).toBe('xhio_vid=1;hio_vid_other=2');
+    // nothing left: no Cookie header at all
+    expect(await echoed(hio)).toBeUndefined();
+  });
+
   it('never lets a request choose the origin host', async () => {
     const res = await call('/echo', {
       headers: { host: 'evil.example', 'x-forwarded-host': 'evil.example' },

@@ -14,6 +14,20 @@ describe('privacy', () => {
     expect(res.headers.getSetCookie()).toEqual([]);
   });
 
+  it('personalizes and profiles a Global Privacy Control browser when the site switches honouring off', async () => {
+    await putConfig({ version: 1, settings: { privacy: { honorGlobalPrivacyControl: false } }, campaigns });
+    const gpc = { headers: { 'sec-gpc': '1' } };
+    const res = await page('/page', undefined, gpc);
+    const html = await res.text();
+    expect(html).toContain('<b>hi</b>');
+    expect(html).toContain('/__hio/client.js');
+    expect(res.headers.get('server-timing')).not.toMatch(/hio-skip/);
+    const cookie = visitorCookie(res);
+    const r = await collect(cookie, { events: [{ t: 'conversion', id: eventId(), goal: 'g' }] }, gpc);
+    expect(r.status).toBe(204);
+    expect((await me(cookie)).stored).toMatchObject({ 'c.g': 1 });
+  });
+
   it('profiles only visitors with the consent cookie when the site requires consent', async () => {
     await putConfig({
       version: 1,

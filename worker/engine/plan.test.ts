@@ -156,8 +156,8 @@ describe('planPage', () => {
         force: { campaign: 'hero', variant: 'bold' },
       });
       const w = plan.settle(new Set(['hero', 'footer']));
-      expect(w.profile).toBeNull();
-      expect(w.measurement.exposures).toEqual([]);
+      expect(w.profile, mode).toBeNull();
+      expect(w.measurement, mode).toEqual({ exposures: [], conversions: [], slotEvents: [] });
     }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collect, eventId, me, page, putConfig, visitorCookie } from '../test/helpers.ts';
+import { collect, eventId, me, page, putConfig, settle, visitorCookie } from '../test/helpers.ts';
 
 async function newVisitor(): Promise<string> {
   await putConfig({ version: 1, settings: { goals: ['purchase', 'signup'] }, campaigns: [] });
@@ -55,6 +55,35 @@ describe('POST /__hio/collect', () => {
     expect((m.profile as { conversions: Record<string, number> }).conversions.signup).toBe(1);
   });
 
+  it('gives a pageview without a category the category of the first URL rule its path matches', async () => {
+    await putConfig({
+      version: 1,
+      settings: {
+        categoryRules: [
+          { pattern: '^/sale/boots', category: 'boots' },
+          { pattern: '^/sale', category: 'sale' },
+        ],
+      },
+      campaigns: [],
+    });
+    const cookie = visitorCookie(await page('/page'));
+    const interests = async () =>
+      ((await me(cookie)).profile as { interests: Record<string, number> }).interests;
+    const pageview = (path: string, category?: string) =>
+      collect(cookie, {
+        events: [{ t: 'pageview', id: eventId(), path, ...(category ? { category } : {}) }],
+      });
+
+    expect((await pageview('/sale/boots/42?colour=red')).status).toBe(204);
+    expect(Object.keys(await interests())).toEqual(['boots']);
+    // no rule matches: no interest
+    expect((await pageview('/about')).status).toBe(204);
+    expect(Object.keys(await interests())).toEqual(['boots']);
+    // the page's own category (its meta tag) wins over the rules
+    expect((await pageview('/sale/boots/43', 'socks')).status).toBe(204);
+    expect(Object.keys(await interests()).sort()).toEqual(['boots', 'socks']);
+  });
+
   const bad: [string, unknown, number, RegExp][] = [
     ['not JSON', '{"events": [', 400, /not valid JSON/],
     ['no events', { events: [] }, 400, /at least one event/],
@@ -90,6 +119,7 @@ describe('POST /__hio/collect', () => {
       expect(res.status).toBe(status);
       const err = (await res.json()) as { error: string; problems?: string[] };
       expect(`${err.error} ${(err.problems ?? []).join(' ')}`).toMatch(message);
+      await settle();
       expect(stored(await me(cookie))).toEqual(before);
     });
   }

@@ -3,7 +3,8 @@
  * (with the rate of their variant), and the results API shows the right winner with honest statistics.
  */
 import { describe, expect, it } from 'vitest';
-import { mulberry32, type Report } from '../engine/index.ts';
+import { signVisitorId } from '../edge/visitor-cookie.ts';
+import { chooseVariation, getBucketRanges, hash, mulberry32, type Report } from '../engine/index.ts';
 import {
   ADMIN,
   call,
@@ -87,19 +88,86 @@ describe('results', () => {
   });
 
   it('counts each visitor once, and sticky assignments survive weight changes', async () => {
-    await putConfig(DOC);
-    const res = await page('/');
-    const cookie = visitorCookie(res);
-    const first = await variantOf(await res.text());
+    // fixed visitors whose buckets are known (GrowthBook hash v2 of the campaign seed and the id)
+    const STICKY = {
+      version: 1,
+      holdout: 0.1,
+      campaigns: [
+        {
+          id: 'sticky',
+          slot: { selector: '#hero', action: 'replace' },
+          weights: [0.5, 0.5],
+          variants: [{ id: 'control' }, { id: 'bold', html: '<h1>Bold</h1>' }],
+          goals: ['purchase'],
+        },
+      ],
+    };
+    const visitors = {
+      // control under 50/50, bold under 1/99: only stickiness keeps it on control
+      movable: 'stickyvisitor000000001',
+      bold: 'stickyvisitor000000002',
+      held: 'stickyvisitor000000000',
+      // arrives after the change, with a bucket that 50/50 would have sent to control
+      late: 'stickyvisitor000000003',
+    };
+    const bucket = (id: string) => hash('sticky', id, 2) as number;
+    const inHoldout = (id: string) => (hash('hio-holdout', id, 2) as number) < 0.1;
+    const variantAt = (id: string, weights: number[]) =>
+      ['control', 'bold'][chooseVariation(bucket(id), getBucketRanges(2, 1, weights))];
+    expect(inHoldout(visitors.held)).toBe(true);
+    for (const id of [visitors.movable, visitors.bold, visitors.late]) expect(inHoldout(id)).toBe(false);
+    expect([variantAt(visitors.movable, [0.5, 0.5]), variantAt(visitors.movable, [0.01, 0.99])]).toEqual([
+      'control',
+      'bold',
+    ]);
+    expect(variantAt(visitors.bold, [0.5, 0.5])).toBe('bold');
+    expect([variantAt(visitors.late, [0.5, 0.5]), variantAt(visitors.late, [0.01, 0.99])]).toEqual([
+      'control',
+      'bold',
+    ]);
+    const cookie = async (id: string) => `hio_vid=${await signVisitorId(id, 'test-secret')}`;
+    const shown = async (id: string) => variantOf(await (await page('/', await cookie(id))).text());
+
+    await putConfig(STICKY);
     await settle();
-    await putConfig({ ...DOC, campaigns: [{ ...DOC.campaigns[0], weights: [0.01, 0.99] }] });
+    const before = await results();
     for (let i = 0; i < 3; i++) {
-      expect(await variantOf(await (await page('/', cookie)).text())).toBe(first);
+      expect(await shown(visitors.movable)).toBe('control');
+      expect(await shown(visitors.bold)).toBe('bold');
+      expect(await shown(visitors.held)).toBeNull();
+      // the page's assignment write lands before the next page, as between a real visitor's pages
+      await settle();
     }
-    const why = await me(cookie);
+    await putConfig({ ...STICKY, campaigns: [{ ...STICKY.campaigns[0], weights: [0.01, 0.99] }] });
+    for (let i = 0; i < 2; i++) {
+      expect(await shown(visitors.movable)).toBe('control');
+      expect(await shown(visitors.bold)).toBe('bold');
+      expect(await shown(visitors.held)).toBeNull();
+      expect(await shown(visitors.late)).toBe('bold');
+      await settle();
+    }
+    const why = await me(await cookie(visitors.movable));
     const exp = (why.campaigns as { campaign: string; status: string; bucket?: number }[])[0];
-    expect(['assigned', 'holdout']).toContain(exp?.status);
-    expect(typeof exp?.bucket).toBe('number');
+    expect(exp).toMatchObject({ campaign: 'sticky', status: 'assigned', bucket: bucket(visitors.movable) });
+
+    // two converters, each of whose beacon batch is sent twice (a retry after a lost reply)
+    for (const id of [visitors.movable, visitors.bold]) {
+      const batch = { events: [{ t: 'conversion', id: eventId(), goal: 'purchase', value: 20 }] };
+      for (let attempt = 0; attempt < 2; attempt++)
+        expect((await collect(await cookie(id), batch)).status).toBe(204);
+    }
+    await settle();
+    const report = await results();
+    const c = report.campaigns.find((x) => x.id === 'sticky');
+    const arm = (v: string) => c?.variants.find((x) => x.id === v);
+    // 5 page views each, counted once per visitor
+    expect(arm('control')?.visitors).toBe(1);
+    expect(arm('bold')?.visitors).toBe(2);
+    expect(c?.holdout.visitors).toBe(1);
+    expect(arm('control')?.goals.purchase).toMatchObject({ conversions: 1, value: 20 });
+    expect(arm('bold')?.goals.purchase).toMatchObject({ conversions: 1, value: 20 });
+    const programme = (r: Report) => r.programme.treated.visitors + r.programme.holdout.visitors;
+    expect(programme(report) - programme(before)).toBe(4);
   });
 
   it('serves a forced variant through a signed preview link without counting it', async () => {
