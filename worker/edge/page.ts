@@ -16,7 +16,7 @@ import type { Deps } from '../types.ts';
 import { persistWrites } from './persist.ts';
 import { PREVIEW_PARAM, type PreviewClaim, verifyPreview, withoutPreviewParam } from './preview.ts';
 import { privacyBlock } from './privacy.ts';
-import { buildOriginRequest, isRewritable } from './proxy.ts';
+import { buildOriginRequest, isRewritable, privatize, varyOnCookie } from './proxy.ts';
 import { requestFacts } from './request-facts.ts';
 import { createRewriter, SCRIPT_TAG } from './rewrite.ts';
 import { newVisitorId, signVisitorId, visitorCookieHeader, visitorFromRequest } from './visitor-cookie.ts';
@@ -133,14 +133,6 @@ async function decideFor(
   return { p, plan: p.rewrite, loaded, decideMs: performance.now() - started };
 }
 
-function privateCacheControl(value: string | null): string {
-  const kept = (value ?? '')
-    .split(',')
-    .map((d) => d.trim())
-    .filter((d) => d && !/^(public|private|s-maxage|proxy-revalidate)\b/i.test(d));
-  return ['private', ...kept].join(', ');
-}
-
 function badGateway(): Response {
   return new Response('Bad Gateway: the origin could not be reached.\n', {
     status: 502,
@@ -218,15 +210,20 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
   }
   const h = out.headers;
   h.delete('content-length');
-  const etag = h.get('etag');
-  if (etag && !etag.startsWith('W/')) {
-    if (personalized) h.delete('etag');
-    else h.set('etag', `W/${etag}`);
-  }
-  if (preview) h.set('cache-control', 'no-store');
-  else if (personalized || id.cookie) h.set('cache-control', privateCacheControl(h.get('cache-control')));
   if (id.cookie)
     h.append('set-cookie', visitorCookieHeader(id.cookie, new URL(req.url).protocol === 'https:'));
+  // One visitor's page (personalized, or setting a cookie: theirs or the origin's) is stored by no
+  // shared cache. A known visitor shown no campaign gets the origin's page plus the script tag, the
+  // same for everyone: it keeps the origin's caching (a weak validator: the bytes differ), and storing
+  // it can leak nothing. Every rewritten page varies on the cookie: with another cookie, a campaign
+  // may show (and a cache that ignores Vary can at worst show a visitor no campaign, never another's).
+  if (preview || personalized || h.has('set-cookie')) privatize(h);
+  else {
+    const etag = h.get('etag');
+    if (etag && !etag.startsWith('W/')) h.set('etag', `W/${etag}`);
+  }
+  if (preview) h.set('cache-control', 'no-store');
+  varyOnCookie(h);
   h.append(
     'server-timing',
     now ? `hio;desc="decide";dur=${now.decideMs.toFixed(2)}` : 'hio;desc="decide, streamed"',
