@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PAGE } from '../test/fixtures.ts';
 import { ADMIN, call, putConfig, visitorCookie } from '../test/helpers.ts';
 import { createSharedCache, type SharedCache, storage } from '../test/shared-cache.ts';
-import { privateCacheControl, varyOnCookie } from './proxy.ts';
+import { applyCaching, privateCacheControl, varyOnCookie } from './proxy.ts';
 
 const EMPTY = { version: 1, campaigns: [] };
 const ONE_CAMPAIGN = {
@@ -200,5 +200,39 @@ describe('privateCacheControl and varyOnCookie', () => {
     expect(vary('Accept-Encoding')).toBe('Accept-Encoding, Cookie');
     expect(vary('accept-encoding, cookie')).toBe('accept-encoding, cookie');
     expect(vary('*')).toBe('*');
+  });
+});
+
+describe('applyCaching', () => {
+  const origin = () =>
+    new Headers({
+      'cache-control': 'public, max-age=60, s-maxage=600',
+      'cdn-cache-control': 'max-age=600',
+      expires: 'Thu, 01 Jan 2099 00:00:00 GMT',
+      'last-modified': 'Wed, 21 Oct 2015 07:28:00 GMT',
+      etag: '"v1"',
+    });
+  const apply = (personalized: boolean, oneVisitor: boolean, noStore = false) => {
+    const h = origin();
+    applyCaching(h, { personalized, oneVisitor, noStore });
+    return Object.fromEntries(h);
+  };
+
+  it('leaves the same-for-everyone page cacheable, with a weak validator, varying on Cookie', () => {
+    expect(apply(false, false)).toEqual({ ...Object.fromEntries(origin()), etag: 'W/"v1"', vary: 'Cookie' });
+  });
+
+  it('keeps the weakened validators of an unpersonalized page that sets a cookie, but privately', () => {
+    expect(apply(false, true)).toEqual({
+      'cache-control': 'private, max-age=60',
+      'last-modified': 'Wed, 21 Oct 2015 07:28:00 GMT',
+      etag: 'W/"v1"',
+      vary: 'Cookie',
+    });
+  });
+
+  it('gives a personalized page no validator and no shared-cache field', () => {
+    expect(apply(true, true)).toEqual({ 'cache-control': 'private, max-age=60', vary: 'Cookie' });
+    expect(apply(true, true, true)).toEqual({ 'cache-control': 'no-store', vary: 'Cookie' });
   });
 });

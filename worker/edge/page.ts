@@ -16,9 +16,9 @@ import type { Deps } from '../types.ts';
 import { persistWrites } from './persist.ts';
 import { PREVIEW_PARAM, type PreviewClaim, verifyPreview, withoutPreviewParam } from './preview.ts';
 import { privacyBlock } from './privacy.ts';
-import { buildOriginRequest, isRewritable, privatize, varyOnCookie } from './proxy.ts';
+import { applyCaching, buildOriginRequest, isRewritable } from './proxy.ts';
 import { requestFacts } from './request-facts.ts';
-import { createRewriter, SCRIPT_TAG } from './rewrite.ts';
+import { createRewriter, cspNonce, SCRIPT_TAG } from './rewrite.ts';
 import { newVisitorId, signVisitorId, visitorCookieHeader, visitorFromRequest } from './visitor-cookie.ts';
 
 /**
@@ -199,6 +199,7 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
       plan: now ? now.plan : decided.then((d) => (d ? d.plan : null)),
       selectors: id.live.doc.selectors,
       scriptTag: preview ? null : SCRIPT_TAG,
+      nonce: cspNonce(res.headers),
       onMatch: (campaign) => matched.add(campaign),
       onEnd: () => deps.waitUntil(record(deps, decided, matched)),
       onError: (err) => deps.log('error', 'rewrite handler failed; slot left as the origin sent it', err),
@@ -212,18 +213,11 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
   h.delete('content-length');
   if (id.cookie)
     h.append('set-cookie', visitorCookieHeader(id.cookie, new URL(req.url).protocol === 'https:'));
-  // One visitor's page (personalized, or setting a cookie: theirs or the origin's) is stored by no
-  // shared cache. A known visitor shown no campaign gets the origin's page plus the script tag, the
-  // same for everyone: it keeps the origin's caching (a weak validator: the bytes differ), and storing
-  // it can leak nothing. Every rewritten page varies on the cookie: with another cookie, a campaign
-  // may show (and a cache that ignores Vary can at worst show a visitor no campaign, never another's).
-  if (preview || personalized || h.has('set-cookie')) privatize(h);
-  else {
-    const etag = h.get('etag');
-    if (etag && !etag.startsWith('W/')) h.set('etag', `W/${etag}`);
-  }
-  if (preview) h.set('cache-control', 'no-store');
-  varyOnCookie(h);
+  applyCaching(h, {
+    personalized: personalized || preview !== null,
+    oneVisitor: personalized || preview !== null || h.has('set-cookie'),
+    noStore: preview !== null,
+  });
   h.append(
     'server-timing',
     now ? `hio;desc="decide";dur=${now.decideMs.toFixed(2)}` : 'hio;desc="decide, streamed"',

@@ -159,17 +159,43 @@ export function privateCacheControl(value: string | null): string {
   return ['private', ...kept].join(', ');
 }
 
-/**
- * Makes a response one visitor's own: storable by their browser as the origin allowed, by no shared
- * cache (whatever directive it obeys), and with no validator, since the origin's `ETag` and
- * `Last-Modified` name the origin's page, not this visitor's (a revalidation answered `304` by the
- * origin would keep an old personalization).
- */
+/** Makes a response storable by the visitor's browser as the origin allowed, and by no shared cache. */
 export function privatize(h: Headers): void {
   h.set('cache-control', privateCacheControl(h.get('cache-control')));
   for (const f of SHARED_CACHE_FIELDS) h.delete(f);
-  h.delete('etag');
-  h.delete('last-modified');
+}
+
+export interface Caching {
+  /** a campaign (or a preview) changed the page: its bytes are no longer the origin's page */
+  personalized: boolean;
+  /** the response is one visitor's: personalized, or it sets a cookie (HIO's or the origin's) */
+  oneVisitor: boolean;
+  /** a preview: stored by no cache at all */
+  noStore: boolean;
+}
+
+/**
+ * The caching headers of a rewritten page. Who may store it follows whose it is: one visitor's page
+ * is stored by no shared cache, whatever directive that cache obeys. A known visitor shown no
+ * campaign gets the origin's page plus the script tag, the same for everyone: it keeps the origin's
+ * caching, and storing it can leak nothing. Validators follow the bytes: an unpersonalized page keeps
+ * them, weakened (the bytes differ from the origin's by the script tag), while a personalized page
+ * has none, since the origin's `ETag` and `Last-Modified` name the origin's page, and a revalidation
+ * it answered `304` would keep an old personalization. Every rewritten page varies on the cookie:
+ * with another cookie a campaign may show (a cache that ignores `Vary` can at worst show a visitor no
+ * campaign, never another visitor's).
+ */
+export function applyCaching(h: Headers, c: Caching): void {
+  if (c.personalized) {
+    h.delete('etag');
+    h.delete('last-modified');
+  } else {
+    const etag = h.get('etag');
+    if (etag && !etag.startsWith('W/')) h.set('etag', `W/${etag}`);
+  }
+  if (c.oneVisitor || c.noStore) privatize(h);
+  if (c.noStore) h.set('cache-control', 'no-store');
+  varyOnCookie(h);
 }
 
 /** Adds `Cookie` to `Vary` (merged with what is there; `Vary: *` already varies on everything). */
