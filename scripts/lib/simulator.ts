@@ -13,9 +13,13 @@
  * drawn, not expected).
  */
 
-import { banditWeights, mulberry32 } from '../../worker/engine/bandit.ts';
-import { contextualWeights, discountCounts } from '../../worker/engine/contextual.ts';
-import type { Counts } from '../../worker/engine/stats.ts';
+import {
+  banditWeights,
+  type Counts,
+  contextualWeights,
+  discountCounts,
+  mulberry32,
+} from '../../worker/engine/index.ts';
 
 export interface Scenario {
   name: string;

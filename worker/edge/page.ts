@@ -16,9 +16,9 @@ import type { Deps } from '../types.ts';
 import { persistWrites } from './persist.ts';
 import { PREVIEW_PARAM, type PreviewClaim, verifyPreview, withoutPreviewParam } from './preview.ts';
 import { privacyBlock } from './privacy.ts';
-import { buildOriginRequest, isRewritable } from './proxy.ts';
+import { applyCaching, buildOriginRequest, isRewritable } from './proxy.ts';
 import { requestFacts } from './request-facts.ts';
-import { createRewriter, SCRIPT_TAG } from './rewrite.ts';
+import { createRewriter, cspNonce, SCRIPT_TAG } from './rewrite.ts';
 import {
   clearVisitorCookieHeader,
   newVisitorId,
@@ -144,14 +144,6 @@ async function decideFor(
   return { p, plan: p.rewrite, loaded, decideMs: performance.now() - started };
 }
 
-function privateCacheControl(value: string | null): string {
-  const kept = (value ?? '')
-    .split(',')
-    .map((d) => d.trim())
-    .filter((d) => d && !/^(public|private|s-maxage|proxy-revalidate)\b/i.test(d));
-  return ['private', ...kept].join(', ');
-}
-
 function badGateway(): Response {
   return new Response('Bad Gateway: the origin could not be reached.\n', {
     status: 502,
@@ -218,6 +210,7 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
       plan: now ? now.plan : decided.then((d) => (d ? d.plan : null)),
       selectors: id.live.doc.selectors,
       scriptTag: preview ? null : SCRIPT_TAG,
+      nonce: cspNonce(res.headers),
       onMatch: (campaign) => matched.add(campaign),
       onEnd: () => deps.waitUntil(record(deps, decided, matched)),
       onError: (err) => deps.log('error', 'rewrite handler failed; slot left as the origin sent it', err),
@@ -229,15 +222,13 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
   }
   const h = out.headers;
   h.delete('content-length');
-  const etag = h.get('etag');
-  if (etag && !etag.startsWith('W/')) {
-    if (personalized) h.delete('etag');
-    else h.set('etag', `W/${etag}`);
-  }
-  if (preview) h.set('cache-control', 'no-store');
-  else if (personalized || id.cookie) h.set('cache-control', privateCacheControl(h.get('cache-control')));
   if (id.cookie)
     h.append('set-cookie', visitorCookieHeader(id.cookie, new URL(req.url).protocol === 'https:'));
+  applyCaching(h, {
+    personalized: personalized || preview !== null,
+    oneVisitor: personalized || preview !== null || h.has('set-cookie'),
+    noStore: preview !== null,
+  });
   h.append(
     'server-timing',
     now ? `hio;desc="decide";dur=${now.decideMs.toFixed(2)}` : 'hio;desc="decide, streamed"',

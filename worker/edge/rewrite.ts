@@ -8,6 +8,57 @@ import type { RewritePlan, SlotWrite } from '../engine/index.ts';
 
 export const SCRIPT_TAG = '<script src="/__hio/client.js" defer></script>';
 
+/**
+ * A CSP nonce is base64 (or base64url) by the CSP grammar; anything else (a quote, a space, `>`) is
+ * refused, so a value taken from the origin's header or page can never break out of the attribute.
+ */
+const NONCE_RE = /^[A-Za-z0-9+/_-]{1,256}={0,2}$/;
+
+export function validNonce(value: string | null | undefined): string | null {
+  return value && NONCE_RE.test(value) ? value : null;
+}
+
+/**
+ * The nonce a policy (or a comma-separated list of them, as `Headers.get` joins several) allows
+ * `<script src>` elements with: from `script-src-elem`, else `script-src`, else `default-src`, the
+ * directive a browser applies to them.
+ */
+export function policyNonce(policies: string | null): string | null {
+  for (const policy of (policies ?? '').split(',')) {
+    const directives = new Map<string, string[]>();
+    for (const d of policy.split(';')) {
+      const [name, ...values] = d.trim().split(/\s+/);
+      if (name && !directives.has(name.toLowerCase())) directives.set(name.toLowerCase(), values);
+    }
+    const sources =
+      directives.get('script-src-elem') ??
+      directives.get('script-src') ??
+      directives.get('default-src') ??
+      [];
+    for (const source of sources) {
+      const nonce = validNonce(/^'nonce-(.*)'$/i.exec(source)?.[1]);
+      if (nonce) return nonce;
+    }
+  }
+  return null;
+}
+
+/**
+ * The nonce of the response's policy. An enforced policy's comes first; a report-only policy's is
+ * used when there is no other, so that a site trying a policy out gets no report for HIO's script.
+ */
+export function cspNonce(headers: Headers): string | null {
+  return (
+    policyNonce(headers.get('content-security-policy')) ??
+    policyNonce(headers.get('content-security-policy-report-only'))
+  );
+}
+
+/** The script element with a `nonce` attribute (the nonce already checked by `validNonce`). */
+export function withNonce(tag: string, nonce: string | null): string {
+  return nonce ? tag.replace('></script>', ` nonce="${nonce}"></script>`) : tag;
+}
+
 function markers(w: SlotWrite): string {
   return `data-hio-campaign="${w.campaign}" data-hio-variant="${w.variant}"`;
 }
@@ -75,6 +126,12 @@ export interface RewriteOptions {
   selectors: readonly string[];
   /** the script element to inject; null injects nothing */
   scriptTag: string | null;
+  /**
+   * The nonce of the response's CSP header (`cspNonce`), given to the script element. Without one, a
+   * nonce found in the page before the element is injected is used: a `<meta http-equiv>` policy's,
+   * or that of a `<script nonce>` (whose nonce the page's policy must allow).
+   */
+  nonce?: string | null;
   /** a slot of this campaign was found (and written) in the page */
   onMatch: (campaign: string) => void;
   /** the whole document has streamed */
@@ -94,20 +151,36 @@ export function createRewriter(opts: RewriteOptions): HTMLRewriter {
       opts.onError(err);
     }
   };
-  const tag = opts.scriptTag ?? '';
+  let pageNonce: string | null = null;
+  const tag = () => withNonce(opts.scriptTag ?? '', opts.nonce ?? pageNonce);
   if (!injected) {
+    if (!opts.nonce) {
+      // registered before the head handler: these elements come before the end of <head>
+      rw.on('meta[http-equiv]', {
+        element(el) {
+          if (injected || pageNonce) return;
+          if (el.getAttribute('http-equiv')?.trim().toLowerCase() !== 'content-security-policy') return;
+          pageNonce = policyNonce(el.getAttribute('content'));
+        },
+      });
+      rw.on('script[nonce]', {
+        element(el) {
+          if (!injected && !pageNonce) pageNonce = validNonce(el.getAttribute('nonce'));
+        },
+      });
+    }
     rw.on('head', {
       element(el) {
         if (injected) return;
-        el.onEndTag((end) => inject(() => end.before(tag, { html: true })));
+        el.onEndTag((end) => inject(() => end.before(tag(), { html: true })));
       },
     });
     // pages without <head>: put it first in <body>, or at the end of the document
-    rw.on('body', { element: (el) => inject(() => el.prepend(tag, { html: true })) });
+    rw.on('body', { element: (el) => inject(() => el.prepend(tag(), { html: true })) });
   }
   rw.onDocument({
     end(end) {
-      inject(() => end.append(tag, { html: true }));
+      inject(() => end.append(tag(), { html: true }));
       opts.onEnd();
     },
   });

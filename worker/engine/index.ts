@@ -122,6 +122,7 @@ export {
 export { fisherExact, type LiftInterval, liftInterval, whichMethod } from './small-sample.ts';
 export {
   benjaminiHochberg,
+  type Counts,
   chanceToBeatControl,
   expectedLoss,
   holm,

@@ -1,6 +1,7 @@
 /**
  * @module client-script
- * `GET /__hio/client.js`: the browser script, cacheable, with a strong validator.
+ * `GET /__hio/client.js`: the browser script, cacheable, with a strong validator, and `nosniff` so
+ * that a browser runs it only as the script its type says (and never takes a page for it).
  */
 import { CLIENT_ETAG, CLIENT_JS } from '../generated/client.ts';
 
@@ -9,6 +10,7 @@ export function handleClientScript(req: Request): Response {
     'content-type': 'application/javascript; charset=utf-8',
     'cache-control': 'public, max-age=300, stale-while-revalidate=86400',
     etag: CLIENT_ETAG,
+    'x-content-type-options': 'nosniff',
   };
   const inm = req.headers.get('if-none-match');
   if (inm?.split(',').some((t) => t.trim().replace(/^W\//, '') === CLIENT_ETAG)) {

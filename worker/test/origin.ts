@@ -23,6 +23,61 @@ export async function origin(req: Request): Promise<Response> {
     case '/page':
     case '/c/shoes':
       return html(PAGE, { headers: { etag: '"v1"', 'cache-control': 'public, max-age=60' } });
+    case '/cdn': {
+      // every way an origin tells a CDN to store a page (and, with ?cookie, a cookie of its own)
+      const h = new Headers({
+        'cache-control': 'public, max-age=60, s-maxage=600',
+        'cdn-cache-control': 'max-age=600',
+        'cloudflare-cdn-cache-control': 'max-age=600',
+        'surrogate-control': 'max-age=600',
+        'edge-control': 'cache-maxage=600s',
+        'x-accel-expires': '600',
+        'surrogate-key': 'page shop',
+        expires: new Date(Date.now() + 3_600_000).toUTCString(),
+        'last-modified': 'Wed, 21 Oct 2015 07:28:00 GMT',
+        etag: '"v1"',
+        vary: 'Accept-Encoding',
+      });
+      if (url.searchParams.has('cookie')) h.append('set-cookie', 'session=origin-secret; Path=/');
+      return html(PAGE, { headers: h });
+    }
+    case '/range': {
+      // a byte range of the page, as an origin that honours Range sends it (206 with or without Range)
+      const bytes = new TextEncoder().encode(PAGE);
+      const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.get('range') ?? 'bytes=0-99');
+      const from = Number(m?.[1] ?? 0);
+      const to = Math.min(Number(m?.[2] ?? 99), bytes.length - 1);
+      return new Response(bytes.slice(from, to + 1), {
+        status: 206,
+        headers: {
+          'content-type': 'text/html; charset=utf-8',
+          'content-range': `bytes ${from}-${to}/${bytes.length}`,
+          'accept-ranges': 'bytes',
+          etag: '"v1"',
+          'cache-control': 'public, max-age=60',
+          'x-seen-accept-encoding': req.headers.get('accept-encoding') ?? '(none)',
+        },
+      });
+    }
+    case '/csp': {
+      // a page whose policy (header, meta or an existing script) carries a nonce, as ?where= says
+      const nonce = url.searchParams.get('nonce') ?? 'r4nd0mN0nce+/=';
+      const where = url.searchParams.get('where') ?? 'header';
+      const policy = `default-src 'self'; script-src 'self' 'nonce-${nonce}' 'strict-dynamic'`;
+      const headers = new Headers();
+      if (where === 'header') headers.set('content-security-policy', policy);
+      if (where === 'report-only') headers.set('content-security-policy-report-only', policy);
+      const meta =
+        where === 'meta'
+          ? `<meta http-equiv="Content-Security-Policy" content="${policy.replaceAll('"', '&quot;')}">`
+          : '';
+      const script = where === 'script' ? `<script nonce='${nonce}'>window.x = 1</script>` : '';
+      const late = where === 'late' ? `<script nonce="${nonce}">window.y = 1</script>` : '';
+      return html(
+        `<!doctype html><html><head><title>csp</title>${meta}${script}</head><body>${late}<p>hi</p></body></html>`,
+        { headers },
+      );
+    }
     case '/nohead':
       return html('<p>no head here</p>');
     case '/latin1':
