@@ -10,6 +10,8 @@ import { existsSync } from 'node:fs';
 const needs = [
   { pkg: 'redis-server', present: () => which('redis-server') },
   { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium') },
+  // a real shared cache in front of the worker (test/cdn-nginx.test.ts)
+  { pkg: 'nginx', present: () => existsSync('/usr/sbin/nginx') },
 ];
 
 function which(cmd) {
