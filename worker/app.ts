@@ -40,6 +40,15 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     await next();
   });
 
+  // HIO's own responses are never sniffed into another type (JSON, CSV, the 401s of bearerAuth, ...)
+  app.use('/__hio/*', async function nosniff(c, next) {
+    await next();
+    if (!c.res.headers.has('x-content-type-options')) {
+      c.res = new Response(c.res.body, c.res);
+      c.res.headers.set('x-content-type-options', 'nosniff');
+    }
+  });
+
   app.get('/__hio/client.js', (c) => handleClientScript(c.req.raw));
   app.on('HEAD', '/__hio/client.js', (c) => handleClientScript(c.req.raw));
   app.post('/__hio/collect', limit(MAX_BATCH_BYTES, 'batch'), (c) => handleCollect(c.var.deps, c.req.raw));

@@ -14,6 +14,7 @@ import type { Deps } from '../types.ts';
 
 const DOC = {
   version: 1,
+  settings: { goals: ['g'] },
   campaigns: [
     {
       id: 'all',

@@ -15,7 +15,11 @@ describe('privacy', () => {
   });
 
   it('personalizes and profiles a Global Privacy Control browser when the site switches honouring off', async () => {
-    await putConfig({ version: 1, settings: { privacy: { honorGlobalPrivacyControl: false } }, campaigns });
+    await putConfig({
+      version: 1,
+      settings: { goals: ['g'], privacy: { honorGlobalPrivacyControl: false } },
+      campaigns,
+    });
     const gpc = { headers: { 'sec-gpc': '1' } };
     const res = await page('/page', undefined, gpc);
     const html = await res.text();

@@ -24,6 +24,9 @@ describe('X-Content-Type-Options: nosniff on HIO own responses', () => {
       ['/__hio/admin/config', { headers: ADMIN }],
       ['/__hio/admin/results', { headers: ADMIN }],
       ['/__hio/dashboard', {}],
+      ['/__hio/admin/results?format=csv', { headers: ADMIN }],
+      ['/__hio/admin/config', {}],
+      ['/__hio/admin/config', { headers: { authorization: 'Bearer wrong' } }],
     ];
     for (const [path, init] of paths) {
       const res = await call(path, init);
