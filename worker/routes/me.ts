@@ -160,23 +160,22 @@ export function visitorExplanations(
 
 /**
  * The page whose campaigns are explained: `?path=`, else the same-origin page the visitor came from
- * (the Referer), else this request itself.
+ * (the Referer), else the site's home page (`/__hio/me` itself is no page of the site).
  */
 export function explainedRequest(req: Request): Request {
   const url = new URL(req.url);
-  let target: URL | null = null;
+  let target = new URL('/', url);
   const path = url.searchParams.get('path');
   if (path?.startsWith('/') && !path.startsWith('//')) target = new URL(path, url);
   else {
-    const ref = req.headers.get('referer');
     try {
-      const r = ref ? new URL(ref) : null;
-      if (r && r.origin === url.origin && !r.pathname.startsWith('/__hio/')) target = r;
+      const ref = new URL(req.headers.get('referer') ?? '');
+      if (ref.origin === url.origin && !ref.pathname.startsWith('/__hio/')) target = ref;
     } catch {
-      // not a URL: explain this request
+      // no Referer, or not a URL: the home page
     }
   }
-  if (!target || target.origin !== url.origin) return req;
+  if (target.origin !== url.origin) target = new URL('/', url);
   const headers = new Headers(req.headers);
   headers.delete('referer');
   return new Request(target, { headers });

@@ -209,7 +209,8 @@ describe('the privacy page', () => {
         /For the page <code>([^<]*)<\/code>/,
       )?.[1];
     expect(await from(`${BASE}/c/bags?x=1`)).toBe('/c/bags');
-    expect(await from('https://evil.example/steal')).toBe('/__hio/me');
+    expect(await from('https://evil.example/steal')).toBe('/');
+    expect(await from(`${BASE}/__hio/dashboard`)).toBe('/');
   });
 
   it('without a cookie says nothing is stored, and still offers the switch', async () => {

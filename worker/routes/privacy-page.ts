@@ -81,8 +81,8 @@ function when(ms: number | null): string {
 }
 
 function minutes(ms: number): string {
-  if (ms < 60_000) return `${Math.round(ms / 1000)} seconds`;
-  return `${Math.round(ms / 60_000)} minutes`;
+  const [n, unit] = ms < 60_000 ? [Math.round(ms / 1000), 'second'] : [Math.round(ms / 60_000), 'minute'];
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }
 
 const li = (label: string, value: string) => `<li><b>${e(label)}:</b> ${value}</li>`;
