@@ -38,7 +38,9 @@ export type PrivacyState = 'on' | 'opted-out' | 'gpc' | 'no-consent';
 
 export function privacyState(req: Request, doc: CompiledDocument): PrivacyState {
   if (hasOptedOut(req)) return 'opted-out';
-  return privacyBlock(req, doc) ?? 'on';
+  const block = privacyBlock(req, doc);
+  // any other reason the edge may add reads as the browser's own privacy signal
+  return block === null ? 'on' : block === 'no-consent' ? 'no-consent' : 'gpc';
 }
 
 /** q-value of a media type in an Accept header (0 when absent), counting `type/*` and `*\/*`. */
