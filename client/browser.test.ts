@@ -254,20 +254,18 @@ describe('the browser script in Chromium', () => {
 
   it('keeps a batch the collector refused with 503 and sends it again, same ids, on the next page', async () => {
     const context = await browser.newContext();
-    // without sendBeacon the script falls back to fetch, which sees the status
-    await context.addInitScript(() => {
-      if (location.search.includes('nobeacon'))
-        Object.defineProperty(Navigator.prototype, 'sendBeacon', { value: undefined, configurable: true });
-    });
     collectStatus = 503;
     try {
-      const page = await open(context, 'run=down&nobeacon');
+      const page = await open(context, 'run=down');
       await page.evaluate(() => (window as { hio?: Hio }).hio?.('track', 'purchase', { value: 10 }));
       await setHidden(page, true);
       const refused = await until('the refused batch', () => beaconsOf('down')[0]);
       expect(refused.status).toBe(503);
-      const stored = await page.waitForFunction(() => localStorage.getItem('hio_q'));
-      expect(JSON.parse(String(await stored.jsonValue()))).toEqual(refused.events);
+      // the page stays: the answer arrives, and the batch is still stored
+      await sleep(200);
+      expect(JSON.parse(String(await page.evaluate(() => localStorage.getItem('hio_q'))))).toEqual(
+        refused.events,
+      );
     } finally {
       collectStatus = 204;
     }
@@ -276,29 +274,52 @@ describe('the browser script in Chromium', () => {
     const retried = await until('the retried batch', () => beaconsOf('up')[0]);
     const refusedEvents = beaconsOf('down')[0]?.events ?? [];
     expect(refusedEvents.map((e) => e.t)).toEqual(expect.arrayContaining(['pageview', 'conversion']));
-    // the stored events first, unchanged (same ids), then the new page's
+    // sent at once on load: the stored events first, unchanged (same ids), then the new page's
     expect(retried.events.slice(0, refusedEvents.length)).toEqual(refusedEvents);
     expect(retried.events.slice(refusedEvents.length).map((e) => e.t)).toContain('pageview');
-    expect(await page.evaluate(() => localStorage.getItem('hio_q'))).toBeNull();
+    await page.waitForFunction(() => localStorage.getItem('hio_q') === null);
     await context.close();
   });
 
-  it('keeps a batch when sendBeacon refuses it, and sends it on the next page load', async () => {
+  it('forgets a batch the collector refused as invalid (400): it would never be taken', async () => {
+    const context = await browser.newContext();
+    collectStatus = 400;
+    try {
+      const page = await open(context, 'run=invalid');
+      await setHidden(page, true);
+      await until('the refused batch', () => beaconsOf('invalid')[0]);
+      await page.waitForFunction(() => localStorage.getItem('hio_q') === null);
+    } finally {
+      collectStatus = 204;
+    }
+    await context.close();
+  });
+
+  it('without keepalive, a page being left sends by sendBeacon and keeps the batch until a later page confirms it', async () => {
     const context = await browser.newContext();
     await context.addInitScript(() => {
-      if (location.search.includes('refuse')) Navigator.prototype.sendBeacon = () => false;
+      if (location.search.includes('nokeepalive')) Reflect.deleteProperty(Request.prototype, 'keepalive');
     });
-    const page = await open(context, 'run=refused&refuse');
+    const beaconTypes: string[] = [];
+    context.on('request', (r) => {
+      if (r.url().endsWith('/__hio/collect')) beaconTypes.push(r.resourceType());
+    });
+    const page = await open(context, 'run=beacon&nokeepalive');
+    expect(await page.evaluate(() => 'keepalive' in Request.prototype)).toBe(false);
     await page.evaluate(() => (window as { hio?: Hio }).hio?.('track', 'signup'));
     await setHidden(page, true);
-    const stored = await page.waitForFunction(() => localStorage.getItem('hio_q'));
-    const kept = JSON.parse(String(await stored.jsonValue())) as Sent[];
-    expect(kept.map((e) => e.t)).toEqual(expect.arrayContaining(['pageview', 'conversion']));
-    expect(beaconsOf('refused')).toEqual([]);
+    const delivered = await until('the beacon', () => beaconsOf('beacon')[0]);
+    expect(delivered.status).toBe(204);
+    expect(beaconTypes).toEqual(['ping']); // sendBeacon, not fetch
+    await sleep(200);
+    // a beacon gives no answer: still stored
+    const kept = JSON.parse(String(await page.evaluate(() => localStorage.getItem('hio_q')))) as Sent[];
+    expect(kept).toEqual(delivered.events);
 
-    await open(context, 'run=later');
+    const later = await open(context, 'run=later');
     const batch = await until('the batch after the reload', () => beaconsOf('later')[0]);
     expect(batch.events.slice(0, kept.length)).toEqual(kept);
+    await later.waitForFunction(() => localStorage.getItem('hio_q') === null);
     await context.close();
   });
 });

@@ -21,6 +21,7 @@ import { handleHealth } from './routes/health.ts';
 import { jsonError } from './routes/json.ts';
 import { handleMe, handleMeDelete } from './routes/me.ts';
 import { handlePreviewLink } from './routes/preview.ts';
+import { handleErase, handleOptIn, handleOptOut } from './routes/privacy-page.ts';
 import { handleReplay, MAX_REPLAY_BYTES } from './routes/replay.ts';
 import { handleResults } from './routes/results.ts';
 import type { AppEnv, Deps, WaitUntil } from './types.ts';
@@ -54,6 +55,9 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.post('/__hio/collect', limit(MAX_BATCH_BYTES, 'batch'), (c) => handleCollect(c.var.deps, c.req.raw));
   app.get('/__hio/me', (c) => handleMe(c.var.deps, c.req.raw));
   app.delete('/__hio/me', (c) => handleMeDelete(c.var.deps, c.req.raw));
+  app.post('/__hio/me/optout', (c) => handleOptOut(c.req.raw));
+  app.post('/__hio/me/optin', (c) => handleOptIn(c.req.raw));
+  app.post('/__hio/me/erase', (c) => handleErase(c.var.deps, c.req.raw));
   app.get('/__hio/health', (c) => handleHealth(c.var.deps));
 
   // with ADMIN_HOSTNAME set, the admin API and dashboard exist only there (e.g. behind Cloudflare Access)

@@ -15,32 +15,29 @@ export function watchImpressions(
 ): (visible: boolean) => void {
   const timers = new Map<Element, number>();
   const waiting = new Set(slots);
-  const io =
-    window.IntersectionObserver &&
-    new IntersectionObserver(
-      (entries) => {
-        for (const e of entries) {
-          const el = e.target;
-          clearTimeout(timers.get(el));
-          if (e.isIntersecting && e.intersectionRatio >= 0.5)
-            timers.set(
-              el,
-              setTimeout(() => {
-                waiting.delete(el);
-                io.unobserve(el);
-                report(el);
-              }, ms),
-            );
-        }
-      },
-      { threshold: 0.5 },
-    );
-  const watch = (visible: boolean) =>
+  const io = new IntersectionObserver(
+    (entries) => {
+      for (const e of entries) {
+        const el = e.target;
+        clearTimeout(timers.get(el));
+        if (e.isIntersecting && e.intersectionRatio >= 0.5)
+          timers.set(
+            el,
+            setTimeout(() => {
+              waiting.delete(el);
+              io.unobserve(el);
+              report(el);
+            }, ms),
+          );
+      }
+    },
+    { threshold: 0.5 },
+  );
+  return (visible: boolean) =>
     waiting.forEach((el) => {
       clearTimeout(timers.get(el));
       // observing again delivers the slot's current intersection, which re-arms its timer
       io.unobserve(el);
       if (visible) io.observe(el);
     });
-  return io ? watch : () => {};
 }

@@ -2,45 +2,42 @@
  * @module index
  * The browser script served at `/__hio/client.js`: wiring only. It records the page's interactions as
  * events, queues them and sends them in batches when the page is hidden or closed and when 20 are
- * waiting. It sets no cookie, loads nothing, defines nothing but `window.hio` and never throws.
+ * waiting; each event stays in storage until the collector has answered for it, and a page sends what
+ * earlier pages could not confirm as soon as it loads. It sets no cookie, loads nothing, defines nothing
+ * but `window.hio` and never throws.
  */
 import { MAX_ENGAGED_MS as MAX_ENGAGED } from '../../worker/engine/beacon-protocol.ts';
 import { installApi } from './api';
-import { split } from './batch';
 import { createEngagement } from './engaged';
 import { formName } from './form';
 import { guard } from './guard';
 import { newId } from './id';
 import { watchImpressions } from './impressions';
+import { post } from './outbox';
 import { pageview } from './page';
 import { createScrollDepth, depthOf } from './scroll';
 import { slotData, slotOf } from './slot';
-import { keep, takeStored } from './store';
-import { send } from './transport';
+import { keep } from './store';
 import type { Hio, HioEvent, Sent } from './types';
 import { goalName, toValue } from './value';
-
-/** events that fill a batch: send it at once */
-const FLUSH_AT = 20;
 
 function main(w: Window & { hio?: Hio }, d: Document): void {
   if (w.hio?.l) return; // the script is on the page twice
   const visible = () => d.visibilityState === 'visible';
   const engagement = createEngagement(Date.now, visible());
   const stamp = (e: HioEvent): Sent => ({ ...e, id: newId(), ts: Date.now() });
-  // events a previous page could not deliver go first, and go now
-  let queue = takeStored();
-  const retry = queue.length;
+  let queue: Sent[] = [];
 
-  const flush = () => {
+  // `leaving` is truthy (an event, or 1) when the page is being hidden or closed
+  const flush = (leaving?: unknown) => {
     const ms = Math.min(engagement.take(), MAX_ENGAGED);
     if (ms) queue.push(stamp({ t: 'engaged', ms }));
-    const events = takeStored().concat(queue);
+    post(queue, leaving);
     queue = [];
-    for (const b of split(events)) send(b, keep);
   };
   const push = (e: HioEvent) => {
-    if (queue.push(stamp(e)) >= FLUSH_AT) flush();
+    // 20 events fill a batch: send it at once
+    if (queue.push(stamp(e)) >= 20) flush();
   };
   const on = (target: EventTarget, types: string, fn: (e: Event) => void) => {
     for (const type of types.split(' '))
@@ -89,13 +86,14 @@ function main(w: Window & { hio?: Hio }, d: Document): void {
     const v = visible();
     engagement.visible(v);
     impressions(v);
-    if (!v) flush();
+    if (!v) flush(1);
   });
   on(w, 'pagehide', flush);
   // back/forward cache: the page is shown again without a request
   on(w, 'pageshow', (e) => (e as PageTransitionEvent).persisted && view());
 
-  if (retry) flush();
+  // events earlier pages could not confirm go now
+  if (keep([]).length) flush();
 }
 
 guard(main)(window, document);

@@ -1,55 +1,82 @@
-import { describe, expect, it } from 'vitest';
-import { keep, takeStored } from './store';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { keep } from './store';
 import type { Sent } from './types';
 
-const memory = () => {
-  const m = new Map<string, string>();
-  const s = {
-    getItem: (k: string) => m.get(k) ?? null,
-    setItem: (k: string, v: string) => void m.set(k, v),
-    removeItem: (k: string) => void m.delete(k),
-  };
-  return { m, store: () => s };
+const m = new Map<string, string>();
+const memory = {
+  getItem: (k: string) => m.get(k) ?? null,
+  setItem: (k: string, v: string) => void m.set(k, v),
+  removeItem: (k: string) => void m.delete(k),
 };
 const ev = (i: number): Sent => ({ t: 'scroll', depth: 25, id: `id${i}`, ts: i });
+const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => ev(from + i));
 
-describe('keep / takeStored', () => {
-  it('keeps events under hio_q until taken, then forgets them', () => {
-    const { m, store } = memory();
-    keep([ev(1), ev(2)], store);
-    keep([ev(3)], store);
-    expect(JSON.parse(m.get('hio_q')!)).toHaveLength(3);
-    expect(takeStored(store)).toEqual([ev(1), ev(2), ev(3)]);
-    expect(m.has('hio_q')).toBe(false);
-    expect(takeStored(store)).toEqual([]);
+beforeEach(() => {
+  m.clear();
+  vi.stubGlobal('localStorage', memory);
+});
+afterEach(() => vi.unstubAllGlobals());
+
+describe('keep', () => {
+  it('stores events under hio_q and returns the stored ones first, then the new', () => {
+    expect(keep([ev(1), ev(2)])).toEqual([ev(1), ev(2)]);
+    expect(keep([ev(3)])).toEqual([ev(1), ev(2), ev(3)]);
+    expect(JSON.parse(m.get('hio_q')!)).toEqual([ev(1), ev(2), ev(3)]);
+    expect(keep([])).toEqual([ev(1), ev(2), ev(3)]);
   });
 
-  it('keeps only the newest events past the bound', () => {
-    const { store } = memory();
-    keep(
-      Array.from({ length: 150 }, (_, i) => ev(i)),
-      store,
-    );
-    keep(
-      Array.from({ length: 150 }, (_, i) => ev(150 + i)),
-      store,
-    );
-    const kept = takeStored(store);
+  it('forgets confirmed events by id, whatever else the stored copy holds, and removes the key when empty', () => {
+    keep(range(1, 4));
+    // the confirmed batch is a copy read earlier: matched by id, not identity
+    expect(keep([ev(9)], [{ ...ev(2) }, ev(3)])).toEqual([ev(1), ev(4), ev(9)]);
+    keep([], [ev(1), ev(4), ev(9)]);
+    expect(m.has('hio_q')).toBe(false);
+    expect(keep([])).toEqual([]);
+  });
+
+  it('keeps only the newest 200 events', () => {
+    keep(range(0, 150));
+    const kept = keep(range(150, 150));
     expect(kept).toHaveLength(200);
     expect(kept[0]).toEqual(ev(100));
     expect(kept[199]).toEqual(ev(299));
+    expect(JSON.parse(m.get('hio_q')!)).toEqual(kept);
   });
 
-  it('survives garbage in storage and storage that throws', () => {
-    const { m, store } = memory();
-    m.set('hio_q', '{not json');
-    expect(takeStored(store)).toEqual([]);
-    m.set('hio_q', '{"a":1}');
-    expect(takeStored(store)).toEqual([]);
-    const denied = () => {
-      throw new Error('SecurityError');
-    };
-    expect(takeStored(denied)).toEqual([]);
-    expect(() => keep([ev(1)], denied)).not.toThrow();
+  it('overwrites garbage in storage instead of keeping it forever', () => {
+    for (const garbage of ['{not json', '{"a":1}', 'null', '"x"']) {
+      m.set('hio_q', garbage);
+      expect(keep([ev(1)])).toEqual([ev(1)]);
+      expect(JSON.parse(m.get('hio_q')!)).toEqual([ev(1)]);
+    }
+  });
+
+  it('without storage, or when storage refuses a write, still returns what is to be sent', () => {
+    vi.stubGlobal('localStorage', undefined);
+    expect(keep([ev(1)])).toEqual([ev(1)]);
+    vi.stubGlobal('localStorage', {
+      ...memory,
+      setItem: () => {
+        throw new DOMException('full', 'QuotaExceededError');
+      },
+    });
+    m.set('hio_q', JSON.stringify([ev(0)]));
+    expect(keep([ev(1)])).toEqual([ev(0), ev(1)]);
+    expect(() => keep([], [ev(0)])).not.toThrow();
+  });
+
+  it('with access denied (sandboxed frame), does not throw', () => {
+    Object.defineProperty(globalThis, 'localStorage', {
+      configurable: true,
+      get() {
+        throw new DOMException('denied', 'SecurityError');
+      },
+    });
+    try {
+      expect(keep([ev(1)])).toEqual([ev(1)]);
+      expect(() => keep([], [ev(1)])).not.toThrow();
+    } finally {
+      Reflect.deleteProperty(globalThis, 'localStorage');
+    }
   });
 });

@@ -1,32 +1,42 @@
 /**
  * @module store
- * Batches that could not be sent wait in `localStorage` (key `hio_q`, newest 200 events kept) and go
- * out again on the next flush or page load. Storage may be missing or refuse writes (private mode,
- * quota, sandboxed frames): then the events are simply lost.
+ * At-least-once delivery: every event is written to `localStorage` (key `hio_q`, newest 200 kept) before
+ * it is sent, and removed only once the collector has answered for it (see `settled` in transport). What a
+ * page could not confirm (the store was down, the network failed, the page closed before the answer came)
+ * is sent again by the next flush or the next page; the worker counts an event id once, so a resend is
+ * harmless. Storage may be missing or refuse writes (private mode, quota, sandboxed frames): then events
+ * are still sent from memory, once. Two tabs writing at the same instant can lose one write (storage has
+ * no transactions); that window is a few microseconds.
  */
 import type { Sent } from './types';
 
 const KEY = 'hio_q';
+/** events kept at most: the newest */
+const MAX = 200;
 
-type Store = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
-
-/** Removes and returns the waiting events. */
-export function takeStored(store: () => Store = () => localStorage): Sent[] {
+/**
+ * Updates the unconfirmed events: removes `done` (by id), appends `events`, keeps the newest 200, and
+ * returns them all, oldest first. Without storage, returns just `events`.
+ */
+export function keep(events: Sent[], done: Sent[] = []): Sent[] {
+  let all = events;
   try {
-    const s = store();
-    const v: unknown = JSON.parse(s.getItem(KEY) || '[]');
-    s.removeItem(KEY);
-    return Array.isArray(v) ? v : [];
+    const s = localStorage;
+    let v: unknown;
+    try {
+      // nothing stored: JSON.parse(null) is null
+      v = JSON.parse(s.getItem(KEY) as string);
+    } catch {
+      // garbage reads as nothing, so it is overwritten rather than kept forever
+    }
+    const ids = new Set(done.map((e) => e.id));
+    all = (Array.isArray(v) ? (v as Sent[]) : [])
+      .filter((e) => !ids.has(e.id))
+      .concat(events)
+      .slice(-MAX);
+    all.length ? s.setItem(KEY, JSON.stringify(all)) : s.removeItem(KEY);
   } catch {
-    return [];
+    // no storage: the events go out once, from memory
   }
-}
-
-/** Adds events to the waiting ones, keeping the newest `max`. */
-export function keep(events: Sent[], store: () => Store = () => localStorage, max = 200): void {
-  try {
-    store().setItem(KEY, JSON.stringify(takeStored(store).concat(events).slice(-max)));
-  } catch {
-    // no storage: nothing more we can do
-  }
+  return all;
 }

@@ -13,7 +13,7 @@ import type { LiveConfig } from '../db/config-repo.ts';
 import { EMPTY_REWRITE, type PagePlan, planPage, type RewritePlan } from '../engine/index.ts';
 import type { LoadedState } from '../state/store.ts';
 import type { Deps } from '../types.ts';
-import { persistWrites } from './persist.ts';
+import { eraseVisitor, persistWrites } from './persist.ts';
 import { PREVIEW_PARAM, type PreviewClaim, verifyPreview, withoutPreviewParam } from './preview.ts';
 import { privacyBlock } from './privacy.ts';
 import { applyCaching, buildOriginRequest, isRewritable } from './proxy.ts';
@@ -31,7 +31,15 @@ import {
  * Why a page was not personalized, named in its `Server-Timing` (`hio-skip;desc="bot"`), so that
  * whoever tries `curl` sees why they got the origin's page.
  */
-export type SkipReason = 'bot' | 'gpc' | 'no-consent' | 'preview' | 'state-timeout' | 'no-document' | 'error';
+export type SkipReason =
+  | 'bot'
+  | 'opt-out'
+  | 'gpc'
+  | 'no-consent'
+  | 'preview'
+  | 'state-timeout'
+  | 'no-document'
+  | 'error';
 
 /** A page HIO must not personalize; `forget`: a visitor whose cookie and data go (GPC, withdrawn consent). */
 interface Skip {
@@ -248,8 +256,8 @@ function forget(deps: Deps, req: Request, res: Response, reason: SkipReason, vis
   const headers = out === res ? new Response(res.body, res) : out;
   headers.headers.append('set-cookie', clearVisitorCookieHeader(new URL(req.url).protocol === 'https:'));
   deps.waitUntil(
-    Promise.all([deps.store.erase(visitorId), deps.measurement.eraseVisitor(visitorId, deps.now())]).catch(
-      (err: unknown) => deps.log('error', 'erasing a visitor who withdrew consent failed', err),
+    eraseVisitor(deps, visitorId).catch((err: unknown) =>
+      deps.log('error', 'erasing a visitor who withdrew consent failed', err),
     ),
   );
   return headers;

@@ -35,3 +35,8 @@ export async function persistWrites(deps: Deps, w: Writes, loaded?: LoadedState)
     persistMeasurement(deps, w),
   ]);
 }
+
+/** Everything stored about a visitor: the profile, their analytics rows, and a record of the erasure. */
+export async function eraseVisitor(deps: Deps, visitorId: string): Promise<void> {
+  await Promise.all([deps.store.erase(visitorId), deps.measurement.eraseVisitor(visitorId, deps.now())]);
+}

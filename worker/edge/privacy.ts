@@ -8,8 +8,12 @@
 import type { CompiledDocument } from '../engine/index.ts';
 import { readCookie } from './visitor-cookie.ts';
 
-/** Why HIO may not profile this visitor ('gpc', 'no-consent'), or null when it may. */
-export function privacyBlock(req: Request, doc: CompiledDocument): 'gpc' | 'no-consent' | null {
+/** The cookie the privacy page sets when a visitor turns personalization off for this browser. */
+export const OPT_OUT_COOKIE = 'hio_optout';
+
+/** Why HIO may not profile this visitor ('opt-out', 'gpc', 'no-consent'), or null when it may. */
+export function privacyBlock(req: Request, doc: CompiledDocument): 'opt-out' | 'gpc' | 'no-consent' | null {
+  if (readCookie(req.headers.get('cookie'), OPT_OUT_COOKIE) === '1') return 'opt-out';
   const p = doc.settings.privacy;
   if (p.honorGlobalPrivacyControl && req.headers.get('sec-gpc')?.trim() === '1') return 'gpc';
   if (p.consentCookie) {
