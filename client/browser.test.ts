@@ -262,7 +262,7 @@ describe('the browser script in Chromium', () => {
       const refused = await until('the refused batch', () => beaconsOf('down')[0]);
       expect(refused.status).toBe(503);
       // the page stays: the answer arrives, and the batch is still stored
-      await sleep(200);
+      await dwell(200); // a window in which a wrong script would have dropped the batch on its 503
       expect(JSON.parse(String(await page.evaluate(() => localStorage.getItem('hio_q'))))).toEqual(
         refused.events,
       );
@@ -311,7 +311,7 @@ describe('the browser script in Chromium', () => {
     const delivered = await until('the beacon', () => beaconsOf('beacon')[0]);
     expect(delivered.status).toBe(204);
     expect(beaconTypes).toEqual(['ping']); // sendBeacon, not fetch
-    await sleep(200);
+    await dwell(200); // a window in which a wrong script would have dropped the unanswered batch
     // a beacon gives no answer: still stored
     const kept = JSON.parse(String(await page.evaluate(() => localStorage.getItem('hio_q')))) as Sent[];
     expect(kept).toEqual(delivered.events);
