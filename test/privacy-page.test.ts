@@ -168,9 +168,11 @@ describe('the privacy page in Chromium', () => {
     const cookie = await visitorCookie();
     // the browser script reports the pages when they are left
     await tab.goto(`${workerUrl}/`);
+    // (each page's batch may arrive on the next page load, when the page that sent it is gone)
     await expect
       .poll(async () => (await storedOf(cookie)).pv ?? 0, { timeout: 20_000 })
       .toBeGreaterThanOrEqual(2);
+    await expect.poll(async () => (await storedOf(cookie))['i.shoes'] ?? 0, { timeout: 20_000 }).not.toBe(0);
 
     // as from a link in the site's footer
     const res = await tab.goto(`${workerUrl}/__hio/me`, { referer: `${workerUrl}/c/shoes` });

@@ -36,7 +36,7 @@ function appWith(patch: (d: Deps) => Partial<Deps>) {
   const fetch = (path: string, init: RequestInit = {}) => {
     const headers = new Headers(init.headers);
     headers.set('user-agent', DESKTOP_UA);
-    headers.set('accept', 'text/html');
+    if (!headers.has('accept')) headers.set('accept', 'text/html');
     return app.fetch(
       new Request(`http://hio.test${path}`, { ...init, headers }),
       env as unknown as Bindings,
@@ -122,7 +122,9 @@ describe('faults', () => {
     await bad.settle();
     // neither the profile (the beacon's KV key) nor the results (D1) hold the event
     expect(await env.HIO_KV.get(`b:${visitor}`)).toBeNull();
-    const me = (await (await good.fetch('/__hio/me', { headers: { cookie } })).json()) as {
+    const me = (await (
+      await good.fetch('/__hio/me', { headers: { cookie, accept: 'application/json' } })
+    ).json()) as {
       stored: Record<string, unknown>;
     };
     expect(me.stored['c.g']).toBeUndefined();

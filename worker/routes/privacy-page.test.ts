@@ -21,6 +21,7 @@ import {
 
 const DOC = {
   version: 1,
+  settings: { goals: ['newsletter'] },
   campaigns: [
     {
       id: 'hero-live',
