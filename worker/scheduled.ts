@@ -1,10 +1,13 @@
 /**
  * @module scheduled
- * The cron job (wrangler.toml `[triggers]`): recompute bandit shares, purge old counted-event ids.
+ * The cron job (wrangler.toml `[triggers]`, every minute): recompute the shares of contextual campaigns
+ * (so they follow the events within a minute) and, every ten minutes, of bandit campaigns; purge old
+ * counted-event ids and per-visitor rows past the retention period.
  */
 
 import { updateBandits } from './db/bandit-job.ts';
 import { createConfigRepo } from './db/config-repo.ts';
+import { updateContextual } from './db/contextual-job.ts';
 import { createMeasurementWriter } from './db/measurement.ts';
 import type { Bindings } from './env.ts';
 import { log } from './log.ts';
@@ -12,6 +15,12 @@ import { log } from './log.ts';
 export async function runScheduled(env: Bindings, now: number): Promise<void> {
   const repo = createConfigRepo(env.HIO_DB, 0, (m, e) => log('error', m, e));
   const live = await repo.live(now);
+  if (!live.loaded) return;
+  const contextual = await updateContextual(env.HIO_DB, live.doc, now);
+  if (contextual.length)
+    log('info', `contextual shares updated for ${contextual.map((u) => u.campaignId).join(', ')}`);
+  // bandits and the purges need no more than one run in ten minutes
+  if (Math.floor(now / 60_000) % 10 !== 0) return;
   const updated = await updateBandits(env.HIO_DB, live.doc, now);
   if (updated.length) log('info', `bandit shares updated for ${updated.map((u) => u.campaignId).join(', ')}`);
   const measurement = createMeasurementWriter(env.HIO_DB, log);

@@ -6,8 +6,8 @@
  */
 import { desc, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
-import { type CompiledDocument, EMPTY_DOCUMENT, parseDocument } from '../engine/index.ts';
-import { readBanditWeights } from './results.ts';
+import { type CompiledDocument, type ContextShares, EMPTY_DOCUMENT, parseDocument } from '../engine/index.ts';
+import { readAdaptiveState } from './results.ts';
 import { configs } from './schema.ts';
 
 export interface LiveConfig {
@@ -23,6 +23,8 @@ export interface LiveConfig {
   loaded: boolean;
   /** current traffic shares of bandit campaigns */
   bandit: Record<string, number[]>;
+  /** current traffic shares per context of contextual campaigns */
+  contextual: Record<string, ContextShares>;
 }
 
 const EMPTY = (() => {
@@ -65,18 +67,18 @@ export function createConfigRepo(
   async function fetchLive(): Promise<LiveConfig> {
     const rows = await orm.select().from(configs).orderBy(desc(configs.id)).limit(1);
     const row = rows[0];
-    if (!row) return { doc: EMPTY, version: 0, degraded: false, loaded: false, bandit: {} };
+    if (!row) return { doc: EMPTY, version: 0, degraded: false, loaded: false, bandit: {}, contextual: {} };
     const parsed = parseDocument(JSON.parse(row.document));
     if (!parsed.ok) {
       log(`stored campaign document ${row.id} no longer parses: ${parsed.problems.join('; ')}`);
-      return { doc: EMPTY, version: row.id, degraded: true, loaded: false, bandit: {} };
+      return { doc: EMPTY, version: row.id, degraded: true, loaded: false, bandit: {}, contextual: {} };
     }
     return {
       doc: parsed.doc,
       version: row.id,
       degraded: false,
       loaded: true,
-      bandit: await readBanditWeights(db, parsed.doc),
+      ...(await readAdaptiveState(db, parsed.doc)),
     };
   }
 
@@ -93,7 +95,7 @@ export function createConfigRepo(
         (err: unknown) => {
           log('loading the campaign document from D1 failed; serving the cached one', err);
           const value = {
-            ...(entry?.value ?? { doc: EMPTY, version: 0, loaded: false, bandit: {} }),
+            ...(entry?.value ?? { doc: EMPTY, version: 0, loaded: false, bandit: {}, contextual: {} }),
             degraded: true,
           };
           // retry soon, not on every request
@@ -140,7 +142,7 @@ export function createConfigRepo(
         version: id,
         degraded: false,
         loaded: true,
-        bandit: await readBanditWeights(db, doc),
+        ...(await readAdaptiveState(db, doc)),
       };
       caches.set(db, { value, expires: now + ttlMs });
       return { saved: true, version: id };

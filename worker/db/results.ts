@@ -5,7 +5,7 @@
  */
 import { count, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
-import type { CompiledDocument, RawCounts } from '../engine/index.ts';
+import type { CompiledDocument, ContextShares, RawCounts } from '../engine/index.ts';
 import { banditState, conversionEvents, exposures, slotDaily } from './schema.ts';
 
 export async function readRawCounts(d1: D1Database): Promise<RawCounts> {
@@ -79,28 +79,40 @@ export async function readRawCounts(d1: D1Database): Promise<RawCounts> {
   return { exposures: exposed, conversions: converted, conversionsDaily: daily, slots };
 }
 
-/** Current bandit weights by campaign id (only for the campaign's current seed and variant count). */
-export async function readBanditWeights(
-  d1: D1Database,
-  doc: CompiledDocument,
-): Promise<Record<string, number[]>> {
-  const bandits = doc.campaigns.filter((c) => c.allocation === 'bandit');
-  if (!bandits.length) return {};
+/** What the scheduled jobs computed for the document's adaptive campaigns (current seed and variant count). */
+export interface AdaptiveState {
+  bandit: Record<string, number[]>;
+  contextual: Record<string, ContextShares>;
+}
+
+const isWeights = (w: unknown, n: number): w is number[] =>
+  Array.isArray(w) && w.length === n && w.every((x) => typeof x === 'number' && Number.isFinite(x));
+
+export async function readAdaptiveState(d1: D1Database, doc: CompiledDocument): Promise<AdaptiveState> {
+  const out: AdaptiveState = { bandit: {}, contextual: {} };
+  const adaptive = doc.campaigns.filter((c) => c.allocation !== 'ab');
+  if (!adaptive.length) return out;
   const rows = await drizzle(d1).select().from(banditState);
-  const out: Record<string, number[]> = {};
-  for (const c of bandits) {
+  for (const c of adaptive) {
     const row = rows.find((r) => r.campaignId === c.id && r.seed === c.seed);
     if (!row) continue;
     const w: unknown = JSON.parse(row.weights);
-    if (Array.isArray(w) && w.length === c.variants.length && w.every((x) => typeof x === 'number'))
-      out[c.id] = w;
+    const n = c.variants.length;
+    if (c.allocation === 'bandit' && isWeights(w, n)) out.bandit[c.id] = w;
+    if (c.allocation === 'contextual' && w && typeof w === 'object' && 'pooled' in w && 'contexts' in w) {
+      const { pooled, contexts } = w as { pooled: unknown; contexts: unknown };
+      if (!isWeights(pooled, n) || !contexts || typeof contexts !== 'object') continue;
+      const kept: Record<string, number[]> = {};
+      for (const [k, v] of Object.entries(contexts)) if (isWeights(v, n)) kept[k] = v;
+      out.contextual[c.id] = { pooled, contexts: kept };
+    }
   }
   return out;
 }
 
 export async function writeBanditWeights(
   d1: D1Database,
-  rows: { campaignId: string; seed: string; weights: number[] }[],
+  rows: { campaignId: string; seed: string; weights: number[] | ContextShares }[],
   now: number,
 ): Promise<void> {
   if (!rows.length) return;

@@ -26,6 +26,10 @@ export const exposures = sqliteTable(
     variantId: text('variant_id').notNull(),
     day: text('day').notNull(),
     at: integer('at').notNull(),
+    /** contextual campaigns: the visitor's context when assigned ('' otherwise) */
+    context: text('context').notNull().default(''),
+    /** the probability with which the variant was chosen, for unbiased results of adaptive campaigns */
+    p: real('p').notNull().default(1),
   },
   (t) => [
     primaryKey({ columns: [t.visitorId, t.campaignId, t.seed] }),

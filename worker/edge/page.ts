@@ -147,6 +147,7 @@ async function decideFor(
     facts: requestFacts(req, id.live.doc, now),
     mode: preview ? 'preview' : 'page',
     banditWeights: id.live.bandit,
+    contextShares: id.live.contextual,
     force: preview ? { campaign: preview.campaign, variant: preview.variant } : undefined,
   });
   return { p, plan: p.rewrite, loaded, decideMs: performance.now() - started };

@@ -8,6 +8,7 @@
  * frequency cap. Pure and allocation-free enough for 100 campaigns well under 0.2 ms.
  */
 import { evalCondition } from './condition.ts';
+import { type ContextShares, contextKey, sharesFor } from './contexts.ts';
 import type { CompiledCampaign, CompiledDocument, CompiledVariant } from './document.ts';
 import { chooseVariation, getBucketRanges, hash } from './hash.ts';
 import { assignedVariant } from './profile-fields.ts';
@@ -33,6 +34,8 @@ export interface Explanation {
   reason: string;
   variant?: string;
   bucket?: number;
+  /** contextual campaigns: the visitor's context */
+  context?: string;
 }
 
 export interface Decision {
@@ -43,6 +46,10 @@ export interface Decision {
   newAssignment: boolean;
   /** QA preview: shown, never counted */
   preview: boolean;
+  /** new assignments: the probability with which this variant was chosen (its share at that moment) */
+  p: number;
+  /** contextual campaigns: the context the shares were chosen for ('' otherwise) */
+  context: string;
 }
 
 export interface DecideInput {
@@ -56,6 +63,8 @@ export interface DecideInput {
   now: number;
   /** current adaptive weights of bandit campaigns */
   banditWeights?: Readonly<Record<string, number[]>>;
+  /** current shares per context of contextual campaigns */
+  contextShares?: Readonly<Record<string, ContextShares>>;
   /** stable campaigns shown earlier in this session: they keep their slots whatever else matches */
   shownThisSession?: ReadonlySet<string>;
   /** phrase the reasons of explanations that take work (default true; the page path does not need them) */
@@ -118,7 +127,15 @@ export function decide(input: DecideInput): DecideResult {
       if (variant) {
         const taken = c.slots.find((s) => takenSelectors.has(s.selector));
         for (const s of c.slots) takenSelectors.set(s.selector, c.id);
-        decisions.push({ campaign: c, variant, variantIndex: idx, newAssignment: false, preview: true });
+        decisions.push({
+          campaign: c,
+          variant,
+          variantIndex: idx,
+          newAssignment: false,
+          preview: true,
+          p: 1,
+          context: '',
+        });
         explain(
           c.id,
           'preview',
@@ -177,11 +194,18 @@ export function decide(input: DecideInput): DecideResult {
     }
     let idx = -1;
     let newAssignment = false;
+    let p = 1;
+    const context = c.allocation === 'contextual' ? contextKey(c, attributes) : '';
     const storedVariant = assignedVariant(input.assignments[c.id], c.seed);
     if (storedVariant !== null) idx = c.variants.findIndex((x) => x.id === storedVariant);
     if (idx < 0) {
-      const weights = (c.allocation === 'bandit' && input.banditWeights?.[c.id]) || c.weights;
+      const weights =
+        c.allocation === 'contextual'
+          ? sharesFor(c, context, input.contextShares?.[c.id]).weights
+          : (c.allocation === 'bandit' && input.banditWeights?.[c.id]) || c.weights;
       idx = chooseVariation(bucket, getBucketRanges(c.variants.length, c.coverage, weights));
+      // the chance of this variant for a visitor inside the coverage: what unbiased results weigh by
+      p = weights[idx] ?? 1;
       if (idx < 0) {
         explain(c.id, 'outside-coverage', `bucket ${bucket} is outside coverage ${c.coverage}`, { bucket });
         continue;
@@ -199,11 +223,14 @@ export function decide(input: DecideInput): DecideResult {
     }
     for (const s of c.slots) takenSelectors.set(s.selector, c.id);
     if (c.group) takenGroups.set(c.group, c.id);
-    decisions.push({ campaign: c, variant, variantIndex: idx, newAssignment, preview: false });
-    explain(c.id, 'assigned', `assigned variant "${variant.id}"${variant.control ? ' (control)' : ''}`, {
-      variant: variant.id,
-      bucket,
-    });
+    decisions.push({ campaign: c, variant, variantIndex: idx, newAssignment, preview: false, p, context });
+    explain(
+      c.id,
+      'assigned',
+      () =>
+        `assigned variant "${variant.id}"${variant.control ? ' (control)' : ''}${context ? ` for context ${context}` : ''}`,
+      { variant: variant.id, bucket, ...(context ? { context } : {}) },
+    );
   }
   return { holdout, decisions, heldOut, explanations };
 }

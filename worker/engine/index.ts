@@ -10,6 +10,7 @@ export { banditWeights, mulberry32 } from './bandit.ts';
 export * from './beacon-protocol.ts';
 export { clopperPearsonLower, clopperPearsonUpper, wilsonBounds } from './binomial-bounds.ts';
 export { evalCondition, validateCondition } from './condition.ts';
+export { type ContextShares, contextKey, sharesFor } from './contexts.ts';
 export {
   type BetaPrior,
   type ContextualOptions,
@@ -29,6 +30,8 @@ export {
 export { type Decision, decide, type Explanation, isInHoldout } from './decide.ts';
 export {
   type CampaignDocument,
+  CONTEXTUAL_MIN_SHARE,
+  type CompiledCampaign,
   type CompiledDocument,
   EMPTY_DOCUMENT,
   parseDocument,

@@ -82,7 +82,10 @@ describe('planPage', () => {
     ]);
     // the page had #hero but no footer: only hero is assigned, exposed and counted towards its cap
     const w = plan.settle(new Set(['hero']));
-    expect(w.measurement.exposures).toEqual([{ campaignId: 'hero', seed: 'hero', variantId: 'bold' }]);
+    // logged with the probability its variant had (one variant: 1) and no context (not contextual)
+    expect(w.measurement.exposures).toEqual([
+      { campaignId: 'hero', seed: 'hero', variantId: 'bold', context: '', p: 1 },
+    ]);
     expect(w.profile).toEqual({
       writer: 'page',
       ttlSeconds: 90 * 86_400,

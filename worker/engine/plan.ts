@@ -12,6 +12,7 @@
  * The adapters (edge/, state/, db/, routes/) only read inputs, stream and persist what they are handed.
  */
 import { buildAttributes, categoryFromRules, type RequestFacts } from './attributes.ts';
+import type { ContextShares } from './contexts.ts';
 import { type DecideResult, decide, isInHoldout } from './decide.ts';
 import type { CompiledDocument, SlotAction } from './document.ts';
 import { foldEvents, type HioEvent, pageviewOps } from './events.ts';
@@ -64,6 +65,10 @@ export interface ExposureRow {
   campaignId: string;
   seed: string;
   variantId: string;
+  /** contextual campaigns: the visitor's context at assignment */
+  context?: string;
+  /** the probability with which the variant was chosen (1 for holdout and programme rows) */
+  p?: number;
 }
 
 export interface ConversionRow {
@@ -116,6 +121,7 @@ export interface PageInput {
   mode: 'page' | 'preview' | 'explain';
   force?: { campaign: string; variant: string };
   banditWeights?: Readonly<Record<string, number[]>>;
+  contextShares?: Readonly<Record<string, ContextShares>>;
 }
 
 export interface PagePlan {
@@ -151,6 +157,7 @@ export function planPage(input: PageInput): PagePlan {
     now,
     force: input.force,
     banditWeights: input.banditWeights,
+    contextShares: input.contextShares,
     reasons: input.mode === 'explain',
   });
   const writes: SlotWrite[] = [];
@@ -198,7 +205,13 @@ export function planPage(input: PageInput): PagePlan {
       const c = d.campaign;
       if (d.newAssignment) {
         ops.push({ o: 'set', f: field(P.assignment, c.id), v: encodeAssignment(d.variant.id, c.seed) });
-        exposures.push({ campaignId: c.id, seed: c.seed, variantId: d.variant.id });
+        exposures.push({
+          campaignId: c.id,
+          seed: c.seed,
+          variantId: d.variant.id,
+          context: d.context,
+          p: d.p,
+        });
       }
       if (c.stable && num(input.stored, field(P.stableShown, c.id)) !== visit) {
         ops.push({ o: 'set', f: field(P.stableShown, c.id), v: visit });

@@ -115,7 +115,7 @@ export interface ArmSummary {
 export interface CampaignReport {
   id: string;
   status: string;
-  allocation: 'ab' | 'bandit';
+  allocation: 'ab' | 'bandit' | 'contextual';
   seed: string;
   goals: string[];
   controlId: string;

@@ -40,7 +40,7 @@ describe('POST /__hio/admin/bandits', () => {
   it('moves the shares toward the variant that converts better', { timeout: 60_000 }, async () => {
     await putConfig(DOC);
     // too few visitors yet: the starting shares stay
-    expect(await (await update()).json()).toEqual({ updated: [] });
+    expect(await (await update()).json()).toEqual({ updated: [], contextual: [] });
     expect((await campaign())?.variants.map((v) => v.weight)).toEqual([0.5, 0.5]);
 
     const rand = mulberry32(3);

@@ -1,15 +1,17 @@
 /**
  * @module bandits
- * `POST /__hio/admin/bandits`: recompute the traffic shares of bandit campaigns now (the cron does it
- * every few minutes).
+ * `POST /__hio/admin/bandits`: recompute the traffic shares of bandit and contextual campaigns now
+ * (the cron does it every minute for contextual campaigns, every ten for bandits).
  */
 import { updateBandits } from '../db/bandit-job.ts';
+import { updateContextual } from '../db/contextual-job.ts';
 import type { Deps } from '../types.ts';
 import { json } from './json.ts';
 
 export async function handleBanditUpdate(deps: Deps): Promise<Response> {
   const live = await deps.configRepo.live(deps.now(), deps.waitUntil);
   const updated = await updateBandits(deps.env.HIO_DB, live.doc, deps.now());
+  const contextual = await updateContextual(deps.env.HIO_DB, live.doc, deps.now());
   deps.configRepo.invalidate();
-  return json({ updated });
+  return json({ updated, contextual });
 }

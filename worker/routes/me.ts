@@ -33,6 +33,8 @@ export interface CampaignWhy {
   bucket?: number;
   /** not targeted: the visitor's own attribute values that decided it (null: the visitor has none) */
   decidedBy?: Record<string, unknown>;
+  /** contextual campaigns: the visitor's context, whose learned shares chose the variant */
+  context?: string;
 }
 
 /** Statuses of campaigns that do not run now: not named to visitors. */
@@ -154,6 +156,7 @@ export function visitorExplanations(
     if (e.variant !== undefined) why.variant = e.variant;
     if (e.bucket !== undefined) why.bucket = e.bucket;
     if (decidedBy) why.decidedBy = decidedBy;
+    if (e.context !== undefined) why.context = e.context;
     return why;
   });
 }
@@ -206,6 +209,7 @@ export async function handleMe(deps: Deps, req: Request): Promise<Response> {
     facts: requestFacts(explained, live.doc, now),
     mode: 'explain',
     banditWeights: live.bandit,
+    contextShares: live.contextual,
   });
   const campaigns = visitorExplanations(live.doc, p.result.explanations, p.attributes);
   if (html) {

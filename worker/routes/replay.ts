@@ -22,7 +22,16 @@ const RecordSchema = v.strictObject({
   visitorId: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{22}$/)),
   at: v.pipe(v.number(), v.integer(), v.minValue(0)),
   measurement: v.strictObject({
-    exposures: v.pipe(v.array(v.strictObject(row)), v.maxLength(1000)),
+    exposures: v.pipe(
+      v.array(
+        v.strictObject({
+          ...row,
+          context: v.optional(v.pipe(v.string(), v.maxLength(256))),
+          p: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
+        }),
+      ),
+      v.maxLength(1000),
+    ),
     conversions: v.pipe(
       v.array(
         v.strictObject({

@@ -24,6 +24,9 @@ export async function origin(req: Request): Promise<Response> {
     case '/c/shoes':
       return html(PAGE, { headers: { etag: '"v1"', 'cache-control': 'public, max-age=60' } });
     case '/cdn': {
+      // a real origin's latency: the visitor's state read (tens of µs here) settles first, as it does in
+      // production, so the page's headers are the decided ones, not the conservative streamed ones
+      await sleep(30);
       // every way an origin tells a CDN to store a page (and, with ?cookie, a cookie of its own)
       const h = new Headers({
         'cache-control': 'public, max-age=60, s-maxage=600',

@@ -1,0 +1,2 @@
+ALTER TABLE `exposures` ADD `context` text DEFAULT '' NOT NULL;--> statement-breakpoint
+ALTER TABLE `exposures` ADD `p` real DEFAULT 1 NOT NULL;
