@@ -86,8 +86,23 @@ function cookieJar() {
 }
 
 /**
+ * Where the best variant differs by device (the demo's contextual campaign): the buying chance is
+ * multiplied by the factor of the variant the visitor saw on their device. Phones buy on the next-day
+ * promise, desktops on free returns, so the learned shares diverge per device on the dashboard.
+ */
+export const DEVICE_EFFECTS = {
+  'delivery-promise': {
+    mobile: { 'next-day': 2.5, 'free-returns': 0.5 },
+    desktop: { 'next-day': 0.5, 'free-returns': 2.5 },
+  },
+};
+
+export const deviceOf = (ua) => (/Mobi|iPhone|Android/.test(ua) ? 'mobile' : 'desktop');
+
+/**
  * The default buying model: a base rate, multiplied by 1 + lift for every campaign whose non-control variant
- * the visitor saw (at most 50%). `rates` (`{ "<variant>": p }` or `{ "<campaign>/<variant>": p }`, with
+ * the visitor saw (at most 50%), and by DEVICE_EFFECTS for the contextual campaign's variants (those are
+ * not counted as "treated"). `rates` (`{ "<variant>": p }` or `{ "<campaign>/<variant>": p }`, with
  * `"none"` for a visitor who saw no marked slot) replaces it with known true rates: the first variant seen
  * decides. `isControl(campaign, variant)` says which variants are controls.
  */
@@ -97,7 +112,7 @@ export function conversionModel({
   rates,
   isControl = (_c, v) => v === 'control',
 } = {}) {
-  return (seen) => {
+  return (seen, device = 'desktop') => {
     if (rates) {
       for (const s of seen) {
         const r = rates[`${s.campaign}/${s.variant}`] ?? rates[s.variant];
@@ -105,8 +120,14 @@ export function conversionModel({
       }
       return rates.none ?? baseRate;
     }
-    const treated = new Set(seen.filter((s) => !isControl(s.campaign, s.variant)).map((s) => s.campaign));
-    return Math.min(0.5, baseRate * (1 + lift) ** treated.size);
+    let factor = 1;
+    for (const s of seen) factor *= DEVICE_EFFECTS[s.campaign]?.[device]?.[s.variant] ?? 1;
+    const treated = new Set(
+      seen
+        .filter((s) => !DEVICE_EFFECTS[s.campaign] && !isControl(s.campaign, s.variant))
+        .map((s) => s.campaign),
+    );
+    return Math.min(0.5, baseRate * factor * (1 + lift) ** treated.size);
   };
 }
 
@@ -281,7 +302,7 @@ export async function runTraffic({
     // most visitors look at the home page again before they leave (or buy): that is where the hero is
     if (current.path !== '/' && rand() < 0.6) html = await view('/');
 
-    const buys = rand() < buyChance(seen);
+    const buys = rand() < buyChance(seen, deviceOf(ua));
     if (buys) {
       const product = current.path.startsWith('/p/')
         ? current.path

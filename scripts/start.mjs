@@ -31,6 +31,8 @@ function demoCampaigns() {
   const showVariants = !(process.argv.includes('--ab') || process.env.HIO_DEMO_AB === '1');
   if (showVariants) {
     for (const c of doc.campaigns) {
+      // adaptive campaigns learn their shares from traffic: that is what the demo shows of them
+      if (c.allocation && c.allocation !== 'ab') continue;
       const first = c.variants.findIndex((v) => v.html !== undefined || v.value !== undefined);
       if (first >= 0) c.weights = c.variants.map((_, i) => (i === first ? 1 : 0));
     }
