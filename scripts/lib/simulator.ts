@@ -281,7 +281,8 @@ function runOnce(
 export const DEFAULT_OPTIONS = {
   seeds: 5,
   draws: 2000,
-  minShare: 0.05,
+  // the product's defaults for contextual campaigns (CONTEXTUAL_MIN_SHARE, the job's hourly discount)
+  minShare: 0.02,
   discount: 0.98,
   exploration: 0.5,
   maxPriorStrength: 200,

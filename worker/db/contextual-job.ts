@@ -23,8 +23,15 @@ import { conversionEvents, exposures } from './schema.ts';
 /** A context gets its own shares once this many of its visitors were exposed; rarer ones use the pooled shares. */
 export const MIN_CONTEXT_VISITORS = 30;
 
+/**
+ * Each hour's counts weigh this much less per hour of age, so a winner that changes is followed (the
+ * simulator's period discount, docs/learning.md: 0.98 per period of 1,000-2,000 visitors).
+ */
+export const HOURLY_DISCOUNT = 0.98;
+const HOUR = 3_600_000;
+
 /** Per context and variant: exposed visitors and those who converted on the campaign's first goal. */
-async function countsOf(d1: D1Database, c: CompiledCampaign): Promise<Map<string, Counts[]>> {
+async function countsOf(d1: D1Database, c: CompiledCampaign, now: number): Promise<Map<string, Counts[]>> {
   const db = drizzle(d1);
   const goal = c.goals[0];
   const converted = db
@@ -42,6 +49,7 @@ async function countsOf(d1: D1Database, c: CompiledCampaign): Promise<Map<string
     .select({
       context: exposures.context,
       variantId: exposures.variantId,
+      hour: sql<number>`${exposures.at} / ${HOUR}`.mapWith(Number),
       n: count(),
       x: sql<number>`count(${converted.visitorId})`.mapWith(Number),
     })
@@ -58,12 +66,16 @@ async function countsOf(d1: D1Database, c: CompiledCampaign): Promise<Map<string
         ),
       ),
     )
-    .groupBy(exposures.context, exposures.variantId);
+    .groupBy(exposures.context, exposures.variantId, sql`${exposures.at} / ${HOUR}`);
   const byContext = new Map<string, Counts[]>();
+  const nowHour = Math.floor(now / HOUR);
   for (const r of rows) {
     const arms = byContext.get(r.context) ?? c.variants.map(() => ({ n: 0, x: 0 }));
     const i = c.variants.findIndex((v) => v.id === r.variantId);
-    arms[i] = { n: r.n, x: Math.min(r.x, r.n) };
+    const arm = arms[i];
+    if (!arm) continue;
+    const weight = HOURLY_DISCOUNT ** Math.max(0, nowHour - Math.floor(r.hour));
+    arms[i] = { n: arm.n + r.n * weight, x: arm.x + Math.min(r.x, r.n) * weight };
     byContext.set(r.context, arms);
   }
   return byContext;
@@ -77,7 +89,7 @@ export async function updateContextual(
   const campaigns = doc.campaigns.filter((c) => c.allocation === 'contextual' && c.status === 'active');
   const rows: { campaignId: string; seed: string; weights: ContextShares }[] = [];
   for (const c of campaigns) {
-    const byContext = await countsOf(d1, c);
+    const byContext = await countsOf(d1, c, now);
     const keys = [...byContext.keys()].sort();
     const stats = keys.map((k) => byContext.get(k) as Counts[]);
     const total = stats.flat().reduce((a, b) => a + b.n, 0);
