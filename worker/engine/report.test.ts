@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDocument } from './document.ts';
+import { type CompiledCampaign, type CompiledDocument, parseDocument } from './document.ts';
 import { buildReport, type RawCounts } from './report.ts';
 
 const doc = (() => {
@@ -138,5 +138,173 @@ describe('daily series', () => {
         clicks: 1,
       },
     ]);
+  });
+});
+
+describe('adaptive campaigns', () => {
+  const parsed = parseDocument({
+    version: 1,
+    holdout: 0,
+    campaigns: [
+      {
+        id: 'ad',
+        allocation: 'bandit',
+        slot: { selector: '#h', action: 'replace' },
+        variants: [{ id: 'control' }, { id: 'b', html: 'B' }],
+        weights: [0.5, 0.5],
+        goals: ['purchase'],
+      },
+      {
+        id: 'fixed',
+        slot: { selector: '#f', action: 'replace' },
+        variants: [{ id: 'control' }, { id: 'b', html: 'B' }],
+        weights: [0.5, 0.5],
+        goals: ['purchase'],
+      },
+    ],
+  });
+  if (!parsed.ok) throw new Error(parsed.problems.join());
+  const bandit = parsed.doc;
+  // the same campaign, learning per device (built on the compiled form so it does not depend on the parser)
+  const contextual: CompiledDocument = {
+    ...bandit,
+    campaigns: bandit.campaigns.map((c) =>
+      c.id === 'ad' ? { ...c, allocation: 'contextual' as string as CompiledCampaign['allocation'] } : c,
+    ),
+  };
+
+  // The expected counts of a bandit that moved to b as the season slowed. Period 1: shares .5/.5, rates
+  // 20% / 24%; period 2: shares .1/.9, rates 10% / 12%; 20,000 visitors each. True rates: 15% and 18%.
+  const exposures = (variantId: string, visitors: number, converters: number) => ({
+    exposure: { campaignId: 'ad', seed: 'ad', variantId, day: '2026-11-21', visitors },
+    conversion: {
+      campaignId: 'ad',
+      seed: 'ad',
+      variantId,
+      goal: 'purchase',
+      converters,
+      valueSum: 0,
+      valueSumSq: 0,
+    },
+  });
+  const plain = [exposures('control', 12_000, 2200), exposures('b', 28_000, 4560)];
+  const sums = (context: string, variantId: string, n: number, x: number, p: number) => ({
+    campaignId: 'ad',
+    seed: 'ad',
+    goal: 'purchase',
+    context,
+    variantId,
+    n,
+    w: n / p,
+    wr: x / p,
+    w2: n / p ** 2,
+    w2r: x / p ** 2,
+  });
+  const add = (a: ReturnType<typeof sums>, b: ReturnType<typeof sums>) => ({
+    ...a,
+    n: a.n + b.n,
+    w: a.w + b.w,
+    wr: a.wr + b.wr,
+    w2: a.w2 + b.w2,
+    w2r: a.w2r + b.w2r,
+  });
+  const season = (context: string) => [
+    add(sums(context, 'control', 10_000, 2000, 0.5), sums(context, 'control', 2000, 200, 0.1)),
+    add(sums(context, 'b', 10_000, 2400, 0.5), sums(context, 'b', 18_000, 2160, 0.9)),
+  ];
+  const raw = (weighted?: RawCounts['weighted']): RawCounts => ({
+    exposures: plain.map((x) => x.exposure),
+    conversions: plain.map((x) => x.conversion),
+    conversionsDaily: [],
+    slots: [],
+    ...(weighted ? { weighted } : {}),
+  });
+
+  it('weights bandit results by the logged probabilities: the naive lift is -11%, the weighted one +20%', () => {
+    const c = buildReport(bandit, raw(season(''))).campaigns[0];
+    const naive = c?.variants[1]?.goals.purchase;
+    expect(c?.variants[0]?.goals.purchase?.rate).toBeCloseTo(2200 / 12_000, 12);
+    expect(naive?.lift).toBeCloseTo(4560 / 28_000 / (2200 / 12_000) - 1, 12); // -0.112
+    expect(c?.note).toMatch(/biased/);
+    expect(c?.note).toMatch(/`adaptive`/);
+    const a = c?.adaptive;
+    expect(a?.method).toBe('inverse-probability weighting (Hájek)');
+    expect(a?.goal).toBe('purchase');
+    expect(a?.visitors).toBe(40_000);
+    expect(a?.variants.map((v) => v.id)).toEqual(['control', 'b']);
+    expect(a?.variants[0]?.rate).toBeCloseTo(0.15, 12);
+    expect(a?.variants[0]?.lift).toBeUndefined();
+    expect(a?.variants[1]?.rate).toBeCloseTo(0.18, 12);
+    expect(a?.variants[1]?.lift).toBeCloseTo(0.2, 12);
+    const [lo, hi] = a?.variants[1]?.liftCi ?? [0, 0];
+    expect(lo).toBeGreaterThan(0.1);
+    expect(hi).toBeLessThan(0.3);
+    // a bandit has one context: no per-context table and no what-if
+    expect(a?.contexts).toBeUndefined();
+    expect(a?.whatIf).toBeUndefined();
+  });
+
+  it('adds contexts with their current shares and the what-if values for a contextual campaign', () => {
+    const weighted = [...season('mobile'), ...season('desktop')];
+    const r = buildReport(contextual, raw(weighted), {
+      contextualShares: { ad: { pooled: [0.4, 0.6], contexts: { mobile: [0.1, 0.9], bad: [2, -1] } } },
+    });
+    const c = r.campaigns[0];
+    expect(c?.allocation).toBe('contextual');
+    expect(c?.variants.map((v) => v.weight)).toEqual([0.4, 0.6]);
+    const a = c?.adaptive;
+    expect(a?.visitors).toBe(80_000);
+    expect(a?.variants[1]?.rate).toBeCloseTo(0.18, 12);
+    expect(a?.contexts?.map((x) => [x.key, x.visitors, x.sharesFrom, x.shares])).toEqual([
+      ['desktop', 40_000, 'pooled', [0.4, 0.6]],
+      ['mobile', 40_000, 'context', [0.1, 0.9]],
+    ]);
+    const mobile = a?.contexts?.[1];
+    expect(mobile?.variants.map((v) => [v.id, v.share])).toEqual([
+      ['control', 0.1],
+      ['b', 0.9],
+    ]);
+    expect(mobile?.best?.variant).toBe('b');
+    expect(mobile?.best?.rate).toBeCloseTo(0.18, 12);
+    const w = a?.whatIf;
+    // both contexts have the same rates: uniform = (15% + 18%) / 2, best fixed = 18%, current = .4·15 + .6·18
+    // on desktop and .1·15 + .9·18 on mobile, halved; logged = the plain rate 6760 / 40,000 (the plain counts)
+    expect(w?.uniform.ips).toBeCloseTo(0.165, 12);
+    expect(w?.bestFixed.ips).toBeCloseTo(0.18, 12);
+    expect(w?.current?.ips).toBeCloseTo((0.4 * 0.15 + 0.6 * 0.18 + 0.1 * 0.15 + 0.9 * 0.18) / 2, 12);
+    expect(w?.logged.ips).toBeCloseTo(6760 / 40_000, 12);
+    for (const k of ['uniform', 'current', 'bestFixed', 'logged'] as const) {
+      const v = w?.[k];
+      expect(v?.ci[0], k).toBeLessThan(v?.ips ?? 0);
+      expect(v?.ci[1], k).toBeGreaterThan(v?.ips ?? 0);
+    }
+    expect(JSON.stringify(r)).not.toMatch(/NaN|Infinity/);
+  });
+
+  it('has no `adaptive` without logged probabilities, and none for A/B tests', () => {
+    const r = buildReport(bandit, raw());
+    expect(r.campaigns[0]?.adaptive).toBeUndefined();
+    expect(r.campaigns[0]?.note).toMatch(/not available/);
+    const withSums = buildReport(bandit, raw(season('')));
+    expect(withSums.campaigns[1]?.id).toBe('fixed');
+    expect(withSums.campaigns[1]?.adaptive).toBeUndefined();
+    expect(withSums.campaigns[1]?.note).toBeUndefined();
+  });
+
+  it('keeps the report when the sums are inconsistent, saying why in the note', () => {
+    const bad = season('').map((g) => ({ ...g, wr: g.w * 2 }));
+    const c = buildReport(bandit, raw(bad)).campaigns[0];
+    expect(c?.adaptive).toBeUndefined();
+    expect(c?.note).toMatch(/unavailable: .*wr <= w/);
+    expect(c?.variants[1]?.goals.purchase?.lift).toBeLessThan(0);
+  });
+
+  it('gives a contextual campaign without shares its contexts and what-if, without `current`', () => {
+    const c = buildReport(contextual, raw(season('mobile'))).campaigns[0];
+    expect(c?.variants.map((v) => v.weight)).toEqual([0.5, 0.5]);
+    expect(c?.adaptive?.contexts?.[0]?.sharesFrom).toBe('unknown');
+    expect(c?.adaptive?.contexts?.[0]?.variants[0]?.share).toBeUndefined();
+    expect(c?.adaptive?.whatIf?.current).toBeUndefined();
+    expect(c?.adaptive?.whatIf?.uniform.ips).toBeCloseTo(0.165, 12);
   });
 });

@@ -4,8 +4,21 @@
  * its interval, p-values (fixed-horizon, Holm-adjusted over every variant x goal of the campaign, and
  * the always-valid sequential one), chance to beat control, expected loss, revenue per visitor with
  * Welch's t-test, a sample-ratio-mismatch check, the campaign's holdout, and the programme-wide lift
- * of everything HIO does against the global holdout. Pure: counts in, JSON-ready report out.
+ * of everything HIO does against the global holdout. Adaptive campaigns (bandit, contextual) also get
+ * `adaptive`: rates weighted by the logged probability of each visitor's variant, since their plain rates
+ * compare visitors from different times and contexts (see adaptive-results.ts). Pure: counts in,
+ * JSON-ready report out.
  */
+import {
+  type AdaptiveVariant,
+  type ContextVariant,
+  type Shares,
+  type WeightedSums,
+  type WhatIf,
+  weightedContexts,
+  weightedVariants,
+  whatIf,
+} from './adaptive-results.ts';
 import type { CompiledCampaign, CompiledDocument } from './document.ts';
 import {
   type Counts,
@@ -65,6 +78,29 @@ export interface RawCounts {
     impressions: number;
     clicks: number;
   }[];
+  /**
+   * Per campaign, goal, context and variant: sums over the exposed visitors of 1/p and r/p and their
+   * squares, p the logged probability of the assigned variant in (0, 1] and r = 1 if the visitor converted
+   * on `goal`. Absent when the store has no logged probabilities (then no report has `adaptive`).
+   */
+  weighted?: {
+    campaignId: string;
+    seed: string;
+    goal: string;
+    /** the context key at assignment ('' for non-contextual campaigns) */
+    context: string;
+    variantId: string;
+    /** exposed visitors in this (campaign, context, variant) */
+    n: number;
+    /** Σ 1/p */
+    w: number;
+    /** Σ r/p */
+    wr: number;
+    /** Σ 1/p² */
+    w2: number;
+    /** Σ r/p² */
+    w2r: number;
+  }[];
 }
 
 export interface ReportOptions {
@@ -77,6 +113,8 @@ export interface ReportOptions {
   srmThreshold?: number;
   /** current weights of bandit campaigns */
   banditWeights?: Record<string, number[]>;
+  /** current shares of contextual campaigns, aligned with the campaign's variants */
+  contextualShares?: Record<string, { pooled: number[]; contexts: Record<string, number[]> }>;
 }
 
 export interface GoalResult {
@@ -112,10 +150,40 @@ export interface ArmSummary {
   goals: Record<string, { conversions: number; rate: number; value: number }>;
 }
 
+/** One context of a contextual campaign. */
+export interface AdaptiveContext {
+  /** the context key ('' when the visitor had none) */
+  key: string;
+  visitors: number;
+  /** shares in force now, aligned with the campaign's variants; [] when unknown */
+  shares: number[];
+  /** whether `shares` are the context's own or the pooled ones it falls back to */
+  sharesFrom: 'context' | 'pooled' | 'unknown';
+  /** per variant in the campaign's order: weighted rate here, and its current share */
+  variants: (ContextVariant & { share?: number })[];
+  /** the variant with the highest weighted rate here; null while nobody here converted */
+  best: { variant: string; rate: number; ci: [number, number] } | null;
+}
+
+/** Results of an adaptive campaign weighted by the logged probabilities (see adaptive-results.ts). */
+export interface AdaptiveReport {
+  method: 'inverse-probability weighting (Hájek)';
+  /** the campaign's first goal */
+  goal: string;
+  /** exposed visitors with a logged probability */
+  visitors: number;
+  /** per variant, pooled over contexts: the rate had every visitor seen it, and the lift vs control */
+  variants: AdaptiveVariant[];
+  /** contextual campaigns: per context, most visitors first */
+  contexts?: AdaptiveContext[];
+  /** contextual campaigns: the estimated rate of other policies on the same visitors */
+  whatIf?: WhatIf;
+}
+
 export interface CampaignReport {
   id: string;
   status: string;
-  allocation: 'ab' | 'bandit' | 'contextual';
+  allocation: CompiledCampaign['allocation'];
   seed: string;
   goals: string[];
   controlId: string;
@@ -124,6 +192,10 @@ export interface CampaignReport {
   variants: VariantResult[];
   holdout: ArmSummary & { lift: Record<string, { lift: number; ci: [number, number]; pValue: number }> };
   daily: DayRow[];
+  /** adaptive campaigns: why the plain per-variant comparison above is not the one to read */
+  note?: string;
+  /** adaptive campaigns, when probabilities were logged: the weighted results */
+  adaptive?: AdaptiveReport;
 }
 
 export interface ProgrammeReport {
@@ -212,8 +284,15 @@ export function buildReport(doc: CompiledDocument, raw: RawCounts, options: Repo
   const campaigns = doc.campaigns.map((c) =>
     campaignReport(
       c,
-      { visitors, conv, slots, daily },
-      { alpha, minPerArm, sequentialTau, srmThreshold, bandit: options.banditWeights?.[c.id] },
+      { visitors, conv, slots, daily, weighted: raw.weighted },
+      {
+        alpha,
+        minPerArm,
+        sequentialTau,
+        srmThreshold,
+        bandit: options.banditWeights?.[c.id],
+        shares: options.contextualShares?.[c.id],
+      },
     ),
   );
 
@@ -257,17 +336,31 @@ interface Maps {
   conv: Map<string, RawCounts['conversions'][number]>;
   slots: Map<string, { impressions: number; clicks: number }>;
   daily: Map<string, DayRow>;
+  weighted: RawCounts['weighted'];
 }
 
-function campaignReport(
-  c: CompiledCampaign,
-  m: Maps,
-  o: { alpha: number; minPerArm: number; sequentialTau: number; srmThreshold: number; bandit?: number[] },
-): CampaignReport {
+interface CampaignOptions {
+  alpha: number;
+  minPerArm: number;
+  sequentialTau: number;
+  srmThreshold: number;
+  bandit?: number[];
+  shares?: Shares;
+}
+
+const ADAPTIVE: ReadonlySet<string> = new Set(['bandit', 'contextual']);
+const isContextual = (c: CompiledCampaign) => String(c.allocation) === 'contextual';
+
+function campaignReport(c: CompiledCampaign, m: Maps, o: CampaignOptions): CampaignReport {
   const goals = c.goals.length ? c.goals : goalsSeen(c, m);
   const control = c.variants.find((v) => v.control) ?? c.variants[0];
   const controlId = control?.id ?? '';
-  const weights = c.allocation === 'bandit' && o.bandit ? o.bandit : c.weights;
+  const current = isContextual(c)
+    ? validShares(o.shares?.pooled, c)
+    : c.allocation === 'bandit'
+      ? o.bandit
+      : undefined;
+  const weights = current ?? c.weights;
   const variants: VariantResult[] = c.variants.map((v, i) => {
     const n = m.visitors.get(key(c.id, c.seed, v.id)) ?? 0;
     const s = m.slots.get(key(c.id, c.seed, v.id));
@@ -370,7 +463,7 @@ function campaignReport(
   for (const [k, d] of m.daily) if (k.startsWith(key(c.id, c.seed, ''))) days.push(d);
   days.sort((a, b) => a.day.localeCompare(b.day) || a.variant.localeCompare(b.variant));
 
-  return {
+  const report: CampaignReport = {
     id: c.id,
     status: c.status,
     allocation: c.allocation,
@@ -383,6 +476,88 @@ function campaignReport(
     holdout: { ...holdout, lift: holdoutLift },
     daily: days,
   };
+  if (ADAPTIVE.has(c.allocation)) Object.assign(report, adaptiveSection(c, report, m.weighted, o));
+  return report;
+}
+
+/** Shares aligned with the campaign's variants, or undefined when they are not a distribution over them. */
+function validShares(row: readonly number[] | undefined, c: CompiledCampaign): number[] | undefined {
+  if (!row || row.length !== c.variants.length) return undefined;
+  return row.every((x) => Number.isFinite(x) && x >= 0 && x <= 1) ? [...row] : undefined;
+}
+
+const BIASED =
+  'Traffic shares of this campaign changed over time (and, for a contextual campaign, differ by context), so the plain per-variant rates compare visitors who arrived at different times and in different contexts: that comparison is biased.';
+
+/** The `note` and, when probabilities were logged, the `adaptive` block of an adaptive campaign. */
+function adaptiveSection(
+  c: CompiledCampaign,
+  r: CampaignReport,
+  weighted: RawCounts['weighted'],
+  o: CampaignOptions,
+): Pick<CampaignReport, 'note' | 'adaptive'> {
+  const goal = r.goals[0];
+  if (!weighted || goal === undefined) {
+    return {
+      note: `${BIASED} Weighted results need the probability logged with each exposure${goal === undefined ? ' and a goal' : ''}, which are not available.`,
+    };
+  }
+  const ids = c.variants.map((v) => v.id);
+  const known = new Set(ids);
+  const groups: WeightedSums[] = weighted.filter(
+    (g) => g.campaignId === c.id && g.seed === c.seed && g.goal === goal && known.has(g.variantId),
+  );
+  try {
+    const variants = weightedVariants(groups, ids, r.controlId, o.alpha);
+    const adaptive: AdaptiveReport = {
+      method: 'inverse-probability weighting (Hájek)',
+      goal,
+      visitors: variants.reduce((a, v) => a + v.visitors, 0),
+      variants,
+    };
+    if (isContextual(c)) {
+      const pooled = validShares(o.shares?.pooled, c);
+      const shares: Shares | undefined = pooled && {
+        pooled,
+        contexts: Object.fromEntries(
+          Object.entries(o.shares?.contexts ?? {}).flatMap(([k, row]) => {
+            const ok = validShares(row, c);
+            return ok ? [[k, ok]] : [];
+          }),
+        ),
+      };
+      adaptive.contexts = weightedContexts(groups, ids, o.alpha).map((ctx) => {
+        const own = shares?.contexts[ctx.key];
+        const now = own ?? shares?.pooled ?? [];
+        return {
+          key: ctx.key,
+          visitors: ctx.visitors,
+          shares: [...now],
+          sharesFrom: own ? 'context' : shares ? 'pooled' : 'unknown',
+          variants: ctx.variants.map((v, i) => (now[i] === undefined ? v : { ...v, share: now[i] })),
+          best: ctx.best,
+        };
+      });
+      const observed = {
+        n: r.variants.reduce((a, v) => a + v.visitors, 0),
+        x: r.variants.reduce((a, v) => a + (v.goals[goal]?.conversions ?? 0), 0),
+      };
+      adaptive.whatIf = whatIf(groups, {
+        variants: ids,
+        controlId: r.controlId,
+        shares,
+        observed,
+        alpha: o.alpha,
+      });
+    }
+    return {
+      note: `${BIASED} Read \`adaptive\`: the rates there are weighted by the probability each visitor had of seeing their variant.`,
+      adaptive,
+    };
+  } catch (e) {
+    // inconsistent sums from the store must not take the whole report down
+    return { note: `${BIASED} Weighted results unavailable: ${e instanceof Error ? e.message : String(e)}` };
+  }
 }
 
 function goalsSeen(c: CompiledCampaign, m: Maps): string[] {

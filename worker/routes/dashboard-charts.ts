@@ -2,7 +2,8 @@
  * @module dashboard-charts
  * The dashboard's two charts, drawn on the server as inline SVG (no script, no dependency, readable
  * without JavaScript): the cumulative conversion rate by day per variant, and a forest plot of each
- * variant's lift against control with its interval. Each point carries a `<title>` as its tooltip.
+ * variant's lift against control with its interval (plain, and for adaptive campaigns weighted by the
+ * logged probabilities). Each point carries a `<title>` as its tooltip.
  */
 import type { CampaignReport } from '../engine/index.ts';
 import { fmt, type Html, html } from './dashboard-format.ts';
@@ -150,7 +151,29 @@ export function forestPlot(
   }
   const hl = c.holdout.lift[goal];
   if (hl) rows.push({ id: HOLDOUT_ID, label: 'all vs holdout', lift: hl.lift, ci: hl.ci, color: '#57534e' });
+  return liftPlot(rows, testId, `Lift of ${goal} against control with 95% intervals`);
+}
 
+/** The weighted lift of each variant of an adaptive campaign against control, with its interval. */
+export function weightedLiftPlot(c: CampaignReport, colors: Map<string, string>, testId: string): Html {
+  const rows: ForestRow[] = (c.adaptive?.variants ?? [])
+    .filter((v) => v.id !== c.controlId)
+    .map((v) => ({
+      id: v.id,
+      label: v.id,
+      lift: v.lift ?? null,
+      ci: v.liftCi ?? null,
+      color: colors.get(v.id) ?? CONTROL_COLOR,
+    }));
+  return liftPlot(
+    rows,
+    testId,
+    `Weighted lift of ${c.adaptive?.goal ?? ''} against control with 95% intervals`,
+  );
+}
+
+/** A forest plot: a dot per row at its lift, a bar for its interval, the dashed line at zero. */
+function liftPlot(rows: readonly ForestRow[], testId: string, ariaLabel: string): Html {
   const W = 520;
   const rowH = 34;
   const m = { l: 128, r: 78, t: 10, b: 30 };
@@ -195,5 +218,5 @@ export function forestPlot(
     const tip = `${r.label}: ${fmt.lift(r.lift)} ${fmt.ci([r.ci?.[0] ?? null, r.ci?.[1] ?? null])}`;
     return html`<g class="row" data-series="${r.id}">${text}<path class="ci" d="M${x1},${cy} L${x2},${cy}${clipped ? '' : ` M${x2},${cy - 6} L${x2},${cy + 6}`} M${x1},${cy - 6} L${x1},${cy + 6}" stroke="${r.color}" stroke-width="2.2" fill="none"></path>${clipped ? html`<path d="M${x2 - 7},${cy - 5} L${x2},${cy} L${x2 - 7},${cy + 5}" stroke="${r.color}" stroke-width="2.2" fill="none"></path>` : ''}<circle class="pt" cx="${x(r.lift)}" cy="${cy}" r="5.5" fill="${significant ? r.color : '#fff'}" stroke="${r.color}" stroke-width="2.2"><title>${tip}</title></circle><text class="value" x="${W - m.r + 8}" y="${cy + 4}">${fmt.lift(r.lift)}</text></g>`;
   });
-  return html`<svg class="chart" data-testid="${testId}" viewBox="0 0 ${W} ${H}" role="img" aria-label="Lift of ${goal} against control with 95% intervals">${ticks}<line class="zero" x1="${x(0)}" x2="${x(0)}" y1="${m.t - 4}" y2="${bottom}"></line>${marks}</svg>`;
+  return html`<svg class="chart" data-testid="${testId}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${ariaLabel}">${ticks}<line class="zero" x1="${x(0)}" x2="${x(0)}" y1="${m.t - 4}" y2="${bottom}"></line>${marks}</svg>`;
 }

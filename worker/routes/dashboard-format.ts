@@ -76,6 +76,15 @@ export const fmt = {
     const end = (x: Num, inf: string) => (ok(x) ? fmt.lift(x) : inf);
     return `[${end(lo, '-∞')}, ${end(hi, '+∞')}]`;
   },
+  /** an interval of a rate, clamped to [0%, 100%] (a normal interval may cross them; a rate cannot) */
+  rateCi: (ci: readonly Num[] | null | undefined): string => {
+    if (!ci) return DASH;
+    const [lo, hi] = ci;
+    const end = (x: Num, fallback: number) => fmt.pct(ok(x) ? Math.min(1, Math.max(0, x)) : fallback);
+    return `[${end(lo, 0)}, ${end(hi, 1)}]`;
+  },
+  /** a context key as a person reads it */
+  context: (key: string): string => (key === '' ? '(no context)' : key),
   /** p-values with 4 decimals */
   p: (x: Num): string => (ok(x) ? (x < 0.0001 ? '<0.0001' : x.toFixed(4)) : DASH),
   /** "p = 0.0123" or "p < 0.0001", for prose */

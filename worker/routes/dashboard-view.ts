@@ -2,11 +2,13 @@
  * @module dashboard-view
  * The dashboard's HTML: the login form, and the results page rendered from the same report the results
  * API returns (programme-wide holdout lift, then per campaign the traffic, per goal a statistics table,
- * the cumulative rate chart and the lift forest plot). Self-contained: inline CSS, no script, no external
- * asset. Every number cell has a stable `data-testid` (see `testId`).
+ * the cumulative rate chart and the lift forest plot; for adaptive campaigns first the results weighted by
+ * the logged probabilities, and for contextual ones the shares and best variant per context and the
+ * "what if" of other policies). Self-contained: inline CSS, no script, no external asset. Every number
+ * cell has a stable `data-testid` (see `testId`).
  */
 import type { CampaignReport, GoalResult, Report, VariantResult } from '../engine/index.ts';
-import { forestPlot, HOLDOUT_ID, rateChart, variantColors } from './dashboard-charts.ts';
+import { forestPlot, HOLDOUT_ID, rateChart, variantColors, weightedLiftPlot } from './dashboard-charts.ts';
 import { fmt, Html, html, type Part, testId, verdictLabel } from './dashboard-format.ts';
 
 export const DASHBOARD_PATH = '/__hio/dashboard';
@@ -50,6 +52,7 @@ tr.holdout td{color:var(--muted);font-style:italic}
 .banner{border-radius:8px;padding:10px 14px;margin:12px 0;border:1px solid}
 .banner.srm{background:#fef2f2;border-color:#fecaca;color:#7f1d1d}
 .banner.note{background:#f8fafc;border-color:var(--line);color:var(--muted)}
+.charts.one{grid-template-columns:minmax(0,560px)}
 .charts{display:grid;align-items:start;grid-template-columns:repeat(auto-fit,minmax(min(380px,100%),1fr));gap:16px;margin-top:12px}
 figure{margin:0;border:1px solid var(--line);border-radius:8px;padding:10px 12px}
 figcaption{font-size:12px;font-weight:600;color:var(--muted);margin-bottom:4px}
@@ -120,6 +123,7 @@ const HELP = html`<details class="card help" data-testid="help"><summary>How to 
 <li><b>Chance to beat control</b> is Bayesian: the probability, given the data so far, that the variant's true rate is higher. <b>Expected loss</b> is how much rate you would lose on average by choosing the variant if it is in fact worse.</li>
 <li><b>SRM</b> (sample ratio mismatch): when the split of visitors differs from the configured weights beyond chance, assignment or tracking is broken, and the campaign's results are void until it is fixed.</li>
 <li>The <b>holdout</b> sees the site without personalization: the lift against it is what HIO as a whole adds.</li>
+<li><b>Adaptive allocation</b> (bandit and contextual campaigns) moves traffic while it learns, so a variant's plain rate mixes visitors from different days and contexts in its own proportions, and plain rates cannot be compared. Their <b>weighted</b> rates count each visitor by 1 ÷ the probability they had of seeing their variant, which makes every variant stand for the same visitors: read those.</li>
 </ul>
 </details>`;
 
@@ -231,7 +235,105 @@ function goalSection(c: CampaignReport, goal: string, colors: Map<string, string
 <figure><figcaption>Lift vs control, 95% interval (filled: interval excludes 0)</figcaption>${forestPlot(c, goal, colors, testId('chart-lift', c.id, goal))}</figure>
 </div>`
     : '';
-  return html`<h3>Goal: ${goal}</h3>${goalTable(c, goal, colors)}${holdoutLine}${charts}`;
+  const plain = c.note
+    ? html`<p class="small" data-testid="${testId('plain-note', c.id, goal)}">Plain, unweighted numbers: traffic shares changed over time, so they are biased; ${c.adaptive ? 'read the weighted results above' : 'weighted results are not available'}.</p>`
+    : '';
+  return html`<h3>Goal: ${goal}</h3>${plain}${goalTable(c, goal, colors)}${holdoutLine}${charts}`;
+}
+
+type Adaptive = NonNullable<CampaignReport['adaptive']>;
+type WhatIfKey = keyof NonNullable<Adaptive['whatIf']>;
+
+/** How many contexts the page lists (most visitors first); the results API has them all. */
+const MAX_CONTEXTS = 25;
+
+const WHAT_IF: { key: WhatIfKey; name: string; what: string }[] = [
+  { key: 'uniform', name: 'Uniform split', what: 'every variant shown equally often, to everyone' },
+  { key: 'current', name: 'Current policy', what: 'the shares per context in force now' },
+  {
+    key: 'bestFixed',
+    name: 'Best fixed variant per context',
+    what: 'each context always shown its best variant below (optimistic: chosen on the same data)',
+  },
+  { key: 'logged', name: 'What happened (logged)', what: 'the plain conversion rate of the campaign so far' },
+];
+
+const isContextual = (c: CampaignReport) => String(c.allocation) === 'contextual';
+
+function weightedTable(c: CampaignReport, a: Adaptive, colors: Map<string, string>): Html {
+  const rows = a.variants.map(
+    (
+      v,
+    ) => html`<tr><td>${swatch(colors.get(v.id))}${v.id}${v.id === c.controlId ? html` <span class="badge control">control</span>` : ''}</td>
+<td data-testid="${testId('adaptive-visitors', c.id, v.id)}">${fmt.count(v.visitors)}</td>
+<td data-testid="${testId('adaptive-rate', c.id, v.id)}">${fmt.pct(v.rate)}</td>
+<td data-testid="${testId('adaptive-rate-ci', c.id, v.id)}">${fmt.rateCi(v.ci)}</td>
+<td><span data-testid="${testId('adaptive-lift', c.id, v.id)}">${fmt.lift(v.lift)}</span>${v.liftCi ? html`<br><span class="small" data-testid="${testId('adaptive-lift-ci', c.id, v.id)}">${fmt.ci(v.liftCi)}</span>` : ''}</td></tr>`,
+  );
+  return html`<div class="table-wrap"><table data-testid="${testId('adaptive', c.id)}"><thead><tr><th>Variant</th><th>Visitors</th><th>Weighted rate</th><th>95% interval</th><th>Weighted lift [95% interval]</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+}
+
+function contextTable(c: CampaignReport, a: Adaptive, colors: Map<string, string>): Html {
+  const contexts = a.contexts ?? [];
+  if (!contexts.length) return html`<p class="banner note">No visitors with a context yet.</p>`;
+  const shown = contexts.slice(0, MAX_CONTEXTS);
+  const rows = shown.map((x) => {
+    const cells = x.variants.map(
+      (v) =>
+        html`<td data-testid="${testId('ctx-share', c.id, x.key, v.id)}">${fmt.pct(v.share)}</td><td><span data-testid="${testId('ctx-rate', c.id, x.key, v.id)}">${fmt.pct(v.rate)}</span><br><span class="small" data-testid="${testId('ctx-rate-ci', c.id, x.key, v.id)}">${fmt.rateCi(v.ci)}</span></td>`,
+    );
+    const best = x.best
+      ? html`<td>${swatch(colors.get(x.best.variant))}<span data-testid="${testId('ctx-best', c.id, x.key)}">${x.best.variant}</span></td><td><span data-testid="${testId('ctx-best-rate', c.id, x.key)}">${fmt.pct(x.best.rate)}</span><br><span class="small" data-testid="${testId('ctx-best-ci', c.id, x.key)}">${fmt.rateCi(x.best.ci)}</span></td>`
+      : html`<td data-testid="${testId('ctx-best', c.id, x.key)}">—</td><td class="small">no conversions yet</td>`;
+    const from =
+      x.sharesFrom === 'pooled'
+        ? html`<br><span class="small">pooled shares (too little data of its own)</span>`
+        : '';
+    return html`<tr><td>${fmt.context(x.key)}${from}</td><td data-testid="${testId('ctx-visitors', c.id, x.key)}">${fmt.count(x.visitors)}</td>${cells}${best}</tr>`;
+  });
+  const more =
+    contexts.length > shown.length
+      ? html`<p class="small">${fmt.count(contexts.length - shown.length)} more contexts with fewer visitors are in the results API.</p>`
+      : '';
+  const heads = a.variants.map((v) => html`<th>${v.id}: share now</th><th>${v.id}: weighted rate [95%]</th>`);
+  return html`<div class="table-wrap"><table data-testid="${testId('contexts', c.id)}"><thead><tr><th>Context</th><th>Visitors</th>${heads}<th>Best variant</th><th>Its rate [95% interval]</th></tr></thead><tbody>${rows}</tbody></table></div>${more}`;
+}
+
+function whatIfTable(c: CampaignReport, a: Adaptive): Part {
+  const w = a.whatIf;
+  if (!w) return '';
+  const rows = WHAT_IF.map(({ key, name, what }) => {
+    const v = w[key];
+    if (!v) {
+      return html`<tr><td>${name}<br><span class="small">${what}</span></td><td data-testid="${testId('whatif-ips', c.id, key)}">—</td><td colspan="3" class="small">current shares not known</td></tr>`;
+    }
+    return html`<tr><td>${name}<br><span class="small">${what}</span></td>
+<td data-testid="${testId('whatif-ips', c.id, key)}">${fmt.pct(v.ips)}</td>
+<td data-testid="${testId('whatif-ci', c.id, key)}">${fmt.rateCi(v.ci)}</td>
+<td data-testid="${testId('whatif-snips', c.id, key)}">${fmt.pct(v.snips)}</td>
+<td data-testid="${testId('whatif-ess', c.id, key)}">${fmt.count(Math.round(v.ess))}</td></tr>`;
+  });
+  return html`<h3>What if: the estimated conversion rate of other policies on the same visitors</h3>
+<p class="small">Off-policy estimates (inverse propensity scoring): each logged visitor counts by the probability the policy would have given their variant ÷ the probability they had. The interval is for the first estimate; the self-normalized one is steadier when the effective sample size is small.</p>
+<div class="table-wrap"><table data-testid="${testId('whatif', c.id)}"><thead><tr><th>Policy</th><th>Estimated rate</th><th>95% interval</th><th>Self-normalized</th><th>Effective visitors</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+}
+
+function adaptiveSection(c: CampaignReport, colors: Map<string, string>): Part {
+  const a = c.adaptive;
+  if (!a) {
+    return c.note
+      ? html`<h3>Adaptive allocation</h3><p class="banner note" data-testid="${testId('adaptive-note', c.id)}">${c.note}</p>`
+      : '';
+  }
+  const contextual = isContextual(c);
+  const intro = html`<p class="sub" data-testid="${testId('adaptive-method', c.id)}">Goal <b>${a.goal}</b>. Rates weighted by the probability each visitor had of seeing their variant, because shares changed over time${contextual ? ' and differ by context' : ''} (inverse-probability weighting): each is the rate the variant would have had if all ${fmt.count(a.visitors)} visitors had seen it. The plain rates below compare visitors from different days${contextual ? ' and contexts' : ''} and are biased: read these.</p>`;
+  const chart = a.variants.some((v) => v.id !== c.controlId && v.visitors > 0)
+    ? html`<div class="charts one"><figure><figcaption>Weighted lift vs control, 95% interval (filled: interval excludes 0)</figcaption>${weightedLiftPlot(c, colors, testId('chart-adaptive-lift', c.id))}</figure></div>`
+    : '';
+  const perContext = contextual
+    ? html`<h3>Per context: traffic share now and weighted rate</h3>${contextTable(c, a, colors)}${whatIfTable(c, a)}`
+    : '';
+  return html`<h3>Adaptive allocation: weighted results</h3>${intro}${weightedTable(c, a, colors)}${chart}${perContext}`;
 }
 
 function campaignSection(c: CampaignReport): Html {
@@ -243,14 +345,18 @@ function campaignSection(c: CampaignReport): Html {
     ? html`<p class="banner note">No visitors have been assigned yet.</p>`
     : '';
   const details: Part[] = [
-    c.allocation === 'bandit' ? 'bandit (adaptive traffic)' : 'A/B test',
+    isContextual(c)
+      ? 'contextual (traffic learned per context)'
+      : c.allocation === 'bandit'
+        ? 'bandit (adaptive traffic)'
+        : 'A/B test',
     `goals: ${c.goals.length ? c.goals.join(', ') : 'none yet'}`,
     `verdicts after ${c.minPerArm} visitors per arm`,
     c.srm.pValue === null ? '' : `split check ${fmt.pIs(c.srm.pValue)}`,
   ];
   return html`<section class="card" id="${testId('c', c.id)}" data-testid="${testId('campaign', c.id)}">
 <div class="campaign-head"><h2>${c.id}</h2><span class="badge">${c.status}</span><span class="small">${details.filter(Boolean).join(' · ')}</span></div>
-${srm}${empty}${trafficTable(c, colors)}${c.goals.map((g) => goalSection(c, g, colors))}
+${srm}${empty}${trafficTable(c, colors)}${adaptiveSection(c, colors)}${c.goals.map((g) => goalSection(c, g, colors))}
 </section>`;
 }
 

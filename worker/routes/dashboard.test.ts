@@ -5,9 +5,16 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { signSession } from '../edge/admin-session.ts';
-import type { Report } from '../engine/index.ts';
+import {
+  buildReport,
+  type CompiledDocument,
+  parseDocument,
+  type RawCounts,
+  type Report,
+} from '../engine/index.ts';
 import { ADMIN, BASE, call, putConfig } from '../test/helpers.ts';
 import { fmt, html } from './dashboard-format.ts';
+import { renderDashboard } from './dashboard-view.ts';
 
 const TOKEN = 'test-admin-token';
 const SECRET = 'test-secret';
@@ -219,6 +226,8 @@ describe('dashboard page', () => {
     expect(rate).toMatch(/<path d="M[\d.]+,[\d.]+ L[\d.]+,[\d.]+ L[\d.]+,[\d.]+"/);
     const lift = /<svg[^>]*data-testid="chart-lift-dash-test-purchase"[\s\S]*?<\/svg>/.exec(body)?.[0] ?? '';
     expect(lift).toContain('data-series="bold"');
+    // an A/B test has no weighted section
+    expect(body).not.toContain('data-testid="adaptive-dash-test"');
     expect(body).not.toContain('<script');
   });
 
@@ -227,5 +236,158 @@ describe('dashboard page', () => {
     expect(html`<td title="${evil}">${evil}</td>`.value).toBe(
       '<td title="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;">&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</td>',
     );
+  });
+});
+
+/** The text of the element with this data-testid, unescaped. */
+function cellOf(body: string, id: string): string | undefined {
+  return new RegExp(`data-testid="${id}"[^>]*>([^<]*)<`)
+    .exec(body)?.[1]
+    ?.replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+describe('dashboard page of adaptive campaigns', () => {
+  const parsed = parseDocument({
+    version: 1,
+    holdout: 0,
+    campaigns: [
+      {
+        id: 'ctx',
+        allocation: 'bandit',
+        slot: { selector: '#h', action: 'replace' },
+        variants: [{ id: 'control' }, { id: 'b', html: 'B' }],
+        weights: [0.5, 0.5],
+        goals: ['purchase'],
+      },
+    ],
+  });
+  if (!parsed.ok) throw new Error(parsed.problems.join());
+  type Allocation = CompiledDocument['campaigns'][number]['allocation'];
+  const asContextual = (doc: CompiledDocument): CompiledDocument => ({
+    ...doc,
+    campaigns: doc.campaigns.map((c) => ({ ...c, allocation: 'contextual' as string as Allocation })),
+  });
+  // mobile converts on b (10% vs 5%), desktop on control (15% vs 8%); shares moved per context over time
+  const sums = (context: string, variantId: string, parts: [n: number, x: number, p: number][]) => ({
+    campaignId: 'ctx',
+    seed: 'ctx',
+    goal: 'purchase',
+    context,
+    variantId,
+    n: parts.reduce((a, [n]) => a + n, 0),
+    w: parts.reduce((a, [n, , p]) => a + n / p, 0),
+    wr: parts.reduce((a, [, x, p]) => a + x / p, 0),
+    w2: parts.reduce((a, [n, , p]) => a + n / p ** 2, 0),
+    w2r: parts.reduce((a, [, x, p]) => a + x / p ** 2, 0),
+  });
+  const weighted = [
+    sums('mobile', 'control', [
+      [3000, 150, 0.5],
+      [600, 30, 0.1],
+    ]),
+    sums('mobile', 'b', [
+      [3000, 300, 0.5],
+      [5400, 540, 0.9],
+    ]),
+    sums('desktop', 'control', [
+      [2000, 300, 0.5],
+      [3600, 540, 0.9],
+    ]),
+    sums('desktop', 'b', [
+      [2000, 160, 0.5],
+      [400, 32, 0.1],
+    ]),
+  ];
+  const plain = { control: [9200, 1020], b: [10_800, 1032] } as const;
+  const raw: RawCounts = {
+    exposures: Object.entries(plain).map(([variantId, [visitors]]) => ({
+      campaignId: 'ctx',
+      seed: 'ctx',
+      variantId,
+      day: '2026-11-21',
+      visitors,
+    })),
+    conversions: Object.entries(plain).map(([variantId, [, converters]]) => ({
+      campaignId: 'ctx',
+      seed: 'ctx',
+      variantId,
+      goal: 'purchase',
+      converters,
+      valueSum: 0,
+      valueSumSq: 0,
+    })),
+    conversionsDaily: [],
+    slots: [],
+    weighted,
+  };
+  const page = (report: Report) =>
+    renderDashboard({ ...report, generatedAt: '2026-11-21T10:00:00.000Z', configVersion: 3 });
+
+  it('shows the weighted rates per variant with their intervals and says how they are weighted', () => {
+    const report = buildReport(parsed.doc, raw);
+    const a = report.campaigns[0]?.adaptive;
+    const body = page(report);
+    expect(body).toContain('Adaptive allocation');
+    expect(body).toContain(
+      'weighted by the probability each visitor had of seeing their variant, because shares changed over time',
+    );
+    for (const v of a?.variants ?? []) {
+      expect(cellOf(body, `adaptive-rate-ctx-${v.id}`)).toBe(fmt.pct(v.rate));
+      expect(cellOf(body, `adaptive-rate-ci-ctx-${v.id}`)).toBe(fmt.rateCi(v.ci));
+      expect(cellOf(body, `adaptive-visitors-ctx-${v.id}`)).toBe(fmt.count(v.visitors));
+    }
+    // pooled over devices: control 0.6·5% + 0.4·15% = 9%, b 0.6·10% + 0.4·8% = 9.2%; the plain rates say
+    // control 11.09% and b 9.56%
+    expect(cellOf(body, 'adaptive-rate-ctx-control')).toBe('9.00%');
+    expect(cellOf(body, 'adaptive-rate-ctx-b')).toBe('9.20%');
+    expect(cellOf(body, 'rate-ctx-control-purchase')).toBe('11.09%');
+    expect(cellOf(body, 'adaptive-lift-ctx-b')).toBe('+2.22%');
+    expect(cellOf(body, 'adaptive-lift-ci-ctx-b')).toBe(fmt.ci(a?.variants[1]?.liftCi));
+    expect(body).toContain('data-testid="chart-adaptive-lift-ctx"');
+    expect(body).toContain('data-testid="plain-note-ctx-purchase"');
+    // a bandit has no per-context table
+    expect(body).not.toContain('data-testid="contexts-ctx"');
+    expect(body).not.toContain('<script');
+  });
+
+  it('shows, per context, the shares now and the best variant, and the what-if table with intervals', () => {
+    const report = buildReport(asContextual(parsed.doc), raw, {
+      contextualShares: { ctx: { pooled: [0.5, 0.5], contexts: { mobile: [0.1, 0.9] } } },
+    });
+    const a = report.campaigns[0]?.adaptive;
+    const body = page(report);
+    expect(body).toContain('contextual (traffic learned per context)');
+    expect(body).toContain('data-testid="contexts-ctx"');
+    expect(cellOf(body, 'ctx-visitors-ctx-mobile')).toBe('12,000');
+    expect(cellOf(body, 'ctx-share-ctx-mobile-b')).toBe('90.00%');
+    expect(cellOf(body, 'ctx-share-ctx-desktop-b')).toBe('50.00%');
+    expect(body).toContain('pooled shares');
+    expect(cellOf(body, 'ctx-rate-ctx-mobile-b')).toBe('10.00%');
+    expect(cellOf(body, 'ctx-rate-ctx-desktop-control')).toBe('15.00%');
+    expect(cellOf(body, 'ctx-best-ctx-desktop')).toBe('control');
+    expect(cellOf(body, 'ctx-best-ctx-mobile')).toBe('b');
+    expect(cellOf(body, 'ctx-best-rate-ctx-mobile')).toBe('10.00%');
+    const mobile = a?.contexts?.find((x) => x.key === 'mobile');
+    expect(cellOf(body, 'ctx-best-ci-ctx-mobile')).toBe(fmt.rateCi(mobile?.best?.ci));
+    const w = a?.whatIf;
+    expect(w).toBeDefined();
+    for (const k of ['uniform', 'current', 'bestFixed', 'logged'] as const) {
+      expect(cellOf(body, `whatif-ips-ctx-${k}`), k).toBe(fmt.pct(w?.[k]?.ips));
+      expect(cellOf(body, `whatif-ci-ctx-${k}`), k).toBe(fmt.rateCi(w?.[k]?.ci));
+      expect(cellOf(body, `whatif-snips-ctx-${k}`), k).toBe(fmt.pct(w?.[k]?.snips));
+    }
+    // best fixed per context: 0.6·10% + 0.4·15% = 12%
+    expect(cellOf(body, 'whatif-ips-ctx-bestFixed')).toBe('12.00%');
+    expect(cellOf(body, 'whatif-ips-ctx-logged')).toBe(fmt.pct(2052 / 20_000));
+    expect(body).not.toContain('<script');
+  });
+
+  it('says so when the probabilities are not logged', () => {
+    const { weighted: _drop, ...without } = raw;
+    const body = page(buildReport(parsed.doc, without));
+    expect(body).not.toContain('data-testid="adaptive-ctx"');
+    expect(cellOf(body, 'adaptive-note-ctx')).toMatch(/biased.*not available/);
   });
 });
