@@ -8,7 +8,17 @@ import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../engine/index.ts';
 import type { Bindings } from '../env.ts';
 import { runScheduled } from '../scheduled.ts';
-import { collect, eventId, me, page, putConfig, settle, visitorCookie } from '../test/helpers.ts';
+import {
+  ADMIN,
+  call,
+  collect,
+  eventId,
+  me,
+  page,
+  putConfig,
+  settle,
+  visitorCookie,
+} from '../test/helpers.ts';
 import { createConfigRepo } from './config-repo.ts';
 
 const DESKTOP =
@@ -112,5 +122,26 @@ describe('contextual allocation through the worker', () => {
     // the first 160 had the configured 50/50; the 40 after the job the learned shares
     expect(logged.results.map((r) => r.even)).toEqual([80, 80]);
     expect(logged.results.every((r) => r.hi > 0.8)).toBe(true);
+
+    // results weigh by those probabilities, per context, with what-if estimates
+    await settle();
+    const res = await call('/__hio/admin/results', { headers: ADMIN });
+    const report = (await res.json()) as {
+      campaigns: {
+        id: string;
+        adaptive?: {
+          contexts?: { key: string; best: { variant: string } | null }[];
+          whatIf?: Record<string, { ips: number; ci: [number, number] }>;
+        };
+      }[];
+    };
+    const adaptive = report.campaigns.find((c) => c.id === 'cta-by-device')?.adaptive;
+    const best = Object.fromEntries((adaptive?.contexts ?? []).map((c) => [c.key, c.best?.variant]));
+    expect(best).toEqual({ 'device=desktop': 'long-copy', 'device=mobile': 'big-button' });
+    const whatIf = adaptive?.whatIf ?? {};
+    // the best fixed variant per context beats a uniform split, as the hidden truth says (35 % vs 20 %)
+    expect(whatIf.bestFixed?.ips).toBeGreaterThan(whatIf.uniform?.ips ?? 1);
+    expect(whatIf.uniform?.ci[0]).toBeLessThan(0.2);
+    expect(whatIf.uniform?.ci[1]).toBeGreaterThan(0.2);
   });
 });

@@ -79,6 +79,39 @@ export async function readRawCounts(d1: D1Database): Promise<RawCounts> {
   return { exposures: exposed, conversions: converted, conversionsDaily: daily, slots };
 }
 
+/**
+ * For adaptive (bandit, contextual) campaigns: per goal, context and variant, the sums that
+ * inverse-probability-weighted results and off-policy estimates need (each exposed visitor weighs
+ * 1/p, p the logged probability of their variant): n, Σ1/p, Σr/p, Σ1/p², Σr/p² with r = converted.
+ * Drizzle cannot express this join of a goal list with a per-visitor conversion flag; it stays
+ * parameterized.
+ */
+export async function readWeighted(
+  d1: D1Database,
+  doc: CompiledDocument,
+): Promise<NonNullable<RawCounts['weighted']>> {
+  const adaptive = doc.campaigns.filter((c) => c.allocation !== 'ab').map((c) => c.id);
+  if (!adaptive.length) return [];
+  const ids = sql.join(
+    adaptive.map((id) => sql`${id}`),
+    sql`, `,
+  );
+  const rows = await drizzle(d1).all<NonNullable<RawCounts['weighted']>[number]>(sql`
+    SELECT e.campaign_id AS campaignId, e.seed AS seed, g.goal AS goal, e.context AS context,
+           e.variant_id AS variantId, COUNT(*) AS n, SUM(1.0 / e.p) AS w,
+           SUM(CASE WHEN c.visitor_id IS NULL THEN 0 ELSE 1.0 / e.p END) AS wr,
+           SUM(1.0 / (e.p * e.p)) AS w2,
+           SUM(CASE WHEN c.visitor_id IS NULL THEN 0 ELSE 1.0 / (e.p * e.p) END) AS w2r
+    FROM ${exposures} e
+    JOIN (SELECT DISTINCT campaign_id, seed, goal FROM ${conversionEvents} WHERE campaign_id IN (${ids})) g
+      ON g.campaign_id = e.campaign_id AND g.seed = e.seed
+    LEFT JOIN (SELECT DISTINCT visitor_id, campaign_id, seed, goal FROM ${conversionEvents} WHERE campaign_id IN (${ids})) c
+      ON c.visitor_id = e.visitor_id AND c.campaign_id = e.campaign_id AND c.seed = e.seed AND c.goal = g.goal
+    WHERE e.campaign_id IN (${ids}) AND e.variant_id <> '__holdout' AND e.p > 0
+    GROUP BY e.campaign_id, e.seed, g.goal, e.context, e.variant_id`);
+  return rows;
+}
+
 /** What the scheduled jobs computed for the document's adaptive campaigns (current seed and variant count). */
 export interface AdaptiveState {
   bandit: Record<string, number[]>;

@@ -18,9 +18,9 @@ export interface ContextShares {
 const MAX_VALUE_CHARS = 48;
 const NONE = '-';
 
-function valueOf(x: unknown): string {
+function contextValue(x: unknown): string {
   if (x === undefined || x === null || x === '') return NONE;
-  if (Array.isArray(x)) return x.length ? x.map(valueOf).sort().join(',') : NONE;
+  if (Array.isArray(x)) return x.length ? x.map(contextValue).sort().join(',') : NONE;
   if (typeof x === 'object') return NONE;
   return String(x).slice(0, MAX_VALUE_CHARS);
 }
@@ -30,7 +30,7 @@ export function contextKey(
   campaign: Pick<CompiledCampaign, 'context'>,
   attributes: Record<string, unknown>,
 ): string {
-  return campaign.context.map((name) => `${name}=${valueOf(lookup(attributes, name.split('.')))}`).join('|');
+  return campaign.context.map((name) => `${name}=${contextValue(lookup(attributes, name.split('.')))}`).join('|');
 }
 
 /** The shares a visitor in `key` gets: the context's own, the pooled ones, or the campaign's weights. */

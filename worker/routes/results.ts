@@ -4,7 +4,7 @@
  * engine from D1's aggregates.
  */
 
-import { readRawCounts } from '../db/results.ts';
+import { readRawCounts, readWeighted } from '../db/results.ts';
 import { buildReport, type Report } from '../engine/index.ts';
 import type { Deps } from '../types.ts';
 import { json } from './json.ts';
@@ -13,8 +13,15 @@ export async function loadReport(
   deps: Deps,
 ): Promise<Report & { generatedAt: string; configVersion: number }> {
   const live = await deps.configRepo.live(deps.now(), deps.waitUntil);
-  const raw = await readRawCounts(deps.env.HIO_DB);
-  const report = buildReport(live.doc, raw, { banditWeights: live.bandit });
+  const [raw, weighted] = await Promise.all([
+    readRawCounts(deps.env.HIO_DB),
+    readWeighted(deps.env.HIO_DB, live.doc),
+  ]);
+  const report = buildReport(
+    live.doc,
+    { ...raw, weighted },
+    { banditWeights: live.bandit, contextualShares: live.contextual },
+  );
   return { generatedAt: new Date(deps.now()).toISOString(), configVersion: live.version, ...report };
 }
 
