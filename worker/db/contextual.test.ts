@@ -143,5 +143,10 @@ describe('contextual allocation through the worker', () => {
     expect(whatIf.bestFixed?.ips).toBeGreaterThan(whatIf.uniform?.ips ?? 1);
     expect(whatIf.uniform?.ci[0]).toBeLessThan(0.2);
     expect(whatIf.uniform?.ci[1]).toBeGreaterThan(0.2);
+
+    // and the dashboard shows the best variant per context
+    const dashboard = await (await call('/__hio/dashboard', { headers: ADMIN })).text();
+    expect(dashboard).toContain('data-testid="ctx-best-cta-by-device-device=mobile">big-button<');
+    expect(dashboard).toContain('data-testid="ctx-best-cta-by-device-device=desktop">long-copy<');
   });
 });
