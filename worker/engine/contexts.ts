@@ -30,7 +30,9 @@ export function contextKey(
   campaign: Pick<CompiledCampaign, 'context'>,
   attributes: Record<string, unknown>,
 ): string {
-  return campaign.context.map((name) => `${name}=${contextValue(lookup(attributes, name.split('.')))}`).join('|');
+  return campaign.context
+    .map((name) => `${name}=${contextValue(lookup(attributes, name.split('.')))}`)
+    .join('|');
 }
 
 /** The shares a visitor in `key` gets: the context's own, the pooled ones, or the campaign's weights. */

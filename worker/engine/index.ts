@@ -106,6 +106,7 @@ export {
   encodeAssignment,
   type FlatProfile,
   HOLDOUT_VARIANT,
+  MAX_GOALS,
   MAX_INTERESTS,
   P,
   parseFlatProfile,
@@ -113,7 +114,7 @@ export {
   TREATED_VARIANT,
   type Writer,
 } from './profile-fields.ts';
-export { applyOps, luaApplyOp, type Op, type OpGroup } from './profile-ops.ts';
+export { applyOps, luaApplyOp, luaTrimProfile, type Op, type OpGroup } from './profile-ops.ts';
 export {
   buildReport,
   type CampaignReport,

@@ -71,6 +71,8 @@ export function isStringField(f: string): boolean {
 
 /** Most interest categories a profile keeps (the strongest win). */
 export const MAX_INTERESTS = 16;
+/** Most goals a profile keeps conversions of (the most converted win). */
+export const MAX_GOALS = 32;
 
 // ---- special ids of measurement rows ----
 

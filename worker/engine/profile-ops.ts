@@ -9,7 +9,16 @@
  * Updates are expressed as operations instead of whole profiles: that is what keeps concurrent page
  * requests and beacons of one visitor from overwriting each other.
  */
-import { F, type FlatProfile, interestTimeField, MAX_INTERESTS, nameOf, num, P } from './profile-fields.ts';
+import {
+  F,
+  type FlatProfile,
+  interestTimeField,
+  MAX_GOALS,
+  MAX_INTERESTS,
+  nameOf,
+  num,
+  P,
+} from './profile-fields.ts';
 
 export type Op =
   /** add n to a numeric field */
@@ -178,19 +187,62 @@ export function applyOps(
     for (const op of g.ops) applyOp(p, op);
     applied++;
   }
-  trimInterests(p);
+  trimProfile(p);
   return { applied, duplicates };
 }
 
-/** Keeps the MAX_INTERESTS strongest interests so a profile stays small. */
-export function trimInterests(p: FlatProfile): void {
-  const keys = Object.keys(p).filter((k) => nameOf(k, P.interest) !== null);
-  if (keys.length <= MAX_INTERESTS) return;
-  keys.sort((a, b) => num(p, b) - num(p, a));
-  for (const k of keys.slice(MAX_INTERESTS)) {
-    delete p[k];
-    delete p[interestTimeField(k)];
+/**
+ * The hard caps on per-name fields, so a profile stays small whatever arrives: past `max` names, the
+ * weakest go first (lowest value; equal values keep the earlier field), each with its companion field.
+ * Interests: the 16 strongest. Goals: the document names which goals are stored at all (plan.ts), and
+ * a profile keeps at most 32 of them.
+ */
+export const TRIMS = [
+  { prefix: P.interest, companion: P.interestTime, max: MAX_INTERESTS },
+  { prefix: P.conversions, companion: P.conversionValue, max: MAX_GOALS },
+] as const;
+
+/** Applies {@link TRIMS}. */
+export function trimProfile(p: FlatProfile): void {
+  for (const t of TRIMS) {
+    const keys = Object.keys(p).filter((k) => nameOf(k, t.prefix) !== null);
+    if (keys.length <= t.max) continue;
+    keys.sort((a, b) => num(p, b) - num(p, a));
+    for (const k of keys.slice(t.max)) {
+      delete p[k];
+      delete p[t.companion + k.slice(t.prefix.length)];
+    }
   }
+}
+
+/** `TRIMS` in Lua, for the end of the Upstash script (same order and tie rule as {@link trimProfile}). */
+export function luaTrimProfile(): string {
+  const smallest = Math.min(...TRIMS.map((t) => t.max));
+  const trims = TRIMS.map((t) => `  trim('${t.prefix}', '${t.companion}', ${t.max})`).join('\n');
+  return `local function trim(prefix, companion, max)
+  local all = redis.call('HGETALL', h)
+  local found = {}
+  for i = 1, #all, 2 do
+    if string.sub(all[i], 1, #prefix) == prefix then
+      local n = jsNumber(all[i + 1])
+      if n ~= n then n = 0 end
+      found[#found + 1] = { k = all[i], s = n, i = #found + 1 }
+    end
+  end
+  if #found <= max then return end
+  table.sort(found, function(a, b)
+    if a.s ~= b.s then return a.s > b.s end
+    return a.i < b.i
+  end)
+  for j = max + 1, #found do
+    redis.call('HDEL', h, found[j].k, companion .. string.sub(found[j].k, #prefix + 1))
+  end
+end
+-- equal values keep the earlier field, as a stable sort in JS does (Redis keeps a small hash in
+-- insertion order, like a JS object)
+if redis.call('HLEN', h) > ${smallest} then
+${trims}
+end`;
 }
 
 /** `local function applyOp(op) ... end` for the Upstash script, generated from {@link OPS}. */

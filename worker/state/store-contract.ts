@@ -14,7 +14,14 @@
  */
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyOps, type FlatProfile, MAX_INTERESTS, type Op, type OpGroup } from '../engine/index.ts';
+import {
+  applyOps,
+  type FlatProfile,
+  MAX_GOALS,
+  MAX_INTERESTS,
+  type Op,
+  type OpGroup,
+} from '../engine/index.ts';
 import type { StateStore, Writer } from './store.ts';
 
 export interface StoreUnderTest {
@@ -410,6 +417,32 @@ export function describeStateStore(name: string, make: () => Promise<StoreUnderT
           .sort(),
       );
       expect(Object.keys(p).filter((k) => k.startsWith('i@'))).toHaveLength(MAX_INTERESTS);
+      expect(p).toEqual(reference);
+    });
+
+    it(`keeps conversions of at most ${MAX_GOALS} goals, the most converted, with their values`, async () => {
+      const groups: OpGroup[] = Array.from({ length: MAX_GOALS + 8 }, (_, i) => ({
+        id: `g${i}`,
+        ops: [
+          { o: 'inc', f: `c.goal${i}`, n: 1 + ((i * 11) % (MAX_GOALS + 8)) },
+          { o: 'inc', f: `cv.goal${i}`, n: 2.5 },
+        ],
+      }));
+      await store.apply(id, 'beacon', groups.slice(0, 20), OPTS);
+      await store.apply(id, 'beacon', groups.slice(20), OPTS);
+      const p = (await store.load(id)).profile;
+      const reference: FlatProfile = {};
+      applyOps(reference, groups.slice(0, 20), new Set());
+      applyOps(reference, groups.slice(20), new Set());
+      const goals = Object.keys(p).filter((k) => k.startsWith('c.'));
+      expect(goals).toHaveLength(MAX_GOALS);
+      expect(Object.keys(p).filter((k) => k.startsWith('cv.'))).toHaveLength(MAX_GOALS);
+      // the weakest went: every kept count is at least every dropped one
+      const dropped = groups.map((_, i) => `c.goal${i}`).filter((k) => !(k in p));
+      const minKept = Math.min(...goals.map((k) => Number(p[k])));
+      expect(
+        Math.max(...dropped.map((k) => 1 + ((Number(k.slice(6)) * 11) % (MAX_GOALS + 8)))),
+      ).toBeLessThanOrEqual(minKept);
       expect(p).toEqual(reference);
     });
 

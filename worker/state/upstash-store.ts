@@ -5,7 +5,7 @@
  * Per visitor there are two keys: the hash `hio:v:<id>` with every profile field of both writers, and
  * the sorted set `hio:e:<id>` of the event ids already applied (for idempotent retries). `apply` is one
  * Lua script, run atomically by Redis: it skips groups whose id is known, applies every operation with
- * exactly the semantics of `applyOp` (the script's `applyOp` is generated from engine/profile-ops.ts), trims interests like `trimInterests`, and
+ * exactly the semantics of `applyOp` (the script's `applyOp` is generated from engine/profile-ops.ts), trims the profile like `trimProfile` (generated from the same table), and
  * refreshes the retention TTL of both keys. Nothing is read into the worker and written back, so two
  * isolates updating one visitor at once cannot overwrite each other: the `writer` argument, which the
  * KV store needs to split a profile into keys that only one path writes, has nothing to protect here.
@@ -25,7 +25,7 @@
  * await store.apply(visitorId, 'beacon', [{ id: 'e1', ops: [{ o: 'inc', f: 'c.buy', n: 1 }] }], { ttlSeconds });
  */
 import type { Redis } from '@upstash/redis';
-import { luaApplyOp, MAX_INTERESTS, P, parseStringRecord } from '../engine/index.ts';
+import { luaApplyOp, luaTrimProfile, MAX_INTERESTS, P, parseStringRecord } from '../engine/index.ts';
 import { type StateStore, StoreError } from './store.ts';
 
 /** The part of the @upstash/redis client the store uses (either entry point: node or cloudflare). */
@@ -126,28 +126,7 @@ for _, g in ipairs(groups) do
   end
 end
 
--- trimInterests: keep the strongest; equal scores keep the earlier field, as a stable sort in JS does
--- (Redis keeps a small hash in insertion order, like a JS object)
-if redis.call('HLEN', h) > maxInterests then
-  local all = redis.call('HGETALL', h)
-  local interests = {}
-  for i = 1, #all, 2 do
-    if string.sub(all[i], 1, ${P.interest.length}) == '${P.interest}' then
-      local n = jsNumber(all[i + 1])
-      if n ~= n then n = 0 end
-      interests[#interests + 1] = { k = all[i], s = n, i = #interests + 1 }
-    end
-  end
-  if #interests > maxInterests then
-    table.sort(interests, function(a, b)
-      if a.s ~= b.s then return a.s > b.s end
-      return a.i < b.i
-    end)
-    for j = maxInterests + 1, #interests do
-      redis.call('HDEL', h, interests[j].k, '${P.interestTime}' .. string.sub(interests[j].k, ${P.interest.length + 1}))
-    end
-  end
-end
+${luaTrimProfile()}
 
 redis.call('EXPIRE', h, ttl)
 redis.call('EXPIRE', ids, ttl)
