@@ -25,58 +25,68 @@ export async function readRawCounts(d1: D1Database): Promise<RawCounts> {
     .from(c)
     .groupBy(c.campaignId, c.seed, c.variantId, c.goal, c.visitorId)
     .as('per_visitor');
-  const [exposed, converted, daily, slots] = await db.batch([
-    db
-      .select({
-        campaignId: e.campaignId,
-        seed: e.seed,
-        variantId: e.variantId,
-        day: e.day,
-        visitors: count(),
-      })
-      .from(e)
-      .groupBy(e.campaignId, e.seed, e.variantId, e.day),
-    db
-      .select({
-        campaignId: perVisitor.campaignId,
-        seed: perVisitor.seed,
-        variantId: perVisitor.variantId,
-        goal: perVisitor.goal,
-        converters: count(),
-        valueSum: sql<number>`coalesce(sum(${perVisitor.v}), 0)`.mapWith(Number),
-        valueSumSq: sql<number>`coalesce(sum(${perVisitor.v} * ${perVisitor.v}), 0)`.mapWith(Number),
-      })
-      .from(perVisitor)
-      .groupBy(perVisitor.campaignId, perVisitor.seed, perVisitor.variantId, perVisitor.goal),
-    db
-      .select({
-        campaignId: perVisitor.campaignId,
-        seed: perVisitor.seed,
-        variantId: perVisitor.variantId,
-        goal: perVisitor.goal,
-        day: perVisitor.day,
-        converters: count(),
-      })
-      .from(perVisitor)
-      .groupBy(
-        perVisitor.campaignId,
-        perVisitor.seed,
-        perVisitor.variantId,
-        perVisitor.goal,
-        sql`${perVisitor.day}`,
-      ),
-    db
-      .select({
-        campaignId: slotDaily.campaignId,
-        seed: slotDaily.seed,
-        variantId: slotDaily.variantId,
-        day: slotDaily.day,
-        impressions: slotDaily.impressions,
-        clicks: slotDaily.clicks,
-      })
-      .from(slotDaily),
+  // (not inside db.batch: drizzle's D1 batch cannot bind a raw statement)
+  // Per variant and goal: converting visitors, the sum / sum of squares of their per-visitor value, and
+  // the same sums winsorized at the 99th percentile of converters' values per campaign and goal.
+  // Drizzle cannot express the window function (percent_rank) this needs; the query has no parameters.
+  const converted = db.all<RawCounts['conversions'][number]>(sql`
+      WITH pv AS (
+        SELECT campaign_id, seed, variant_id, goal, visitor_id, SUM(value) AS v
+        FROM ${conversionEvents} GROUP BY campaign_id, seed, variant_id, goal, visitor_id),
+      ranked AS (
+        SELECT pv.*, PERCENT_RANK() OVER (PARTITION BY campaign_id, seed, goal ORDER BY v) AS pr FROM pv),
+      caps AS (
+        SELECT campaign_id, seed, goal, MAX(v) AS cap FROM ranked WHERE pr <= 0.99 GROUP BY campaign_id, seed, goal)
+      SELECT pv.campaign_id AS campaignId, pv.seed AS seed, pv.variant_id AS variantId, pv.goal AS goal,
+             COUNT(*) AS converters, COALESCE(SUM(pv.v), 0) AS valueSum, COALESCE(SUM(pv.v * pv.v), 0) AS valueSumSq,
+             COALESCE(SUM(MIN(pv.v, caps.cap)), 0) AS winsorizedSum,
+             COALESCE(SUM(MIN(pv.v, caps.cap) * MIN(pv.v, caps.cap)), 0) AS winsorizedSumSq
+      FROM pv JOIN caps ON caps.campaign_id = pv.campaign_id AND caps.seed = pv.seed AND caps.goal = pv.goal
+      GROUP BY pv.campaign_id, pv.seed, pv.variant_id, pv.goal`);
+  const [[exposed, daily, slots], conversions] = await Promise.all([
+    db.batch([
+      db
+        .select({
+          campaignId: e.campaignId,
+          seed: e.seed,
+          variantId: e.variantId,
+          day: e.day,
+          visitors: count(),
+        })
+        .from(e)
+        .groupBy(e.campaignId, e.seed, e.variantId, e.day),
+
+      db
+        .select({
+          campaignId: perVisitor.campaignId,
+          seed: perVisitor.seed,
+          variantId: perVisitor.variantId,
+          goal: perVisitor.goal,
+          day: perVisitor.day,
+          converters: count(),
+        })
+        .from(perVisitor)
+        .groupBy(
+          perVisitor.campaignId,
+          perVisitor.seed,
+          perVisitor.variantId,
+          perVisitor.goal,
+          sql`${perVisitor.day}`,
+        ),
+      db
+        .select({
+          campaignId: slotDaily.campaignId,
+          seed: slotDaily.seed,
+          variantId: slotDaily.variantId,
+          day: slotDaily.day,
+          impressions: slotDaily.impressions,
+          clicks: slotDaily.clicks,
+        })
+        .from(slotDaily),
+    ]),
+    converted,
   ]);
-  return { exposures: exposed, conversions: converted, conversionsDaily: daily, slots };
+  return { exposures: exposed, conversions, conversionsDaily: daily, slots };
 }
 
 /**

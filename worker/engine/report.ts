@@ -59,6 +59,13 @@ export interface RawCounts {
     converters: number;
     valueSum: number;
     valueSumSq: number;
+    /**
+     * the same sums with each visitor's value winsorized at the 99th percentile of converters' values
+     * (per campaign and goal), which the revenue test uses so one outlier (or one faked huge value)
+     * cannot decide it; absent: the plain sums
+     */
+    winsorizedSum?: number;
+    winsorizedSumSq?: number;
   }[];
   /** converting visitors by the day of their first conversion */
   conversionsDaily: {
@@ -401,8 +408,16 @@ function campaignReport(c: CompiledCampaign, m: Maps, o: CampaignOptions): Campa
         const ccv = m.conv.get(key(c.id, c.seed, ctl.id, g));
         const tcv = m.conv.get(key(c.id, c.seed, v.id, g));
         const welch = welchTest(
-          { n: ctl.visitors, sum: ccv?.valueSum ?? 0, sumSquares: ccv?.valueSumSq ?? 0 },
-          { n: v.visitors, sum: tcv?.valueSum ?? 0, sumSquares: tcv?.valueSumSq ?? 0 },
+          {
+            n: ctl.visitors,
+            sum: ccv?.winsorizedSum ?? ccv?.valueSum ?? 0,
+            sumSquares: ccv?.winsorizedSumSq ?? ccv?.valueSumSq ?? 0,
+          },
+          {
+            n: v.visitors,
+            sum: tcv?.winsorizedSum ?? tcv?.valueSum ?? 0,
+            sumSquares: tcv?.winsorizedSumSq ?? tcv?.valueSumSq ?? 0,
+          },
           o.alpha,
         );
         Object.assign(tg, {
