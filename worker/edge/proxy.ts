@@ -78,14 +78,17 @@ function withoutOwnCookies(cookie: string): string {
     .trim();
 }
 
+const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
 /** The headers the origin receives: the client's, minus hop-by-hop and forwarding claims, plus ours. */
 export function originHeaders(req: Request, target: URL): Headers {
   const url = new URL(req.url);
   const headers = new Headers(req.headers);
   // headers the client named in Connection are for this hop only (RFC 9110 §7.6.1)
+  // (a listed name that is not a header token cannot be a header of this request: skip it)
   for (const name of (req.headers.get('connection') ?? '').split(',')) {
     const n = name.trim().toLowerCase();
-    if (n) headers.delete(n);
+    if (HEADER_TOKEN.test(n)) headers.delete(n);
   }
   for (const h of HOP_BY_HOP) headers.delete(h);
   for (const h of FORWARDING_CLAIMS) headers.delete(h);
