@@ -30,6 +30,12 @@ export const exposures = sqliteTable(
     context: text('context').notNull().default(''),
     /** the probability with which the variant was chosen, for unbiased results of adaptive campaigns */
     p: real('p').notNull().default(1),
+    /** for results per breakdown: the visitor's device, traffic source and named segments (",a,b,") when exposed */
+    device: text('device').notNull().default(''),
+    source: text('source').notNull().default(''),
+    segments: text('segments').notNull().default(''),
+    /** the pre-exposure covariate of CUPED: pageviews before the exposure */
+    prePageviews: integer('pre_pageviews').notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.visitorId, t.campaignId, t.seed] }),

@@ -84,7 +84,18 @@ describe('planPage', () => {
     const w = plan.settle(new Set(['hero']));
     // logged with the probability its variant had (one variant: 1) and no context (not contextual)
     expect(w.measurement.exposures).toEqual([
-      { campaignId: 'hero', seed: 'hero', variantId: 'bold', context: '', p: 1 },
+      {
+        campaignId: 'hero',
+        seed: 'hero',
+        variantId: 'bold',
+        context: '',
+        p: 1,
+        // the breakdowns of results, and the pre-exposure covariate of CUPED (no pageview stored yet)
+        device: 'desktop',
+        source: 'direct',
+        segments: '',
+        prePageviews: 0,
+      },
     ]);
     expect(w.profile).toEqual({
       writer: 'page',
@@ -134,11 +145,9 @@ describe('planPage', () => {
         seen.held++;
         expect(all?.variantId).toBe(HOLDOUT_VARIANT);
         expect(plan.rewrite.writes).toEqual([]);
-        expect(w.measurement.exposures).toContainEqual({
-          campaignId: 'hero',
-          seed: 'hero',
-          variantId: HOLDOUT_VARIANT,
-        });
+        expect(w.measurement.exposures).toContainEqual(
+          expect.objectContaining({ campaignId: 'hero', seed: 'hero', variantId: HOLDOUT_VARIANT }),
+        );
       } else {
         seen.treated++;
         expect(all?.variantId).toBe(TREATED_VARIANT);

@@ -69,6 +69,29 @@ export interface ExposureRow {
   context?: string;
   /** the probability with which the variant was chosen (1 for holdout and programme rows) */
   p?: number;
+  /** for results per breakdown and CUPED (see {@link Breakdown}) */
+  device?: string;
+  source?: string;
+  segments?: string;
+  prePageviews?: number;
+}
+
+/** What a visitor's exposure is broken down by in results, and the pre-exposure covariate of CUPED. */
+export type Breakdown = Required<Pick<ExposureRow, 'device' | 'source' | 'segments' | 'prePageviews'>>;
+
+/** The breakdown of an exposure: device, traffic source (utm_source, else the referring host, else direct). */
+export function breakdownOf(attributes: Record<string, unknown>, stored: FlatProfile): Breakdown {
+  const text = (x: unknown) => (typeof x === 'string' && x ? x.slice(0, 64) : '');
+  const segments = Array.isArray(attributes.segments)
+    ? attributes.segments.filter((x) => typeof x === 'string')
+    : [];
+  return {
+    device: text(attributes.device),
+    source: text(attributes.utm_source) || text(attributes.referrer) || 'direct',
+    segments: segments.length ? `,${segments.join(',')},` : '',
+    // the pageviews stored before this page: behaviour from before the exposure, which the variant cannot affect
+    prePageviews: num(stored, F.pageviews),
+  };
 }
 
 export interface ConversionRow {
@@ -197,9 +220,15 @@ export function planPage(input: PageInput): PagePlan {
       const held = encodeAssignment(HOLDOUT_VARIANT, c.seed);
       if (!matched.has(c.id) || assignments[c.id] === held) continue;
       ops.push({ o: 'set', f: field(P.assignment, c.id), v: held });
-      exposures.push({ campaignId: c.id, seed: c.seed, variantId: HOLDOUT_VARIANT });
+      exposures.push({
+        campaignId: c.id,
+        seed: c.seed,
+        variantId: HOLDOUT_VARIANT,
+        ...breakdownOf(attributes, input.stored),
+      });
     }
     const visit = num(current, F.visits);
+    const breakdown = breakdownOf(attributes, input.stored);
     for (const d of result.decisions) {
       if (d.preview || !matched.has(d.campaign.id)) continue;
       const c = d.campaign;
@@ -211,6 +240,7 @@ export function planPage(input: PageInput): PagePlan {
           variantId: d.variant.id,
           context: d.context,
           p: d.p,
+          ...breakdown,
         });
       }
       if (c.stable && num(input.stored, field(P.stableShown, c.id)) !== visit) {

@@ -761,10 +761,18 @@ export const plainHeaderName = fc.stringMatching(/^[a-z0-9-]{1,12}$/).map((s) =>
 
 /** A list of header names as `Connection` carries them, and strings that are no header name at all. */
 const connectionValue = fc
-  .array(fc.oneof(fc.constantFrom(...SPECIAL_HEADERS), plainHeaderName, fc.constant('close'), fc.string({ maxLength: 8 })), {
-    minLength: 1,
-    maxLength: 4,
-  })
+  .array(
+    fc.oneof(
+      fc.constantFrom(...SPECIAL_HEADERS),
+      plainHeaderName,
+      fc.constant('close'),
+      fc.string({ maxLength: 8 }),
+    ),
+    {
+      minLength: 1,
+      maxLength: 4,
+    },
+  )
   .map((names) => names.join(', '));
 
 /** Printable ASCII (a non-ASCII header value is a quirk of workerd, not of the worker). */
