@@ -4,7 +4,7 @@
  * variant in its slot with the `data-hio-campaign` / `data-hio-variant` markers. HTMLRewriter works
  * on the stream chunk by chunk; the page is never held in memory.
  */
-import type { RewritePlan, SlotWrite } from '../engine/index.ts';
+import { RAW_CONTENT_ELEMENTS, type RewritePlan, type SlotWrite } from '../engine/index.ts';
 
 export const SCRIPT_TAG = '<script src="/__hio/client.js" defer></script>';
 
@@ -70,6 +70,15 @@ function mark(el: Element, w: SlotWrite): void {
 
 function applyWrite(el: Element, w: SlotWrite): void {
   const html = { html: true };
+  // Inside <script>, <style>, <textarea>, ... content is raw text, where HTML escaping protects nothing:
+  // a slot that selects such an element is only marked, never written into.
+  if (
+    (w.action === 'replace' || w.action === 'prepend' || w.action === 'append') &&
+    RAW_CONTENT_ELEMENTS.has(el.tagName.toLowerCase())
+  ) {
+    mark(el, w);
+    return;
+  }
   switch (w.action) {
     case 'replace':
       mark(el, w);

@@ -137,3 +137,4 @@ export {
   welchTest,
 } from './stats.ts';
 export { escapeHtml, parseTemplate, renderTemplate } from './template.ts';
+export { RAW_CONTENT_ELEMENTS } from './template-context.ts';

@@ -122,3 +122,32 @@ describe('an entity in a visitor value', () => {
     expect(/<a id="l" href="([^"]*)"/.exec(html)?.[1]).toBe('&amp;#106;avascript:alert(1)');
   });
 });
+
+describe('slots that select raw-text elements', () => {
+  it('are marked but never written into: inside <script> or <style> escaping protects nothing', async () => {
+    expect(
+      (
+        await putConfig({
+          version: 1,
+          campaigns: [
+            {
+              id: 's1',
+              slot: { selector: 'script#data', action: 'replace' },
+              variants: [{ id: 'v', html: 'alert({{ utm_source }})' }],
+            },
+            {
+              id: 's2',
+              slot: { selector: 'style#st', action: 'append' },
+              variants: [{ id: 'v', html: 'p{}{{ utm_source }}' }],
+            },
+          ],
+        })
+      ).status,
+    ).toBe(200);
+    const html = await (await page('/inline-data?utm_source=x')).text();
+    expect(html).toContain('window.cfg = {"a": 1}</script>');
+    expect(html).toContain('p{color:red}</style>');
+    expect(html).not.toContain('alert(');
+    expect(html).toContain('data-hio-campaign="s1"');
+  });
+});

@@ -81,6 +81,10 @@ export async function origin(req: Request): Promise<Response> {
         { headers },
       );
     }
+    case '/inline-data':
+      return html(
+        '<html><head><script id="data">window.cfg = {"a": 1}</script><style id="st">p{color:red}</style></head><body><p>x</p></body></html>',
+      );
     case '/nohead':
       return html('<p>no head here</p>');
     case '/latin1':
