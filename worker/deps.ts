@@ -41,7 +41,7 @@ function sharedFor(env: Bindings): Shared {
     const config = parseConfig(env);
     s = {
       config,
-      configRepo: createConfigRepo(env.HIO_DB, config.configTtlMs, (m, e) => log('error', m, e)),
+      configRepo: createConfigRepo(env.HIO_DB, config.configTtlMs, (m, e) => log('error', m, e), env.HIO_KV),
       measurement: createMeasurementWriter(env.HIO_DB, log, { secret: config.secret }),
       kvStore: createKvStore(env.HIO_KV),
     };

@@ -2,13 +2,14 @@
  * @module scheduled
  * The cron job (wrangler.toml `[triggers]`, every minute): recompute the shares of contextual campaigns
  * (so they follow the events within a minute) and, every ten minutes, of bandit campaigns; purge old
- * counted-event ids and per-visitor rows past the retention period.
+ * counted-event ids and per-visitor rows past the retention period; train the propensity model.
  */
 
 import { updateBandits } from './db/bandit-job.ts';
 import { createConfigRepo } from './db/config-repo.ts';
 import { updateContextual } from './db/contextual-job.ts';
 import { createMeasurementWriter } from './db/measurement.ts';
+import { trainPropensityModel } from './db/propensity-job.ts';
 import type { Bindings } from './env.ts';
 import { log } from './log.ts';
 
@@ -23,6 +24,8 @@ export async function runScheduled(env: Bindings, now: number): Promise<void> {
   if (Math.floor(now / 60_000) % 10 !== 0) return;
   const updated = await updateBandits(env.HIO_DB, live.doc, now);
   if (updated.length) log('info', `bandit shares updated for ${updated.map((u) => u.campaignId).join(', ')}`);
+  const model = await trainPropensityModel(env.HIO_DB, env.HIO_KV, live.doc, now);
+  log('info', `propensity model (${model.goal ?? 'no goal'}): ${model.outcome}`);
   const measurement = createMeasurementWriter(env.HIO_DB, log);
   await measurement.purgeSeenEvents(now);
   // per-visitor rows live no longer than the profiles they came from

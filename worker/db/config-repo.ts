@@ -6,7 +6,14 @@
  */
 import { desc, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
-import { type CompiledDocument, type ContextShares, EMPTY_DOCUMENT, parseDocument } from '../engine/index.ts';
+import {
+  type CompiledDocument,
+  type ContextShares,
+  EMPTY_DOCUMENT,
+  type PropensityRecord,
+  parseDocument,
+} from '../engine/index.ts';
+import { readModel } from './models.ts';
 import { readAdaptiveState } from './results.ts';
 import { configs } from './schema.ts';
 
@@ -25,6 +32,8 @@ export interface LiveConfig {
   bandit: Record<string, number[]>;
   /** current traffic shares per context of contextual campaigns */
   contextual: Record<string, ContextShares>;
+  /** the trained propensity model of the document's propensity goal, when one exists */
+  propensity: PropensityRecord | null;
 }
 
 const EMPTY = (() => {
@@ -61,17 +70,36 @@ export function createConfigRepo(
   db: D1Database,
   ttlMs: number,
   log: (msg: string, err?: unknown) => void,
+  /** where trained models are (KV); without it, pages use the heuristic propensity */
+  kv?: KVNamespace,
 ): ConfigRepo {
   const orm = drizzle(db);
 
   async function fetchLive(): Promise<LiveConfig> {
     const rows = await orm.select().from(configs).orderBy(desc(configs.id)).limit(1);
     const row = rows[0];
-    if (!row) return { doc: EMPTY, version: 0, degraded: false, loaded: false, bandit: {}, contextual: {} };
+    if (!row)
+      return {
+        doc: EMPTY,
+        version: 0,
+        degraded: false,
+        loaded: false,
+        bandit: {},
+        contextual: {},
+        propensity: null,
+      };
     const parsed = parseDocument(JSON.parse(row.document));
     if (!parsed.ok) {
       log(`stored campaign document ${row.id} no longer parses: ${parsed.problems.join('; ')}`);
-      return { doc: EMPTY, version: row.id, degraded: true, loaded: false, bandit: {}, contextual: {} };
+      return {
+        doc: EMPTY,
+        version: row.id,
+        degraded: true,
+        loaded: false,
+        bandit: {},
+        contextual: {},
+        propensity: null,
+      };
     }
     return {
       doc: parsed.doc,
@@ -79,6 +107,7 @@ export function createConfigRepo(
       degraded: false,
       loaded: true,
       ...(await readAdaptiveState(db, parsed.doc)),
+      propensity: await readModel(kv, parsed.doc.settings.propensity.goal),
     };
   }
 
@@ -95,7 +124,14 @@ export function createConfigRepo(
         (err: unknown) => {
           log('loading the campaign document from D1 failed; serving the cached one', err);
           const value = {
-            ...(entry?.value ?? { doc: EMPTY, version: 0, loaded: false, bandit: {}, contextual: {} }),
+            ...(entry?.value ?? {
+              doc: EMPTY,
+              version: 0,
+              loaded: false,
+              bandit: {},
+              contextual: {},
+              propensity: null,
+            }),
             degraded: true,
           };
           // retry soon, not on every request
@@ -143,6 +179,7 @@ export function createConfigRepo(
         degraded: false,
         loaded: true,
         ...(await readAdaptiveState(db, doc)),
+        propensity: await readModel(kv, doc.settings.propensity.goal),
       };
       caches.set(db, { value, expires: now + ttlMs });
       return { saved: true, version: id };

@@ -14,7 +14,7 @@ import { drizzle } from 'drizzle-orm/d1';
 import { HMAC_CONTEXT, sign, verify } from '../edge/hmac.ts';
 import type { Measurement, Writes } from '../engine/index.ts';
 import type { Log } from '../log.ts';
-import { conversionEvents, erasures, exposures, seenEvents, slotDaily } from './schema.ts';
+import { conversionEvents, erasures, exposures, seenEvents, slotDaily, trainingRows } from './schema.ts';
 
 export function dayOf(now: number): string {
   return new Date(now).toISOString().slice(0, 10);
@@ -91,6 +91,22 @@ export function createMeasurementWriter(
           .toSQL(),
       );
     }
+    if (m.trainingRows?.length) {
+      out.push(
+        db
+          .insert(trainingRows)
+          .values(
+            m.trainingRows.map((r) => ({
+              visitorId,
+              at,
+              goal: r.goal,
+              features: JSON.stringify(r.features),
+            })),
+          )
+          .onConflictDoNothing()
+          .toSQL(),
+      );
+    }
     for (const s of m.slotEvents) {
       const column = s.kind === 'impression' ? slotDaily.impressions : slotDaily.clicks;
       // Drizzle cannot express an INSERT ... SELECT ... WHERE NOT EXISTS upsert, which is what makes the
@@ -146,6 +162,7 @@ export function createMeasurementWriter(
         db.delete(exposures).where(eq(exposures.visitorId, visitorId)),
         db.delete(conversionEvents).where(eq(conversionEvents.visitorId, visitorId)),
         db.delete(seenEvents).where(eq(seenEvents.visitorId, visitorId)),
+        db.delete(trainingRows).where(eq(trainingRows.visitorId, visitorId)),
         db
           .insert(erasures)
           .values({ visitorId, at: now })
@@ -167,6 +184,7 @@ export function createMeasurementWriter(
       await db.batch([
         db.delete(exposures).where(lt(exposures.at, before)),
         db.delete(conversionEvents).where(lt(conversionEvents.at, before)),
+        db.delete(trainingRows).where(lt(trainingRows.at, before)),
         db.delete(erasures).where(lt(erasures.at, before)),
       ]);
     },

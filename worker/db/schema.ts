@@ -113,3 +113,22 @@ export const erasures = sqliteTable('erasures', {
   visitorId: text('visitor_id').primaryKey(),
   at: integer('at').notNull(),
 });
+
+/**
+ * Training rows of the propensity model: the features the edge knew at a visitor's session start, per
+ * predicted goal. The label (a conversion of that goal within the window) is read from
+ * conversion_events at training time. Erased with the visitor; expire with the retention period.
+ */
+export const trainingRows = sqliteTable(
+  'training_rows',
+  {
+    visitorId: text('visitor_id').notNull(),
+    at: integer('at').notNull(),
+    goal: text('goal').notNull(),
+    features: text('features').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.visitorId, t.at, t.goal] }),
+    index('training_rows_by_goal').on(t.goal, t.at),
+  ],
+);

@@ -148,6 +148,7 @@ async function decideFor(
     mode: preview ? 'preview' : 'page',
     banditWeights: id.live.bandit,
     contextShares: id.live.contextual,
+    propensity: id.live.propensity,
     force: preview ? { campaign: preview.campaign, variant: preview.variant } : undefined,
   });
   return { p, plan: p.rewrite, loaded, decideMs: performance.now() - started };

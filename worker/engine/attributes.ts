@@ -6,6 +6,7 @@
 import { evalCondition } from './condition.ts';
 import type { CompiledDocument } from './document.ts';
 import type { ProfileView } from './profile.ts';
+import { type PropensityRecord, scorePropensity } from './propensity.ts';
 import { regexSubject } from './safe-regex.ts';
 
 export interface RequestFacts {
@@ -84,7 +85,16 @@ export function heuristicPropensity(p: ProfileView): number {
 
 export type Attributes = Record<string, unknown> & { segments: string[] };
 
-export function buildAttributes(p: ProfileView, r: RequestFacts, doc: CompiledDocument): Attributes {
+/**
+ * The visitor's attributes. `propensity` comes from the trained model when one is given (scored on
+ * these same attributes, before segments are evaluated, so segments can use it), else the heuristic.
+ */
+export function buildAttributes(
+  p: ProfileView,
+  r: RequestFacts,
+  doc: CompiledDocument,
+  model?: PropensityRecord | null,
+): Attributes {
   const q = r.url.searchParams;
   const daysSinceLastVisit =
     p.lastSeen === null ? null : Math.floor(Math.max(0, r.now - p.lastSeen) / 86_400_000);
@@ -115,6 +125,7 @@ export function buildAttributes(p: ProfileView, r: RequestFacts, doc: CompiledDo
   };
   // `undefined`/null attributes behave as missing for $exists; drop nulls so they do
   for (const k of Object.keys(attrs)) if (attrs[k] === null) delete attrs[k];
+  if (model) attrs.propensity = scorePropensity(model, attrs);
   const segments: string[] = [];
   for (const [name, cond] of doc.segments) {
     if (evalCondition(attrs, cond, doc.savedGroups)) segments.push(name);

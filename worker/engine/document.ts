@@ -72,6 +72,17 @@ const CampaignSchema = v.strictObject({
 
 const SettingsSchema = v.strictObject({
   /**
+   * The trained propensity model: which goal it predicts (default: the first of `goals`, else the first
+   * campaign goal) and the window after a session start in which a conversion counts (default 168 h).
+   */
+  propensity: v.optional(
+    v.strictObject({
+      goal: v.optional(idString),
+      windowHours: v.optional(v.pipe(v.number(), v.minValue(0.01), v.maxValue(24 * 90)), 168),
+    }),
+    {},
+  ),
+  /**
    * Goals worth storing besides those campaigns name (in `goals` or in conditions on
    * `conversions.<goal>`): a conversion of any other goal is accepted and dropped, so nobody can grow a
    * profile with made-up goal names.
@@ -172,6 +183,8 @@ export interface CompiledDocument {
     privacy: { honorGlobalPrivacyControl: boolean; consentCookie?: { name: string; value?: string } };
     /** every goal a conversion may be stored for (see `settings.goals`) */
     goals: ReadonlySet<string>;
+    /** the goal the propensity model predicts (null: none named), and its label window */
+    propensity: { goal: string | null; windowMs: number };
   };
   /** by priority, highest first (stable for equal priorities: document order) */
   campaigns: CompiledCampaign[];
@@ -189,6 +202,7 @@ export const EMPTY_DOCUMENT: CampaignDocument = {
     interestHalfLifeDays: 7,
     retentionDays: 90,
     goals: [],
+    propensity: { windowHours: 168 },
     categoryRules: [],
     privacy: { honorGlobalPrivacyControl: true },
   },
@@ -303,6 +317,14 @@ export function parseDocument(input: unknown): ParseResult {
         categoryRules: rules,
         privacy: doc.settings.privacy,
         goals: knownGoals(doc),
+        propensity: {
+          goal:
+            doc.settings.propensity.goal ??
+            doc.settings.goals[0] ??
+            doc.campaigns.find((c) => c.goals[0])?.goals[0] ??
+            null,
+          windowMs: (doc.settings.propensity.windowHours ?? 168) * 3_600_000,
+        },
       },
       campaigns: ordered,
       selectors: [...new Set(ordered.flatMap((c) => c.slots.map((s) => s.selector)))],
@@ -383,6 +405,7 @@ export function referencedSegments(cond: unknown): string[] {
 /** Goals a document cares about: `settings.goals`, campaigns' `goals`, and conditions on `conversions.<goal>`. */
 function knownGoals(doc: CampaignDocument): Set<string> {
   const out = new Set<string>(doc.settings.goals);
+  if (doc.settings.propensity.goal) out.add(doc.settings.propensity.goal);
   const walk = (node: unknown): void => {
     if (Array.isArray(node)) node.forEach(walk);
     else if (node && typeof node === 'object') {

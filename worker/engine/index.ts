@@ -116,6 +116,16 @@ export {
 } from './profile-fields.ts';
 export { applyOps, luaApplyOp, luaTrimProfile, type Op, type OpGroup } from './profile-ops.ts';
 export {
+  FEATURE_NAMES,
+  MIN_TRAINING_ROWS,
+  type PropensityRecord,
+  parsePropensityRecord,
+  propensityFeatures,
+  scorePropensity,
+  type TrainingRow,
+  trainPropensity,
+} from './propensity.ts';
+export {
   buildReport,
   type CampaignReport,
   type GoalResult,

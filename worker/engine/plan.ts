@@ -36,6 +36,7 @@ import {
   type Writer,
 } from './profile-fields.ts';
 import { applyOps, type Op, type OpGroup } from './profile-ops.ts';
+import { type PropensityRecord, propensityFeatures } from './propensity.ts';
 import { renderSafe } from './template-safe.ts';
 
 // ---- what a page writes into its slots ----
@@ -111,10 +112,17 @@ export interface SlotEventRow {
   variantId: string;
 }
 
+/** A training row of the propensity model: the features at a session start (labelled later, from conversions). */
+export interface TrainingRowOut {
+  goal: string;
+  features: number[];
+}
+
 export interface Measurement {
   exposures: ExposureRow[];
   conversions: ConversionRow[];
   slotEvents: SlotEventRow[];
+  trainingRows?: TrainingRowOut[];
 }
 
 /** Everything one request stores, as data: the adapters persist exactly this. */
@@ -127,7 +135,10 @@ export interface Writes {
 }
 
 export const isEmptyMeasurement = (m: Measurement): boolean =>
-  m.exposures.length === 0 && m.conversions.length === 0 && m.slotEvents.length === 0;
+  m.exposures.length === 0 &&
+  m.conversions.length === 0 &&
+  m.slotEvents.length === 0 &&
+  !m.trainingRows?.length;
 
 // ---- the page ----
 
@@ -145,12 +156,22 @@ export interface PageInput {
   force?: { campaign: string; variant: string };
   banditWeights?: Readonly<Record<string, number[]>>;
   contextShares?: Readonly<Record<string, ContextShares>>;
+  /** the trained propensity model, when one exists */
+  propensity?: PropensityRecord | null;
 }
 
 export interface PagePlan {
   view: ProfileView;
   attributes: Record<string, unknown> & { segments: string[] };
   result: DecideResult;
+  /** where `propensity` came from: the trained model (with its version) or the heuristic */
+  propensity: {
+    score: number;
+    source: 'model' | 'heuristic';
+    goal?: string;
+    trainedAt?: number;
+    auc?: number;
+  };
   rewrite: RewritePlan;
   /** What to store once the page has streamed, given the campaigns whose slots were on it. */
   settle(matched: ReadonlySet<string>): Writes;
@@ -168,7 +189,17 @@ export function planPage(input: PageInput): PagePlan {
     interestHalfLifeMs: doc.settings.interestHalfLifeMs,
     topInterestMin: 1,
   });
-  const attributes = buildAttributes(view, input.facts, doc);
+  const attributes = buildAttributes(view, input.facts, doc, input.propensity);
+  const model = input.propensity;
+  const propensity = model
+    ? {
+        score: Number(attributes.propensity),
+        source: 'model' as const,
+        goal: model.goal,
+        trainedAt: model.trainedAt,
+        auc: model.auc,
+      }
+    : { score: Number(attributes.propensity), source: 'heuristic' as const };
   const assignments = storedAssignments(input.stored);
   const result = decide({
     doc,
@@ -212,6 +243,11 @@ export function planPage(input: PageInput): PagePlan {
       measurement: { exposures, conversions: [], slotEvents: [] },
     };
     if (!counted) return out;
+    // a session starts: the features known now are a training row of the propensity model
+    const goal = doc.settings.propensity.goal;
+    if (goal && num(current, F.visits) !== num(input.stored, F.visits)) {
+      out.measurement.trainingRows = [{ goal, features: propensityFeatures(attributes, goal) }];
+    }
     if (input.stored[F.firstSeen] === undefined) {
       const variantId = result.holdout ? HOLDOUT_VARIANT : TREATED_VARIANT;
       exposures.push({ campaignId: ALL_CAMPAIGN, seed: ALL_SEED, variantId });
@@ -254,7 +290,7 @@ export function planPage(input: PageInput): PagePlan {
     return out;
   }
 
-  return { view, attributes, result, rewrite: { writes, probes }, settle };
+  return { view, attributes, result, propensity, rewrite: { writes, probes }, settle };
 }
 
 // ---- the beacon ----

@@ -5,6 +5,7 @@
  */
 import { updateBandits } from '../db/bandit-job.ts';
 import { updateContextual } from '../db/contextual-job.ts';
+import { trainPropensityModel } from '../db/propensity-job.ts';
 import type { Deps } from '../types.ts';
 import { json } from './json.ts';
 
@@ -14,4 +15,12 @@ export async function handleBanditUpdate(deps: Deps): Promise<Response> {
   const contextual = await updateContextual(deps.env.HIO_DB, live.doc, deps.now());
   deps.configRepo.invalidate();
   return json({ updated, contextual });
+}
+
+/** `POST /__hio/admin/train`: train the propensity model now (the cron does it every ten minutes). */
+export async function handleTrain(deps: Deps): Promise<Response> {
+  const live = await deps.configRepo.live(deps.now(), deps.waitUntil);
+  const result = await trainPropensityModel(deps.env.HIO_DB, deps.env.HIO_KV, live.doc, deps.now());
+  deps.configRepo.invalidate();
+  return json(result);
 }

@@ -210,6 +210,7 @@ export async function handleMe(deps: Deps, req: Request): Promise<Response> {
     mode: 'explain',
     banditWeights: live.bandit,
     contextShares: live.contextual,
+    propensity: live.propensity,
   });
   const campaigns = visitorExplanations(live.doc, p.result.explanations, p.attributes);
   if (html) {
@@ -234,6 +235,8 @@ export async function handleMe(deps: Deps, req: Request): Promise<Response> {
       holdout: p.result.holdout,
       assignments: p.view.assignments,
       campaigns,
+      // the score, and whether a trained model (which version) or the heuristic gave it
+      propensity: p.propensity,
       configVersion: live.version,
     },
     200,

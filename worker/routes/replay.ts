@@ -51,6 +51,17 @@ const RecordSchema = v.strictObject({
       v.array(v.strictObject({ ...row, eventId, kind: v.picklist(['impression', 'click']) })),
       v.maxLength(1000),
     ),
+    trainingRows: v.optional(
+      v.pipe(
+        v.array(
+          v.strictObject({
+            goal: name,
+            features: v.pipe(v.array(v.pipe(v.number(), v.finite())), v.maxLength(64)),
+          }),
+        ),
+        v.maxLength(10),
+      ),
+    ),
   }),
 });
 
