@@ -383,6 +383,8 @@ describe('small samples, breakdowns and CUPED', () => {
     expect(g?.lift).toBeCloseTo(1.7, 12);
     const large = buildReport(two, rawOf({ control: [2000, 200], b: [2000, 260] })).campaigns[0];
     expect(large?.variants[1]?.goals.purchase?.smallSample).toBeUndefined();
+    const empty = buildReport(two, rawOf({ control: [0, 0], b: [0, 0] })).campaigns[0];
+    expect(empty?.variants[1]?.goals.purchase?.smallSample).toBeUndefined();
   });
 
   it('breaks results down with the method each comparison needs, Holm across them, and warnings', () => {

@@ -488,7 +488,8 @@ function campaignReport(c: CompiledCampaign, m: Maps, o: CampaignOptions): Campa
           expectedLoss: expectedLoss(cc, tc),
           revenue: { lift: welch.lift, ci: welch.ci, pValue: welch.pValue },
         });
-        if (whichMethod(cc, tc).method === 'fisher') {
+        // with an empty arm there is nothing to compare, exactly or not
+        if (cc.n > 0 && tc.n > 0 && whichMethod(cc, tc).method === 'fisher') {
           tg.smallSample = {
             method: 'fisher',
             pValue: fisherExact(cc, tc).pValue,
