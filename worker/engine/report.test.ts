@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { cupedLift } from './cuped.ts';
 import { type CompiledCampaign, type CompiledDocument, parseDocument } from './document.ts';
 import { buildReport, type RawCounts } from './report.ts';
+import { liftInterval } from './small-sample.ts';
+import { proportionTest } from './stats.ts';
 
 const doc = (() => {
   const r = parseDocument({
@@ -306,5 +309,223 @@ describe('adaptive campaigns', () => {
     expect(c?.adaptive?.contexts?.[0]?.variants[0]?.share).toBeUndefined();
     expect(c?.adaptive?.whatIf?.current).toBeUndefined();
     expect(c?.adaptive?.whatIf?.uniform.ips).toBeCloseTo(0.165, 12);
+  });
+});
+
+describe('small samples, breakdowns and CUPED', () => {
+  const two = (() => {
+    const r = parseDocument({
+      version: 1,
+      holdout: 0,
+      campaigns: [
+        {
+          id: 's',
+          slot: { selector: '#h', action: 'replace' },
+          variants: [{ id: 'control' }, { id: 'b', html: 'B' }],
+          weights: [0.5, 0.5],
+          goals: ['purchase'],
+        },
+      ],
+    });
+    if (!r.ok) throw new Error(r.problems.join());
+    return r.doc;
+  })();
+  type Dimension = NonNullable<RawCounts['breakdowns']>[number]['dimension'];
+
+  /** overall counts per arm, and breakdown rows: an exposure-only row and a purchase row per arm */
+  function rawOf(
+    overall: { control: [number, number]; b: [number, number] },
+    cells: [Dimension, string, [number, number], [number, number]][] = [],
+  ): RawCounts {
+    const arms = Object.entries(overall) as [string, [number, number]][];
+    return {
+      exposures: arms.map(([variantId, [visitors]]) => ({
+        campaignId: 's',
+        seed: 's',
+        variantId,
+        day: '2026-11-21',
+        visitors,
+      })),
+      conversions: arms.map(([variantId, [, converters]]) => ({
+        campaignId: 's',
+        seed: 's',
+        variantId,
+        goal: 'purchase',
+        converters,
+        valueSum: converters * 10,
+        valueSumSq: converters * 100,
+      })),
+      conversionsDaily: [],
+      slots: [],
+      breakdowns: cells.flatMap(([dimension, value, control, b]) =>
+        (
+          [
+            ['control', control],
+            ['b', b],
+          ] as const
+        ).flatMap(([variantId, [visitors, converters]]) => [
+          { campaignId: 's', seed: 's', dimension, value, variantId, goal: '', visitors, converters: 0 },
+          { campaignId: 's', seed: 's', dimension, value, variantId, goal: 'purchase', visitors, converters },
+        ]),
+      ),
+    };
+  }
+
+  it('adds Fisher and the Koopman interval to a small overall comparison, and only to it', () => {
+    const small = buildReport(two, rawOf({ control: [45, 1], b: [50, 3] })).campaigns[0];
+    const g = small?.variants[1]?.goals.purchase;
+    // scipy.stats.fisher_exact([[3, 47], [1, 44]]).pvalue
+    expect(g?.smallSample?.pValue).toBeCloseTo(0.6190567433474317, 12);
+    expect(g?.smallSample?.method).toBe('fisher');
+    expect(g?.smallSample?.ci).toEqual(liftInterval({ n: 45, x: 1 }, { n: 50, x: 3 }).ci);
+    // the delta-method fields stay, with their impossible -100 % end
+    expect(g?.ci?.[0]).toBe(-1);
+    expect(g?.lift).toBeCloseTo(1.7, 12);
+    const large = buildReport(two, rawOf({ control: [2000, 200], b: [2000, 260] })).campaigns[0];
+    expect(large?.variants[1]?.goals.purchase?.smallSample).toBeUndefined();
+    const empty = buildReport(two, rawOf({ control: [0, 0], b: [0, 0] })).campaigns[0];
+    expect(empty?.variants[1]?.goals.purchase?.smallSample).toBeUndefined();
+  });
+
+  it('breaks results down with the method each comparison needs, Holm across them, and warnings', () => {
+    const r = buildReport(
+      two,
+      rawOf({ control: [2425, 233], b: [2580, 296] }, [
+        ['device', 'mobile', [45, 1], [50, 3]],
+        ['device', 'desktop', [2000, 200], [2000, 260]],
+        ['source', 'google.com', [300, 30], [310, 20]],
+        ['segment', 'returning', [80, 0], [90, 4]],
+      ]),
+    );
+    const bd = r.campaigns[0]?.breakdowns ?? [];
+    // segment, device (most visitors first), source
+    expect(bd.map((x) => `${x.dimension}:${x.value}`)).toEqual([
+      'segment:returning',
+      'device:desktop',
+      'device:mobile',
+      'source:google.com',
+    ]);
+    const find = (value: string) => bd.find((x) => x.value === value);
+    const b = (value: string) => find(value)?.variants.find((v) => v.id === 'b')?.goals.purchase;
+    const ctl = (value: string) => find(value)?.variants.find((v) => v.id === 'control')?.goals.purchase;
+    expect(find('mobile')?.visitors).toBe(95);
+    expect(ctl('mobile')).toEqual({ conversions: 1, rate: 1 / 45 });
+    expect(b('mobile')?.rate).toBe(0.06);
+    // raw p-values, python3:
+    //   scipy.stats.fisher_exact([[3, 47], [1, 44]]).pvalue -> 0.6190567433474317
+    //   pooled z-test 2 * norm.sf(|pt - pc| / sqrt(p (1 - p) (1/nc + 1/nt))):
+    //     2000/200 vs 2000/260 -> 0.002942093070459276; 300/30 vs 310/20 -> 0.1102218982387748
+    //   scipy.stats.fisher_exact([[4, 86], [0, 80]]).pvalue -> 0.12317178581030966
+    // Holm over the four (sorted, times m - rank, running max):
+    //   0.6190567433474317, 0.011768372281837103, 0.3306656947163244, 0.3306656947163244
+    const expected: [string, 'fisher' | 'z-test', number, number][] = [
+      ['mobile', 'fisher', 0.6190567433474317, 0.6190567433474317],
+      ['desktop', 'z-test', 0.002942093070459276, 0.011768372281837103],
+      ['google.com', 'z-test', 0.1102218982387748, 0.3306656947163244],
+      ['returning', 'fisher', 0.12317178581030966, 0.3306656947163244],
+    ];
+    for (const [value, method, p, adjusted] of expected) {
+      expect(b(value)?.method, value).toBe(method);
+      expect(b(value)?.pValue, value).toBeCloseTo(p, 10);
+      expect(b(value)?.adjustedPValue, value).toBeCloseTo(adjusted, 10);
+    }
+    // Fisher's comparisons carry Koopman's interval, the others the delta method's
+    expect(b('mobile')?.ci).toEqual(liftInterval({ n: 45, x: 1 }, { n: 50, x: 3 }).ci);
+    expect(b('desktop')?.ci).toEqual(proportionTest({ n: 2000, x: 200 }, { n: 2000, x: 260 }).ci);
+    // zero conversions in control: an unbounded upper end (null in JSON), a finite lower one above -100 %
+    expect(b('returning')?.ci?.[1]).toBeNull();
+    expect(b('returning')?.ci?.[0]).toBeGreaterThan(-1);
+    // too small below 100 visitors per arm; four comparisons are not "many"
+    expect(find('mobile')?.warning).toEqual([
+      {
+        kind: 'small',
+        message: 'fewer than 100 visitors in an arm (the smallest has 45): too small to read on its own',
+      },
+    ]);
+    expect(find('returning')?.warning?.map((w) => w.kind)).toEqual(['small']);
+    expect(find('desktop')?.warning).toBeUndefined();
+    expect(find('google.com')?.warning).toBeUndefined();
+    expect(JSON.stringify(r)).not.toMatch(/NaN|Infinity/);
+  });
+
+  it('warns on every breakdown when more than 10 comparisons are made', () => {
+    const cells = Array.from(
+      { length: 11 },
+      (_, i) =>
+        ['cluster', `c${i}`, [1000, 100], [1000, 130]] as [
+          Dimension,
+          string,
+          [number, number],
+          [number, number],
+        ],
+    );
+    const bd = buildReport(two, rawOf({ control: [11_000, 1100], b: [11_000, 1430] }, cells)).campaigns[0]
+      ?.breakdowns;
+    expect(bd).toHaveLength(11);
+    const raws = bd?.map((x) => x.variants[1]?.goals.purchase?.pValue ?? Number.NaN) ?? [];
+    // eleven equal p-values: Holm multiplies each by 11
+    for (const x of bd ?? []) {
+      expect(x.warning).toEqual([
+        {
+          kind: 'many',
+          message: 'with 11 comparisons, some look significant by chance; read the adjusted p-values',
+        },
+      ]);
+      expect(x.variants[1]?.goals.purchase?.adjustedPValue).toBeCloseTo(Math.min(1, 11 * (raws[0] ?? 0)), 12);
+    }
+    // python3: 2 * scipy.stats.norm.sf(0.03 / np.sqrt(0.115 * 0.885 * (2 / 1000))) -> 0.03548845046647471
+    expect(raws[0]).toBeCloseTo(0.03548845046647471, 12);
+    expect(bd?.[0]?.variants[1]?.goals.purchase?.adjustedPValue).toBeCloseTo(11 * 0.03548845046647471, 12);
+  });
+
+  it('has no breakdowns without rows for the campaign', () => {
+    const { breakdowns: _none, ...plain } = rawOf({ control: [100, 10], b: [100, 12] });
+    expect(buildReport(two, plain).campaigns[0]?.breakdowns).toBeUndefined();
+    const other = rawOf({ control: [100, 10], b: [100, 12] }, [['device', 'mobile', [50, 5], [50, 6]]]);
+    for (const row of other.breakdowns ?? []) row.seed = 'an-older-seed';
+    expect(buildReport(two, other).campaigns[0]?.breakdowns).toBeUndefined();
+  });
+
+  it('reports the CUPED lift beside the plain one, equal to cupedLift on the same sums', () => {
+    const sums = {
+      conversion: {
+        control: { n: 1000, sumY: 100, sumY2: 100, sumX: 3000, sumX2: 12000, sumXY: 450 },
+        b: { n: 1000, sumY: 130, sumY2: 130, sumX: 3100, sumX2: 12500, sumXY: 560 },
+      },
+      revenue: {
+        control: { n: 1000, sumY: 4000, sumY2: 400000, sumX: 3000, sumX2: 12000, sumXY: 18000 },
+        b: { n: 1000, sumY: 5000, sumY2: 520000, sumX: 3100, sumX2: 12500, sumXY: 22000 },
+      },
+    };
+    const raw = rawOf({ control: [1000, 100], b: [1000, 130] });
+    raw.cuped = (['conversion', 'revenue'] as const).flatMap((metric) =>
+      (['control', 'b'] as const).map((variantId) => ({
+        campaignId: 's',
+        seed: 's',
+        variantId,
+        goal: 'purchase',
+        metric,
+        ...sums[metric][variantId],
+      })),
+    );
+    const g = buildReport(two, raw).campaigns[0]?.variants[1]?.goals.purchase;
+    for (const metric of ['conversion', 'revenue'] as const) {
+      const want = cupedLift(sums[metric].control, sums[metric].b);
+      expect(g?.cuped?.find((x) => x.metric === metric)).toEqual({
+        metric,
+        ...want,
+        covariate: 'pageviews before exposure',
+      });
+    }
+    expect(g?.cuped?.map((x) => x.metric)).toEqual(['conversion', 'revenue']);
+    // the covariate is correlated with conversion here, so the interval narrows
+    const conv = g?.cuped?.[0];
+    expect(conv?.varianceReduction).toBeGreaterThan(0);
+    const width = (ci: [number, number] | undefined) => (ci ? ci[1] - ci[0] : Number.NaN);
+    expect(width(conv?.adjusted.ci)).toBeLessThan(width(conv?.plain.ci));
+    expect(buildReport(two, raw).campaigns[0]?.variants[0]?.goals.purchase?.cuped).toBeUndefined();
+    // only the control's sums: nothing to compare
+    raw.cuped = raw.cuped.filter((x) => x.variantId === 'control');
+    expect(buildReport(two, raw).campaigns[0]?.variants[1]?.goals.purchase?.cuped).toBeUndefined();
   });
 });

@@ -6,8 +6,11 @@
  * Welch's t-test, a sample-ratio-mismatch check, the campaign's holdout, and the programme-wide lift
  * of everything HIO does against the global holdout. Adaptive campaigns (bandit, contextual) also get
  * `adaptive`: rates weighted by the logged probability of each visitor's variant, since their plain rates
- * compare visitors from different times and contexts (see adaptive-results.ts). Pure: counts in,
- * JSON-ready report out.
+ * compare visitors from different times and contexts (see adaptive-results.ts). Where counts are small
+ * (an expected cell below 5) a variant's goal also gets `smallSample`: Fisher's exact p-value and Koopman's
+ * score interval. With breakdown rows, each campaign gets `breakdowns` per device, source, segment and
+ * cluster (see breakdowns.ts); with pre-exposure covariate sums, each goal gets its CUPED-adjusted lift
+ * beside the plain one (see cuped.ts). Pure: counts in, JSON-ready report out.
  */
 import {
   type AdaptiveVariant,
@@ -19,7 +22,10 @@ import {
   weightedVariants,
   whatIf,
 } from './adaptive-results.ts';
+import { type Breakdown, type BreakdownRow, breakdownSections } from './breakdowns.ts';
+import { type CupedResult, cupedLift, type MomentSums } from './cuped.ts';
 import type { CompiledCampaign, CompiledDocument } from './document.ts';
+import { fisherExact, liftInterval, whichMethod } from './small-sample.ts';
 import {
   type Counts,
   chanceToBeatControl,
@@ -108,6 +114,37 @@ export interface RawCounts {
     /** Σ r/p² */
     w2r: number;
   }[];
+  /**
+   * Per campaign, breakdown (dimension, value), variant and goal: exposed visitors and, of them, converters
+   * on `goal` (goal '' for the exposure-only row). Absent: no report has `breakdowns`.
+   */
+  breakdowns?: BreakdownRow[];
+  /**
+   * Per campaign, variant, goal and metric: sums over the exposed visitors of the metric y (converted 0/1,
+   * or revenue) and the pre-exposure covariate x (the visitor's pageviews before exposure). Absent: no
+   * goal has `cuped`.
+   */
+  cuped?: CupedRow[];
+}
+
+export type CupedMetric = 'conversion' | 'revenue';
+
+export interface CupedRow extends MomentSums {
+  campaignId: string;
+  seed: string;
+  variantId: string;
+  goal: string;
+  metric: CupedMetric;
+}
+
+/** The plain and the CUPED-adjusted lift of one metric (see cuped.ts). */
+export interface CupedBlock {
+  metric: CupedMetric;
+  plain: CupedResult['plain'];
+  adjusted: CupedResult['adjusted'];
+  theta: number;
+  varianceReduction: number;
+  covariate: 'pageviews before exposure';
 }
 
 export interface ReportOptions {
@@ -139,6 +176,13 @@ export interface GoalResult {
   expectedLoss?: number;
   revenue?: { lift: number; ci: [number, number]; pValue: number };
   verdict?: Verdict;
+  /**
+   * When the counts are too small for the normal approximation (`whichMethod`): Fisher's exact p-value
+   * and Koopman's score interval of the lift, to read instead of `pValue` and `ci`.
+   */
+  smallSample?: { method: 'fisher'; pValue: number; ci: [number, number] };
+  /** Variance-reduced lifts (CUPED), conversion then revenue, where covariate sums exist for both arms. */
+  cuped?: CupedBlock[];
 }
 
 export interface VariantResult {
@@ -203,6 +247,8 @@ export interface CampaignReport {
   note?: string;
   /** adaptive campaigns, when probabilities were logged: the weighted results */
   adaptive?: AdaptiveReport;
+  /** per device, source, segment and cluster, when the store has breakdown rows for the campaign */
+  breakdowns?: Breakdown[];
 }
 
 export interface ProgrammeReport {
@@ -288,10 +334,21 @@ export function buildReport(doc: CompiledDocument, raw: RawCounts, options: Repo
     d.clicks += s.clicks;
   }
 
+  const cupedMap = new Map<string, CupedRow>();
+  for (const r of raw.cuped ?? []) cupedMap.set(key(r.campaignId, r.seed, r.variantId, r.goal, r.metric), r);
+
   const campaigns = doc.campaigns.map((c) =>
     campaignReport(
       c,
-      { visitors, conv, slots, daily, weighted: raw.weighted },
+      {
+        visitors,
+        conv,
+        slots,
+        daily,
+        weighted: raw.weighted,
+        breakdowns: raw.breakdowns,
+        cuped: cupedMap,
+      },
       {
         alpha,
         minPerArm,
@@ -344,6 +401,8 @@ interface Maps {
   slots: Map<string, { impressions: number; clicks: number }>;
   daily: Map<string, DayRow>;
   weighted: RawCounts['weighted'];
+  breakdowns: RawCounts['breakdowns'];
+  cuped: Map<string, CupedRow>;
 }
 
 interface CampaignOptions {
@@ -429,6 +488,16 @@ function campaignReport(c: CompiledCampaign, m: Maps, o: CampaignOptions): Campa
           expectedLoss: expectedLoss(cc, tc),
           revenue: { lift: welch.lift, ci: welch.ci, pValue: welch.pValue },
         });
+        // with an empty arm there is nothing to compare, exactly or not
+        if (cc.n > 0 && tc.n > 0 && whichMethod(cc, tc).method === 'fisher') {
+          tg.smallSample = {
+            method: 'fisher',
+            pValue: fisherExact(cc, tc).pValue,
+            ci: liftInterval(cc, tc, o.alpha).ci,
+          };
+        }
+        const cuped = cupedBlocks(m.cuped, c, ctl.id, v.id, g, o.alpha);
+        if (cuped.length) tg.cuped = cuped;
         comparisons.push({ goal: tg, p: test.pValue });
       }
     }
@@ -492,7 +561,55 @@ function campaignReport(c: CompiledCampaign, m: Maps, o: CampaignOptions): Campa
     daily: days,
   };
   if (ADAPTIVE.has(c.allocation)) Object.assign(report, adaptiveSection(c, report, m.weighted, o));
+  const rows = m.breakdowns?.filter((b) => b.campaignId === c.id && b.seed === c.seed) ?? [];
+  if (rows.length) {
+    report.breakdowns = breakdownSections(rows, {
+      variants: c.variants.map((v) => v.id),
+      controlId,
+      goals,
+      alpha: o.alpha,
+      minPerArm: o.minPerArm,
+    });
+  }
   return report;
+}
+
+const METRICS: readonly CupedMetric[] = ['conversion', 'revenue'];
+
+/**
+ * CUPED (Deng, Xu, Kohavi & Walker 2013, "Improving the sensitivity of online controlled experiments by
+ * utilizing pre-experiment data", WSDM): per metric with covariate sums in both arms, the plain and the
+ * variance-reduced lift. Arms with fewer than 2 visitors have no variance to reduce and are skipped, as
+ * are sums the store got wrong (cupedLift throws on them), so they cannot take the report down.
+ */
+function cupedBlocks(
+  sums: Map<string, CupedRow>,
+  c: CompiledCampaign,
+  controlId: string,
+  variantId: string,
+  goal: string,
+  alpha: number,
+): CupedBlock[] {
+  const out: CupedBlock[] = [];
+  for (const metric of METRICS) {
+    const ctl = sums.get(key(c.id, c.seed, controlId, goal, metric));
+    const trt = sums.get(key(c.id, c.seed, variantId, goal, metric));
+    if (!ctl || !trt || ctl.n < 2 || trt.n < 2) continue;
+    try {
+      const r = cupedLift(ctl, trt, alpha);
+      out.push({
+        metric,
+        plain: r.plain,
+        adjusted: r.adjusted,
+        theta: r.theta,
+        varianceReduction: r.varianceReduction,
+        covariate: 'pageviews before exposure',
+      });
+    } catch {
+      // malformed sums: no CUPED block for this metric
+    }
+  }
+  return out;
 }
 
 /** Shares aligned with the campaign's variants, or undefined when they are not a distribution over them. */

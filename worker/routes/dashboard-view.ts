@@ -4,8 +4,9 @@
  * API returns (programme-wide holdout lift, then per campaign the traffic, per goal a statistics table,
  * the cumulative rate chart and the lift forest plot; for adaptive campaigns first the results weighted by
  * the logged probabilities, and for contextual ones the shares and best variant per context and the
- * "what if" of other policies). Self-contained: inline CSS, no script, no external asset. Every number
- * cell has a stable `data-testid` (see `testId`).
+ * "what if" of other policies; the CUPED lift beside the plain one and a "By segment" section per device,
+ * source, segment and cluster when the report has them). Self-contained: inline CSS, no script, no
+ * external asset. Every number cell has a stable `data-testid` (see `testId`).
  */
 import type { CampaignReport, GoalResult, Report, VariantResult } from '../engine/index.ts';
 import { forestPlot, HOLDOUT_ID, rateChart, variantColors, weightedLiftPlot } from './dashboard-charts.ts';
@@ -61,6 +62,8 @@ svg .grid{stroke:#eef2f7}svg .axis{stroke:#cbd5e1}svg .zero{stroke:#0f172a;strok
 svg .tick{fill:#64748b;font-size:11px}svg .value{fill:#0f172a;font-size:12px;font-weight:600}svg .row-label{fill:#0f172a;font-size:12px}
 .legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px;color:var(--muted);margin-top:4px}
 .hl{margin:8px 0 0;font-size:13px}
+h2.seg-head{margin:26px 0 0;font-size:16px}
+.badge.insufficient-data{white-space:normal}
 details.help{margin:0 0 20px}details.help summary{cursor:pointer;font-weight:600}
 details.help li{margin:4px 0}
 .login{max-width:380px;margin:12vh auto;padding:28px}
@@ -123,6 +126,9 @@ const HELP = html`<details class="card help" data-testid="help"><summary>How to 
 <li><b>Chance to beat control</b> is Bayesian: the probability, given the data so far, that the variant's true rate is higher. <b>Expected loss</b> is how much rate you would lose on average by choosing the variant if it is in fact worse.</li>
 <li><b>SRM</b> (sample ratio mismatch): when the split of visitors differs from the configured weights beyond chance, assignment or tracking is broken, and the campaign's results are void until it is fixed.</li>
 <li>The <b>holdout</b> sees the site without personalization: the lift against it is what HIO as a whole adds.</li>
+<li><b>Small counts</b>: when a comparison has fewer than 5 expected conversions (or non-conversions) in an arm, the usual z-test and delta-method interval are unreliable, so the exact interval (Koopman's score interval, never below −100%) and Fisher's exact p-value are shown too, marked "small counts, exact". Otherwise the z-test and the delta-method interval apply.</li>
+<li><b>By segment</b> splits each campaign by named segment, device, source and discovered cluster. Each comparison says its method: <b>Fisher exact test · Koopman interval</b> for small counts, <b>z-test · delta method</b> otherwise. Groups under the minimum sample are flagged as too small, and with many groups some look significant by chance: read <b>p (adj.)</b>, Holm-adjusted across all of them.</li>
+<li><b>CUPED</b> (when each visitor's pageviews before exposure are recorded): the lift variance-reduced with that pre-exposure covariate (Deng et al. 2013). It estimates the same lift as the plain one, with a narrower interval the more the covariate predicts the outcome; "variance reduced by" says by how much.</li>
 <li><b>Adaptive allocation</b> (bandit and contextual campaigns) moves traffic while it learns, so a variant's plain rate mixes visitors from different days and contexts in its own proportions, and plain rates cannot be compared. Their <b>weighted</b> rates count each visitor by 1 ÷ the probability they had of seeing their variant, which makes every variant stand for the same visitors: read those.</li>
 </ul>
 </details>`;
@@ -197,24 +203,131 @@ function verdictCell(c: CampaignReport, v: VariantResult, g: GoalResult | undefi
   return html`<td data-testid="${id}"><span class="badge ${g?.verdict ?? ''}" title="${title}">${verdictLabel(g?.verdict)}</span></td>`;
 }
 
+type Cuped = NonNullable<GoalResult['cuped']>[number];
+
+const cupedOf = (g: GoalResult | undefined, metric: Cuped['metric']): Cuped | undefined =>
+  g?.cuped?.find((x) => x.metric === metric);
+
+/** Names of the methods, as the help and the tables say them. */
+const METHOD: Record<'fisher' | 'z-test', string> = {
+  fisher: 'Fisher exact test · Koopman interval',
+  'z-test': 'z-test · delta method',
+};
+
 function goalTable(c: CampaignReport, goal: string, colors: Map<string, string>): Html {
   const cell = (kind: string, v: string, text: string) =>
     html`<td data-testid="${testId(kind, c.id, v, goal)}">${text}</td>`;
+  const span = (kind: string, v: string, text: string) =>
+    html`<span data-testid="${testId(kind, c.id, v, goal)}">${text}</span>`;
+  const hasCuped = (metric: Cuped['metric']) => c.variants.some((v) => cupedOf(v.goals[goal], metric));
+  const cupedConversion = hasCuped('conversion');
+  const cupedRevenue = hasCuped('revenue');
+  const cupedCell = (v: VariantResult, metric: Cuped['metric'], prefix: string): Part => {
+    const k = cupedOf(v.goals[goal], metric);
+    if (v.control || !k) return html`<td>—</td>`;
+    const plain =
+      metric === 'revenue'
+        ? html`<br><span class="small">plain ${span(`${prefix}-plain`, v.id, fmt.lift(k.plain.lift))} ${span(`${prefix}-plain-ci`, v.id, fmt.ci(k.plain.ci))}</span>`
+        : '';
+    return html`<td>${span(`${prefix}-lift`, v.id, fmt.lift(k.adjusted.lift))}<br><span class="small">${span(`${prefix}-ci`, v.id, fmt.ci(k.adjusted.ci))}</span>${plain}<br><span class="small">variance reduced by ${span(`${prefix}-vr`, v.id, fmt.pct(k.varianceReduction))} · ${span(`${prefix}-p`, v.id, fmt.pIs(k.adjusted.pValue))}</span></td>`;
+  };
   const rows = c.variants.map((v) => {
     const g = v.goals[goal];
+    const small = g?.smallSample
+      ? html`<br><span class="small">small counts, exact: ${span('ci-exact', v.id, fmt.ci(g.smallSample.ci))} · Fisher ${span('p-exact', v.id, fmt.pIs(g.smallSample.pValue))}</span>`
+      : '';
     return html`<tr><td>${swatch(colors.get(v.id))}${v.id}</td><td>${fmt.count(v.visitors)}</td>
 ${cell('conversions', v.id, fmt.count(g?.conversions))}${cell('rate', v.id, fmt.pct(g?.rate))}
-<td><span data-testid="${testId('lift', c.id, v.id, goal)}">${fmt.lift(g?.lift)}</span>${v.control ? '' : html`<br><span class="small" data-testid="${testId('ci', c.id, v.id, goal)}">${fmt.ci(g?.ci)}</span>`}</td>
+<td><span data-testid="${testId('lift', c.id, v.id, goal)}">${fmt.lift(g?.lift)}</span>${v.control ? '' : html`<br><span class="small" data-testid="${testId('ci', c.id, v.id, goal)}">${fmt.ci(g?.ci)}</span>${small}`}</td>
+${cupedConversion ? cupedCell(v, 'conversion', 'cuped') : ''}
 ${cell('p', v.id, fmt.p(g?.adjustedPValue))}${cell('seqp', v.id, fmt.p(g?.sequentialPValue))}
 ${cell('ctbc', v.id, fmt.pct(g?.chanceToBeatControl))}${cell('loss', v.id, fmt.pp(g?.expectedLoss))}
-${cell('rpv', v.id, fmt.money(g?.revenuePerVisitor))}${verdictCell(c, v, g, goal)}</tr>`;
+${cell('rpv', v.id, fmt.money(g?.revenuePerVisitor))}${cupedRevenue ? cupedCell(v, 'revenue', 'cuped-rev') : ''}${verdictCell(c, v, g, goal)}</tr>`;
   });
   const h = c.holdout;
   const holdout =
     h.visitors > 0
-      ? html`<tr class="holdout"><td>${swatch(colors.get(HOLDOUT_ID))}holdout</td><td>${fmt.count(h.visitors)}</td>${cell('conversions', HOLDOUT_ID, fmt.count(h.goals[goal]?.conversions))}${cell('rate', HOLDOUT_ID, fmt.pct(h.goals[goal]?.rate))}<td colspan="6"></td><td>${fmt.money(h.visitors ? (h.goals[goal]?.value ?? 0) / h.visitors : null)}</td><td></td></tr>`
+      ? html`<tr class="holdout"><td>${swatch(colors.get(HOLDOUT_ID))}holdout</td><td>${fmt.count(h.visitors)}</td>${cell('conversions', HOLDOUT_ID, fmt.count(h.goals[goal]?.conversions))}${cell('rate', HOLDOUT_ID, fmt.pct(h.goals[goal]?.rate))}<td colspan="${5 + (cupedConversion ? 1 : 0)}"></td><td>${fmt.money(h.visitors ? (h.goals[goal]?.value ?? 0) / h.visitors : null)}</td>${cupedRevenue ? html`<td></td>` : ''}<td></td></tr>`
       : '';
-  return html`<div class="table-wrap"><table data-testid="${testId('goal', c.id, goal)}"><thead><tr><th>Variant</th><th>Visitors</th><th>Conversions</th><th>Rate</th><th>Lift [95% interval]</th><th>p (adj.)</th><th>p (seq.)</th><th>Chance to beat control</th><th>Expected loss</th><th>Revenue / visitor</th><th>Verdict</th></tr></thead><tbody>${rows}${holdout}</tbody></table></div>`;
+  const cupedNote =
+    cupedConversion || cupedRevenue
+      ? html`<p class="small" data-testid="${testId('cuped-note', c.id, goal)}">CUPED: variance-reduced with pre-exposure pageviews (CUPED, Deng et al. 2013). Same expected lift as the plain one, a narrower interval when pageviews before exposure predict the outcome.</p>`
+      : '';
+  return html`<div class="table-wrap"><table data-testid="${testId('goal', c.id, goal)}"><thead><tr><th>Variant</th><th>Visitors</th><th>Conversions</th><th>Rate</th><th>Lift [95% interval]</th>${cupedConversion ? html`<th>Lift, CUPED [95% interval]</th>` : ''}<th>p (adj.)</th><th>p (seq.)</th><th>Chance to beat control</th><th>Expected loss</th><th>Revenue / visitor</th>${cupedRevenue ? html`<th>Revenue lift, CUPED [95% interval]</th>` : ''}<th>Verdict</th></tr></thead><tbody>${rows}${holdout}</tbody></table></div>${cupedNote}`;
+}
+
+type Breakdown = NonNullable<CampaignReport['breakdowns']>[number];
+
+/** How many values per dimension the page lists (most visitors first); the results API has them all. */
+const MAX_BREAKDOWN_VALUES = 25;
+
+const DIMENSION_NAMES: Record<Breakdown['dimension'], string> = {
+  segment: 'Segment',
+  device: 'Device',
+  source: 'Source',
+  cluster: 'Discovered cluster',
+};
+
+function breakdownTable(c: CampaignReport, dimension: Breakdown['dimension'], all: Breakdown[]): Html {
+  const shown = all.slice(0, MAX_BREAKDOWN_VALUES);
+  const id = (kind: string, b: Breakdown, ...rest: string[]) =>
+    testId(kind, c.id, dimension, b.value, ...rest);
+  const rows = shown.map((b) =>
+    b.variants.map((v, i) => {
+      const control = v.id === c.controlId;
+      const head =
+        i === 0
+          ? html`<td rowspan="${b.variants.length}">${b.value === '' ? '(none)' : b.value}<br><span class="small" data-testid="${id('seg-total', b)}">${fmt.count(b.visitors)}</span><span class="small"> visitors</span>${(
+              b.warning ?? []
+            )
+              .filter((w) => w.kind === 'small')
+              .map(
+                (w) =>
+                  html`<br><span class="badge insufficient-data" data-testid="${id('seg-warning', b)}">${w.message}</span>`,
+              )}</td>`
+          : '';
+      const goals = c.goals.map((goal) => {
+        const g = v.goals[goal];
+        const t = (kind: string) => id(kind, b, v.id, goal);
+        if (control) {
+          return html`<td data-testid="${t('seg-rate')}">${fmt.pct(g?.rate)}</td><td colspan="4"><span class="badge control">baseline</span></td>`;
+        }
+        return html`<td data-testid="${t('seg-rate')}">${fmt.pct(g?.rate)}</td>
+<td><span data-testid="${t('seg-lift')}">${fmt.lift(g?.lift)}</span><br><span class="small" data-testid="${t('seg-ci')}">${fmt.ci(g?.ci)}</span></td>
+<td class="small" data-testid="${t('seg-method')}">${g?.method ? METHOD[g.method] : '—'}</td>
+<td data-testid="${t('seg-p')}">${fmt.p(g?.pValue)}</td><td data-testid="${t('seg-padj')}">${fmt.p(g?.adjustedPValue)}</td>`;
+      });
+      return html`<tr>${head}<td>${v.id}</td><td data-testid="${id('seg-visitors', b, v.id)}">${fmt.count(v.visitors)}</td>${goals}</tr>`;
+    }),
+  );
+  const more =
+    all.length > shown.length
+      ? html`<p class="small">${fmt.count(all.length - shown.length)} more values with fewer visitors are in the results API.</p>`
+      : '';
+  const heads = c.goals.map(
+    (g) =>
+      html`<th>${g} rate</th><th>${g} lift [95% interval]</th><th>Method</th><th>p</th><th>p (adj.)</th>`,
+  );
+  return html`<h3>By ${DIMENSION_NAMES[dimension].toLowerCase()}</h3><div class="table-wrap"><table data-testid="${testId('seg', c.id, dimension)}"><thead><tr><th>${DIMENSION_NAMES[dimension]}</th><th>Variant</th><th>Visitors</th>${heads}</tr></thead><tbody>${rows}</tbody></table></div>${more}`;
+}
+
+function breakdownSection(c: CampaignReport): Part {
+  const all = c.breakdowns;
+  if (!all?.length) return '';
+  const dims: Breakdown['dimension'][] = [];
+  for (const b of all) if (!dims.includes(b.dimension)) dims.push(b.dimension);
+  const many = all.flatMap((b) => b.warning ?? []).find((w) => w.kind === 'many');
+  const banner = many
+    ? html`<p class="banner note" role="note" data-testid="${testId('seg-many', c.id)}">${many.message[0]?.toUpperCase()}${many.message.slice(1)}.</p>`
+    : '';
+  return html`<h2 class="seg-head">By segment</h2><p class="sub">Each variant against control within the same group. Groups are small, so each comparison uses the method its counts call for (the Method column), and p (adj.) is Holm-adjusted across every comparison in this section.</p>${banner}${dims.map(
+    (d) =>
+      breakdownTable(
+        c,
+        d,
+        all.filter((b) => b.dimension === d),
+      ),
+  )}`;
 }
 
 function legend(c: CampaignReport, colors: Map<string, string>): Html {
@@ -357,6 +470,7 @@ function campaignSection(c: CampaignReport): Html {
   return html`<section class="card" id="${testId('c', c.id)}" data-testid="${testId('campaign', c.id)}">
 <div class="campaign-head"><h2>${c.id}</h2><span class="badge">${c.status}</span><span class="small">${details.filter(Boolean).join(' · ')}</span></div>
 ${srm}${empty}${trafficTable(c, colors)}${adaptiveSection(c, colors)}${c.goals.map((g) => goalSection(c, g, colors))}
+${breakdownSection(c)}
 </section>`;
 }
 

@@ -391,3 +391,210 @@ describe('dashboard page of adaptive campaigns', () => {
     expect(cellOf(body, 'adaptive-note-ctx')).toMatch(/biased.*not available/);
   });
 });
+
+describe('dashboard page: small samples, breakdowns and CUPED', () => {
+  const parsed = parseDocument({
+    version: 1,
+    holdout: 0,
+    campaigns: [
+      {
+        id: 'seg',
+        slot: { selector: '#h', action: 'replace' },
+        variants: [{ id: 'control' }, { id: 'b', html: 'B' }],
+        weights: [0.5, 0.5],
+        goals: ['purchase'],
+      },
+    ],
+  });
+  if (!parsed.ok) throw new Error(parsed.problems.join());
+  type Dimension = NonNullable<RawCounts['breakdowns']>[number]['dimension'];
+  const arm = (variantId: string, visitors: number, converters: number) => ({
+    exposure: { campaignId: 'seg', seed: 'seg', variantId, day: '2026-11-21', visitors },
+    conversion: {
+      campaignId: 'seg',
+      seed: 'seg',
+      variantId,
+      goal: 'purchase',
+      converters,
+      valueSum: converters * 40,
+      valueSumSq: converters * 1600,
+    },
+  });
+  const cells: [Dimension, string, [number, number], [number, number]][] = [
+    ['device', 'mobile', [45, 1], [50, 3]],
+    ['device', 'desktop', [2000, 200], [2000, 260]],
+    ['source', 'google.com', [300, 30], [310, 20]],
+  ];
+  const arms = [arm('control', 45, 1), arm('b', 50, 3)];
+  const moments = {
+    conversion: {
+      control: { n: 45, sumY: 1, sumY2: 1, sumX: 140, sumX2: 600, sumXY: 9 },
+      b: { n: 50, sumY: 3, sumY2: 3, sumX: 150, sumX2: 640, sumXY: 21 },
+    },
+    revenue: {
+      control: { n: 45, sumY: 40, sumY2: 1600, sumX: 140, sumX2: 600, sumXY: 360 },
+      b: { n: 50, sumY: 120, sumY2: 4800, sumX: 150, sumX2: 640, sumXY: 840 },
+    },
+  };
+  const raw: RawCounts = {
+    exposures: arms.map((a) => a.exposure),
+    conversions: arms.map((a) => a.conversion),
+    conversionsDaily: [],
+    slots: [],
+    breakdowns: cells.flatMap(([dimension, value, control, b]) =>
+      (
+        [
+          ['control', control],
+          ['b', b],
+        ] as const
+      ).flatMap(([variantId, [visitors, converters]]) => [
+        { campaignId: 'seg', seed: 'seg', dimension, value, variantId, goal: '', visitors, converters: 0 },
+        {
+          campaignId: 'seg',
+          seed: 'seg',
+          dimension,
+          value,
+          variantId,
+          goal: 'purchase',
+          visitors,
+          converters,
+        },
+      ]),
+    ),
+    cuped: (['conversion', 'revenue'] as const).flatMap((metric) =>
+      (['control', 'b'] as const).map((variantId) => ({
+        campaignId: 'seg',
+        seed: 'seg',
+        variantId,
+        goal: 'purchase',
+        metric,
+        ...moments[metric][variantId],
+      })),
+    ),
+  };
+  const report = buildReport(parsed.doc, raw);
+  const body = renderDashboard({ ...report, generatedAt: '2026-11-21T10:00:00.000Z', configVersion: 3 });
+  const c = report.campaigns[0];
+  const text = (id: string) => {
+    const escaped = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return cellOf(body, escaped);
+  };
+
+  it('renders a table per dimension, value by variant, with method, p-values and warnings in words', () => {
+    expect(body).toContain('By segment');
+    expect(body).toContain('data-testid="seg-seg-device"');
+    expect(body).toContain('data-testid="seg-seg-source"');
+    expect(body).not.toContain('data-testid="seg-seg-cluster"');
+    expect(text('seg-visitors-seg-device-mobile-control')).toBe('45');
+    expect(text('seg-visitors-seg-device-mobile-b')).toBe('50');
+    expect(text('seg-total-seg-device-desktop')).toBe('4,000');
+    expect(text('seg-rate-seg-device-mobile-control-purchase')).toBe('2.22%');
+    expect(text('seg-rate-seg-device-mobile-b-purchase')).toBe('6.00%');
+    expect(text('seg-lift-seg-device-mobile-b-purchase')).toBe('+170.00%');
+    expect(text('seg-method-seg-device-mobile-b-purchase')).toBe('Fisher exact test · Koopman interval');
+    expect(text('seg-method-seg-device-desktop-b-purchase')).toBe('z-test · delta method');
+    expect(text('seg-method-seg-source-google.com-b-purchase')).toBe('z-test · delta method');
+    // scipy.stats.fisher_exact([[3, 47], [1, 44]]).pvalue -> 0.6190567433474317
+    expect(text('seg-p-seg-device-mobile-b-purchase')).toBe('0.6191');
+    for (const b of c?.breakdowns ?? []) {
+      const g = b.variants[1]?.goals.purchase;
+      const id = (kind: string) => `${kind}-seg-${b.dimension}-${b.value}-b-purchase`;
+      expect(text(id('seg-ci')), b.value).toBe(fmt.ci(g?.ci));
+      expect(text(id('seg-p')), b.value).toBe(fmt.p(g?.pValue));
+      expect(text(id('seg-padj')), b.value).toBe(fmt.p(g?.adjustedPValue));
+    }
+    // Holm over three comparisons: the smallest p-value (desktop, 0.002942093070459276) times 3
+    expect(text('seg-padj-seg-device-desktop-b-purchase')).toBe('0.0088');
+    expect(text('seg-warning-seg-device-mobile')).toBe(
+      'fewer than 100 visitors in an arm (the smallest has 45): too small to read on its own',
+    );
+    expect(body).not.toContain('data-testid="seg-warning-seg-device-desktop"');
+    // three comparisons are not many
+    expect(body).not.toContain('data-testid="seg-many-seg"');
+    expect(body).not.toContain('<script');
+  });
+
+  it('says so when many comparisons are made', () => {
+    const many: RawCounts = {
+      ...raw,
+      breakdowns: Array.from({ length: 12 }, (_, i) =>
+        ['control', 'b'].flatMap((variantId) => [
+          {
+            campaignId: 'seg',
+            seed: 'seg',
+            dimension: 'cluster' as const,
+            value: `c${i}`,
+            variantId,
+            goal: '',
+            visitors: 200,
+            converters: 0,
+          },
+          {
+            campaignId: 'seg',
+            seed: 'seg',
+            dimension: 'cluster' as const,
+            value: `c${i}`,
+            variantId,
+            goal: 'purchase',
+            visitors: 200,
+            converters: 20,
+          },
+        ]),
+      ).flat(),
+    };
+    const page = renderDashboard({
+      ...buildReport(parsed.doc, many),
+      generatedAt: '2026-11-21T10:00:00.000Z',
+      configVersion: 3,
+    });
+    expect(cellOf(page, 'seg-many-seg')).toBe(
+      'With 12 comparisons, some look significant by chance; read the adjusted p-values.',
+    );
+    expect(page).toContain('By discovered cluster');
+  });
+
+  it('shows the exact interval and Fisher p-value for small overall counts beside the delta method', () => {
+    const g = c?.variants[1]?.goals.purchase;
+    expect(g?.smallSample).toBeDefined();
+    expect(text('ci-seg-b-purchase')).toBe(fmt.ci(g?.ci));
+    expect(text('ci-exact-seg-b-purchase')).toBe(fmt.ci(g?.smallSample?.ci));
+    expect(text('p-exact-seg-b-purchase')).toBe('p = 0.6191');
+    expect(body).not.toContain('data-testid="ci-exact-seg-control-purchase"');
+  });
+
+  it('shows the CUPED lift and interval beside the plain one, for conversion and revenue', () => {
+    const g = c?.variants[1]?.goals.purchase;
+    const conv = g?.cuped?.find((x) => x.metric === 'conversion');
+    const rev = g?.cuped?.find((x) => x.metric === 'revenue');
+    expect(conv && rev).toBeTruthy();
+    expect(body).toContain('Lift, CUPED [95% interval]');
+    expect(body).toContain('variance-reduced with pre-exposure pageviews (CUPED');
+    expect(text('cuped-lift-seg-b-purchase')).toBe(fmt.lift(conv?.adjusted.lift));
+    expect(text('cuped-ci-seg-b-purchase')).toBe(fmt.ci(conv?.adjusted.ci));
+    expect(text('cuped-vr-seg-b-purchase')).toBe(fmt.pct(conv?.varianceReduction));
+    expect(text('cuped-p-seg-b-purchase')).toBe(fmt.pIs(conv?.adjusted.pValue));
+    expect(text('cuped-rev-lift-seg-b-purchase')).toBe(fmt.lift(rev?.adjusted.lift));
+    expect(text('cuped-rev-ci-seg-b-purchase')).toBe(fmt.ci(rev?.adjusted.ci));
+    expect(text('cuped-rev-plain-seg-b-purchase')).toBe(fmt.lift(rev?.plain.lift));
+    expect(text('cuped-rev-plain-ci-seg-b-purchase')).toBe(fmt.ci(rev?.plain.ci));
+    // the plain revenue lift: 120/50 vs 40/45 per visitor
+    expect(text('cuped-rev-plain-seg-b-purchase')).toBe('+170.00%');
+    // every row has as many cells as the header has columns
+    const table = /<table data-testid="goal-seg-purchase"[\s\S]*?<\/table>/.exec(body)?.[0] ?? '';
+    const heads = table.match(/<th>/g)?.length;
+    for (const row of table.split('<tr>').slice(2)) expect(row.match(/<td/g)?.length).toBe(heads);
+    expect(body).toContain('Koopman');
+    expect(body).not.toContain('<script');
+  });
+
+  it('has neither section without the data', () => {
+    const { breakdowns: _b, cuped: _c, ...plain } = raw;
+    const page = renderDashboard({
+      ...buildReport(parsed.doc, plain),
+      generatedAt: '2026-11-21T10:00:00.000Z',
+      configVersion: 3,
+    });
+    expect(page).not.toContain('By segment</h2>');
+    expect(page).not.toContain('Lift, CUPED');
+  });
+});
