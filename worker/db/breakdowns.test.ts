@@ -5,7 +5,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from '../engine/index.ts';
-import { collect, eventId, page, putConfig, settle, visitorCookie } from '../test/helpers.ts';
+import { ADMIN, call, collect, eventId, page, putConfig, settle, visitorCookie } from '../test/helpers.ts';
 import { readBreakdowns, readCuped } from './breakdowns.ts';
 
 const MOBILE =
@@ -64,5 +64,21 @@ describe('breakdowns and CUPED sums', () => {
     const revenue = cuped.find((r) => r.campaignId === 'bd' && r.metric === 'revenue' && r.goal === 'buy');
     expect(conversion).toMatchObject({ n: 4, sumY: 2, sumY2: 2, sumX: 0, sumX2: 0, sumXY: 0 });
     expect(revenue).toMatchObject({ n: 4, sumY: 20, sumY2: 200 });
+
+    // the results API carries them per breakdown
+    const report = (await (await call('/__hio/admin/results', { headers: ADMIN })).json()) as {
+      campaigns: { id: string; breakdowns?: { dimension: string; value: string; visitors: number }[] }[];
+    };
+    const bd = report.campaigns.find((c) => c.id === 'bd')?.breakdowns ?? [];
+    expect(
+      bd
+        .filter((b) => b.dimension === 'device')
+        .map((b) => [b.value, b.visitors])
+        .sort(),
+    ).toEqual([
+      ['desktop', 2],
+      ['mobile', 2],
+    ]);
+    expect(bd.find((b) => b.dimension === 'segment')).toMatchObject({ value: 'phones', visitors: 2 });
   });
 });

@@ -4,6 +4,7 @@
  * engine from D1's aggregates.
  */
 
+import { readBreakdowns, readCuped } from '../db/breakdowns.ts';
 import { readRawCounts, readWeighted } from '../db/results.ts';
 import { buildReport, type Report } from '../engine/index.ts';
 import type { Deps } from '../types.ts';
@@ -13,13 +14,15 @@ export async function loadReport(
   deps: Deps,
 ): Promise<Report & { generatedAt: string; configVersion: number }> {
   const live = await deps.configRepo.live(deps.now(), deps.waitUntil);
-  const [raw, weighted] = await Promise.all([
+  const [raw, weighted, breakdowns, cuped] = await Promise.all([
     readRawCounts(deps.env.HIO_DB),
     readWeighted(deps.env.HIO_DB, live.doc),
+    readBreakdowns(deps.env.HIO_DB, live.doc),
+    readCuped(deps.env.HIO_DB, live.doc),
   ]);
   const report = buildReport(
     live.doc,
-    { ...raw, weighted },
+    { ...raw, weighted, breakdowns, cuped },
     { banditWeights: live.bandit, contextualShares: live.contextual },
   );
   return { generatedAt: new Date(deps.now()).toISOString(), configVersion: live.version, ...report };
