@@ -86,6 +86,14 @@ describe('post', () => {
     expect(sent[2]!.events).toEqual(many.slice(0, 100));
   });
 
+  it('sends an id once even when storage holds it twice (the collector refuses a batch with an id twice)', () => {
+    const a = ev();
+    m.set('hio_q', JSON.stringify([a, a]));
+    const b = ev();
+    post([b]);
+    expect(sent.map((x) => ids(x.events))).toEqual([[a.id, b.id]]);
+  });
+
   it('without storage, sends the new events once, from memory', () => {
     vi.stubGlobal('localStorage', undefined);
     const a = [ev()];

@@ -15,8 +15,8 @@ const sending = new Set<string>();
 
 /** `leaving` is truthy when the page is being hidden or closed. */
 export function post(events: Sent[], leaving?: unknown): void {
-  for (const b of split(keep(events).filter((e) => !sending.has(e.id)))) {
-    for (const e of b) sending.add(e.id);
+  // each id once: not one already in flight, and not one kept twice (a batch with an id twice is refused whole)
+  for (const b of split(keep(events).filter((e) => !sending.has(e.id) && !!sending.add(e.id)))) {
     send(b, leaving, (ok) => {
       for (const e of b) sending.delete(e.id);
       if (ok) keep([], b);
