@@ -427,7 +427,24 @@ async function printSummary(base, token, before, s) {
       visitors: before.visitors + s.visitors,
       conversions: before.conversions + s.conversions,
     }).catch((err) => console.log(`\n(${err.message})`));
-    const res = await fetch(`${base}/__hio/admin/results`, { headers: { authorization: `Bearer ${token}` } });
+    // what the cron would do within minutes, now: learn the shares per context, train the model, cluster
+    const auth = { authorization: `Bearer ${token}` };
+    for (const job of ['bandits', 'train']) {
+      const r = await fetch(`${base}/__hio/admin/${job}`, { method: 'POST', headers: auth });
+      const body = r.ok ? await r.json() : { error: r.status };
+      if (job === 'train')
+        console.log(
+          `\nPropensity model: ${body.outcome ?? body.error}${body.clusters ? `; ${body.clusters}` : ''}`,
+        );
+      else
+        for (const c of body.contextual ?? [])
+          console.log(
+            `Contextual shares of ${c.campaignId}: ${Object.entries(c.shares.contexts)
+              .map(([k, w]) => `${k} ${w.map((x) => pct(x)).join('/')}`)
+              .join(', ')}`,
+          );
+    }
+    const res = await fetch(`${base}/__hio/admin/results`, { headers: auth });
     if (!res.ok) throw new Error(`GET /__hio/admin/results answered ${res.status}`);
     const report = await res.json();
     console.log('\nResults (GET /__hio/admin/results):');

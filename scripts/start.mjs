@@ -94,6 +94,12 @@ stack.exited.then(({ code, signal }) => {
 });
 
 const w = stack.workerUrl;
+// wrangler dev does not fire cron triggers by itself: run the scheduled handler every minute, as the
+// platform does (contextual shares, and every ten minutes bandits, the propensity model and clusters)
+const cron = setInterval(() => {
+  fetch(`${w}/cdn-cgi/handler/scheduled?cron=*+*+*+*+*`).catch(() => {});
+}, 60_000);
+cron.unref();
 console.log(`
   HIO demo is running.
 
@@ -106,6 +112,7 @@ console.log(`
   Campaigns loaded from examples/shop/campaigns.json${showVariants ? ' (every visitor sees the variants; `npm start -- --ab` for the real 50/50 splits)' : ''}.
   Walkthrough: examples/shop/README.md
   Try:  curl -H 'Authorization: Bearer ${adminToken}' ${w}/__hio/admin/results
+  The scheduled jobs run every minute; \`npm run demo:traffic\` also runs them when it is done.
 
   Press Ctrl-C to stop.
 `);

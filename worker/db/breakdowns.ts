@@ -1,7 +1,7 @@
 /**
  * @module breakdowns
- * The D1 side of results per segment and of CUPED: exposures broken down by device, traffic source
- * and named segment (with their converters per goal), and per variant and goal the moment sums of the
+ * The D1 side of results per segment and of CUPED: exposures broken down by device, traffic source,
+ * discovered cluster and named segment (with their converters per goal), and per variant and goal the moment sums of the
  * outcome and of the pre-exposure covariate (pageviews before the exposure). The statistics are pure
  * (engine/report.ts). Drizzle cannot express these grouped joins over a list of values; the
  * statements stay parameterized.
@@ -58,6 +58,9 @@ export async function readBreakdowns(d1: D1Database, doc: CompiledDocument): Pro
     UNION ALL
     SELECT campaign_id, seed, variant_id, visitor_id, 'source', source FROM ${e}
       WHERE campaign_id IN (${list(ids)}) AND source <> '' AND variant_id <> '__holdout'
+    UNION ALL
+    SELECT campaign_id, seed, variant_id, visitor_id, 'cluster', cluster FROM ${e}
+      WHERE campaign_id IN (${list(ids)}) AND cluster <> '' AND variant_id <> '__holdout'
     ${
       names.length
         ? sql`UNION ALL

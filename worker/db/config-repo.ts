@@ -7,13 +7,14 @@
 import { desc, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import {
+  type ClusterRecord,
   type CompiledDocument,
   type ContextShares,
   EMPTY_DOCUMENT,
   type PropensityRecord,
   parseDocument,
 } from '../engine/index.ts';
-import { readModel } from './models.ts';
+import { readClusters, readModel } from './models.ts';
 import { readAdaptiveState } from './results.ts';
 import { configs } from './schema.ts';
 
@@ -34,6 +35,8 @@ export interface LiveConfig {
   contextual: Record<string, ContextShares>;
   /** the trained propensity model of the document's propensity goal, when one exists */
   propensity: PropensityRecord | null;
+  /** the discovered clusters, when the scheduled job has found some */
+  clusters: ClusterRecord | null;
 }
 
 const EMPTY = (() => {
@@ -87,6 +90,7 @@ export function createConfigRepo(
         bandit: {},
         contextual: {},
         propensity: null,
+        clusters: null,
       };
     const parsed = parseDocument(JSON.parse(row.document));
     if (!parsed.ok) {
@@ -99,6 +103,7 @@ export function createConfigRepo(
         bandit: {},
         contextual: {},
         propensity: null,
+        clusters: null,
       };
     }
     return {
@@ -108,6 +113,7 @@ export function createConfigRepo(
       loaded: true,
       ...(await readAdaptiveState(db, parsed.doc)),
       propensity: await readModel(kv, parsed.doc.settings.propensity.goal),
+      clusters: await readClusters(kv),
     };
   }
 
@@ -131,6 +137,7 @@ export function createConfigRepo(
               bandit: {},
               contextual: {},
               propensity: null,
+              clusters: null,
             }),
             degraded: true,
           };
@@ -180,6 +187,7 @@ export function createConfigRepo(
         loaded: true,
         ...(await readAdaptiveState(db, doc)),
         propensity: await readModel(kv, doc.settings.propensity.goal),
+        clusters: await readClusters(kv),
       };
       caches.set(db, { value, expires: now + ttlMs });
       return { saved: true, version: id };

@@ -8,8 +8,14 @@
  */
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
-import { type CompiledDocument, FEATURE_NAMES, type TrainingRow, trainPropensity } from '../engine/index.ts';
-import { readModel, writeModel } from './models.ts';
+import {
+  type CompiledDocument,
+  clusterVisitors,
+  FEATURE_NAMES,
+  type TrainingRow,
+  trainPropensity,
+} from '../engine/index.ts';
+import { readClusters, readModel, writeClusters, writeModel } from './models.ts';
 import { conversionEvents, trainingRows } from './schema.ts';
 
 /** The most recent rows a training uses (CPU per run stays bounded). */
@@ -48,10 +54,16 @@ export async function trainPropensityModel(
   kv: KVNamespace,
   doc: CompiledDocument,
   now: number,
-): Promise<{ goal: string | null; outcome: string; auc?: number; rows?: number }> {
+): Promise<{ goal: string | null; outcome: string; auc?: number; rows?: number; clusters?: string }> {
   const goal = doc.settings.propensity.goal;
   if (!goal) return { goal, outcome: 'no goal to predict (settings.propensity.goal)' };
   const rows = await readTrainingRows(d1, goal, doc.settings.propensity.windowMs, now);
+  // the same rows, clustered: discovered segments with stable ids
+  const clustered = clusterVisitors(rows, now, await readClusters(kv), { k: doc.settings.clusterK });
+  if (clustered) await writeClusters(kv, clustered);
+  const clusters = clustered
+    ? `${clustered.k} clusters of ${clustered.rows} visitors`
+    : 'too few rows to cluster';
   const previous = await readModel(kv, goal);
   const r = trainPropensity(goal, rows, now, previous);
   if (!r.trained) return { goal, outcome: `not trained: ${r.reason}`, rows: rows.length };

@@ -5,10 +5,17 @@
  */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { auc, FEATURE_NAMES, mulberry32, type PropensityRecord, parseDocument } from '../engine/index.ts';
+import {
+  auc,
+  type ClusterRecord,
+  FEATURE_NAMES,
+  mulberry32,
+  type PropensityRecord,
+  parseDocument,
+} from '../engine/index.ts';
 import { ADMIN, call, me, page, putConfig, settle, visitorCookie } from '../test/helpers.ts';
 import { createConfigRepo } from './config-repo.ts';
-import { modelKey } from './models.ts';
+import { CLUSTERS_KEY, modelKey } from './models.ts';
 import { readTrainingRows, trainPropensityModel } from './propensity-job.ts';
 
 const DOC = {
@@ -104,6 +111,25 @@ describe('the propensity model', () => {
     const why = (await me(cookie)).propensity as { source: string; trainedAt: number };
     expect(why.source).toBe('model');
     expect(why.trainedAt).toBe(now);
+
+    // the same rows were clustered: the next request carries its cluster, and exposures record it
+    const clusters = (await env.HIO_KV.get(CLUSTERS_KEY, 'json')) as ClusterRecord;
+    expect(clusters.k).toBeGreaterThanOrEqual(2);
+    expect(clusters.clusters.reduce((a, c) => a + c.size, 0)).toBe(3000);
+    const attrs = (await me(cookie)).attributes as { cluster?: string };
+    expect(attrs.cluster).toMatch(/^c\d+$/);
+    // re-clustering the same visitors keeps the ids of the clusters
+    await trainPropensityModel(env.HIO_DB, env.HIO_KV, parsed.doc, now + 1);
+    const again2 = (await env.HIO_KV.get(CLUSTERS_KEY, 'json')) as ClusterRecord;
+    expect(again2.clusters.map((c) => [c.id, c.size]).sort()).toEqual(
+      clusters.clusters.map((c) => [c.id, c.size]).sort(),
+    );
+
+    // the dashboard shows the model's quality and the clusters
+    const dashboard = await (await call('/__hio/dashboard', { headers: ADMIN })).text();
+    expect(dashboard).toContain(`data-testid="model-auc">${record.auc.toFixed(3)}<`);
+    expect(dashboard).toContain('data-testid="calibration-plot"');
+    expect(dashboard).toMatch(/data-testid="cluster-size-c\d+"/);
 
     // a retrain that is not better keeps the previous model
     const again = await call('/__hio/admin/train', { method: 'POST', headers: ADMIN });

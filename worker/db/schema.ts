@@ -34,6 +34,8 @@ export const exposures = sqliteTable(
     device: text('device').notNull().default(''),
     source: text('source').notNull().default(''),
     segments: text('segments').notNull().default(''),
+    /** the visitor's discovered cluster ('' before the first clustering) */
+    cluster: text('cluster').notNull().default(''),
     /** the pre-exposure covariate of CUPED: pageviews before the exposure */
     prePageviews: integer('pre_pageviews').notNull().default(0),
   },

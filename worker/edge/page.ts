@@ -149,6 +149,7 @@ async function decideFor(
     banditWeights: id.live.bandit,
     contextShares: id.live.contextual,
     propensity: id.live.propensity,
+    clusters: id.live.clusters,
     force: preview ? { campaign: preview.campaign, variant: preview.variant } : undefined,
   });
   return { p, plan: p.rewrite, loaded, decideMs: performance.now() - started };

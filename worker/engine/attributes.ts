@@ -3,10 +3,12 @@
  * The visitor attributes that targeting conditions and templates read, built from the profile view
  * and facts about the current request. Pure: the edge layer extracts `RequestFacts` from the request.
  */
+
+import { type ClusterRecord, clusterOf } from './clusters.ts';
 import { evalCondition } from './condition.ts';
 import type { CompiledDocument } from './document.ts';
 import type { ProfileView } from './profile.ts';
-import { type PropensityRecord, scorePropensity } from './propensity.ts';
+import { type PropensityRecord, propensityFeatures, scorePropensity } from './propensity.ts';
 import { regexSubject } from './safe-regex.ts';
 
 export interface RequestFacts {
@@ -94,6 +96,7 @@ export function buildAttributes(
   r: RequestFacts,
   doc: CompiledDocument,
   model?: PropensityRecord | null,
+  clusters?: ClusterRecord | null,
 ): Attributes {
   const q = r.url.searchParams;
   const daysSinceLastVisit =
@@ -126,6 +129,8 @@ export function buildAttributes(
   // `undefined`/null attributes behave as missing for $exists; drop nulls so they do
   for (const k of Object.keys(attrs)) if (attrs[k] === null) delete attrs[k];
   if (model) attrs.propensity = scorePropensity(model, attrs);
+  if (clusters)
+    attrs.cluster = clusterOf(clusters, propensityFeatures(attrs, doc.settings.propensity.goal ?? ''));
   const segments: string[] = [];
   for (const [name, cond] of doc.segments) {
     if (evalCondition(attrs, cond, doc.savedGroups)) segments.push(name);

@@ -71,6 +71,11 @@ const CampaignSchema = v.strictObject({
 });
 
 const SettingsSchema = v.strictObject({
+  /** discovered segments: how many clusters (default: chosen by the silhouette, 2-6) */
+  clusters: v.optional(
+    v.strictObject({ k: v.optional(v.pipe(v.number(), v.integer(), v.minValue(2), v.maxValue(8))) }),
+    {},
+  ),
   /**
    * The trained propensity model: which goal it predicts (default: the first of `goals`, else the first
    * campaign goal) and the window after a session start in which a conversion counts (default 168 h).
@@ -185,6 +190,8 @@ export interface CompiledDocument {
     goals: ReadonlySet<string>;
     /** the goal the propensity model predicts (null: none named), and its label window */
     propensity: { goal: string | null; windowMs: number };
+    /** the number of discovered clusters, when the document sets it */
+    clusterK: number | undefined;
   };
   /** by priority, highest first (stable for equal priorities: document order) */
   campaigns: CompiledCampaign[];
@@ -203,6 +210,7 @@ export const EMPTY_DOCUMENT: CampaignDocument = {
     retentionDays: 90,
     goals: [],
     propensity: { windowHours: 168 },
+    clusters: {},
     categoryRules: [],
     privacy: { honorGlobalPrivacyControl: true },
   },
@@ -325,6 +333,7 @@ export function parseDocument(input: unknown): ParseResult {
             null,
           windowMs: (doc.settings.propensity.windowHours ?? 168) * 3_600_000,
         },
+        clusterK: doc.settings.clusters.k,
       },
       campaigns: ordered,
       selectors: [...new Set(ordered.flatMap((c) => c.slots.map((s) => s.selector)))],

@@ -9,6 +9,13 @@ export { buildAttributes, categoryFromRules, type RequestFacts } from './attribu
 export { banditWeights, mulberry32 } from './bandit.ts';
 export * from './beacon-protocol.ts';
 export { clopperPearsonLower, clopperPearsonUpper, wilsonBounds } from './binomial-bounds.ts';
+export {
+  CLUSTER_FEATURES,
+  type ClusterRecord,
+  clusterOf,
+  clusterVisitors,
+  parseClusterRecord,
+} from './clusters.ts';
 export { evalCondition, validateCondition } from './condition.ts';
 export { type ContextShares, contextKey, sharesFor } from './contexts.ts';
 export {

@@ -12,6 +12,7 @@
  * The adapters (edge/, state/, db/, routes/) only read inputs, stream and persist what they are handed.
  */
 import { buildAttributes, categoryFromRules, type RequestFacts } from './attributes.ts';
+import type { ClusterRecord } from './clusters.ts';
 import type { ContextShares } from './contexts.ts';
 import { type DecideResult, decide, isInHoldout } from './decide.ts';
 import type { CompiledDocument, SlotAction } from './document.ts';
@@ -74,11 +75,14 @@ export interface ExposureRow {
   device?: string;
   source?: string;
   segments?: string;
+  cluster?: string;
   prePageviews?: number;
 }
 
 /** What a visitor's exposure is broken down by in results, and the pre-exposure covariate of CUPED. */
-export type Breakdown = Required<Pick<ExposureRow, 'device' | 'source' | 'segments' | 'prePageviews'>>;
+export type Breakdown = Required<
+  Pick<ExposureRow, 'device' | 'source' | 'segments' | 'cluster' | 'prePageviews'>
+>;
 
 /** The breakdown of an exposure: device, traffic source (utm_source, else the referring host, else direct). */
 export function breakdownOf(attributes: Record<string, unknown>, stored: FlatProfile): Breakdown {
@@ -90,6 +94,7 @@ export function breakdownOf(attributes: Record<string, unknown>, stored: FlatPro
     device: text(attributes.device),
     source: text(attributes.utm_source) || text(attributes.referrer) || 'direct',
     segments: segments.length ? `,${segments.join(',')},` : '',
+    cluster: text(attributes.cluster),
     // the pageviews stored before this page: behaviour from before the exposure, which the variant cannot affect
     prePageviews: num(stored, F.pageviews),
   };
@@ -158,6 +163,8 @@ export interface PageInput {
   contextShares?: Readonly<Record<string, ContextShares>>;
   /** the trained propensity model, when one exists */
   propensity?: PropensityRecord | null;
+  /** the discovered clusters, when the scheduled job has found some */
+  clusters?: ClusterRecord | null;
 }
 
 export interface PagePlan {
@@ -189,7 +196,7 @@ export function planPage(input: PageInput): PagePlan {
     interestHalfLifeMs: doc.settings.interestHalfLifeMs,
     topInterestMin: 1,
   });
-  const attributes = buildAttributes(view, input.facts, doc, input.propensity);
+  const attributes = buildAttributes(view, input.facts, doc, input.propensity, input.clusters);
   const model = input.propensity;
   const propensity = model
     ? {

@@ -8,14 +8,27 @@
  * source, segment and cluster when the report has them). Self-contained: inline CSS, no script, no
  * external asset. Every number cell has a stable `data-testid` (see `testId`).
  */
-import type { CampaignReport, GoalResult, Report, VariantResult } from '../engine/index.ts';
+import type {
+  CampaignReport,
+  ClusterRecord,
+  GoalResult,
+  PropensityRecord,
+  Report,
+  VariantResult,
+} from '../engine/index.ts';
 import { forestPlot, HOLDOUT_ID, rateChart, variantColors, weightedLiftPlot } from './dashboard-charts.ts';
 import { fmt, Html, html, type Part, testId, verdictLabel } from './dashboard-format.ts';
+import { learningSection } from './dashboard-learning.ts';
 
 export const DASHBOARD_PATH = '/__hio/dashboard';
 export const RESULTS_CSV_PATH = '/__hio/admin/results?format=csv';
 
-export type DashboardReport = Report & { generatedAt: string; configVersion: number };
+export type DashboardReport = Report & {
+  generatedAt: string;
+  configVersion: number;
+  model?: PropensityRecord | null;
+  clusters?: ClusterRecord | null;
+};
 
 const CSS = `
 :root{--ink:#0f172a;--muted:#64748b;--line:#e2e8f0;--bg:#f8fafc;--card:#fff;--accent:#2563eb;--good:#15803d;--bad:#b91c1c;--warn:#b45309}
@@ -483,6 +496,7 @@ export function renderDashboard(r: DashboardReport): string {
 <form method="post" action="${DASHBOARD_PATH}/logout"><button class="btn" type="submit">Log out</button></form></nav></header>
 <main>
 ${programmeSection(r)}
+${learningSection(r)}
 ${HELP}
 ${r.campaigns.length ? r.campaigns.map(campaignSection) : html`<p class="card banner note">The live campaign document has no campaigns.</p>`}
 </main>`;

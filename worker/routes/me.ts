@@ -211,6 +211,7 @@ export async function handleMe(deps: Deps, req: Request): Promise<Response> {
     banditWeights: live.bandit,
     contextShares: live.contextual,
     propensity: live.propensity,
+    clusters: live.clusters,
   });
   const campaigns = visitorExplanations(live.doc, p.result.explanations, p.attributes);
   if (html) {

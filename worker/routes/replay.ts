@@ -31,6 +31,7 @@ const RecordSchema = v.strictObject({
           device: v.optional(v.pipe(v.string(), v.maxLength(64))),
           source: v.optional(v.pipe(v.string(), v.maxLength(64))),
           segments: v.optional(v.pipe(v.string(), v.maxLength(4096))),
+          cluster: v.optional(v.pipe(v.string(), v.maxLength(64))),
           prePageviews: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
         }),
       ),

@@ -8,11 +8,10 @@ import { readBreakdowns, readCuped } from '../db/breakdowns.ts';
 import { readRawCounts, readWeighted } from '../db/results.ts';
 import { buildReport, type Report } from '../engine/index.ts';
 import type { Deps } from '../types.ts';
+import type { DashboardReport } from './dashboard-view.ts';
 import { json } from './json.ts';
 
-export async function loadReport(
-  deps: Deps,
-): Promise<Report & { generatedAt: string; configVersion: number }> {
+export async function loadReport(deps: Deps): Promise<DashboardReport> {
   const live = await deps.configRepo.live(deps.now(), deps.waitUntil);
   const [raw, weighted, breakdowns, cuped] = await Promise.all([
     readRawCounts(deps.env.HIO_DB),
@@ -25,7 +24,13 @@ export async function loadReport(
     { ...raw, weighted, breakdowns, cuped },
     { banditWeights: live.bandit, contextualShares: live.contextual },
   );
-  return { generatedAt: new Date(deps.now()).toISOString(), configVersion: live.version, ...report };
+  return {
+    generatedAt: new Date(deps.now()).toISOString(),
+    configVersion: live.version,
+    ...report,
+    model: live.propensity,
+    clusters: live.clusters,
+  };
 }
 
 function csvCell(v: unknown): string {

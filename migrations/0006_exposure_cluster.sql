@@ -1,0 +1,1 @@
+ALTER TABLE `exposures` ADD `cluster` text DEFAULT '' NOT NULL;
