@@ -94,6 +94,7 @@ describe('planPage', () => {
         device: 'desktop',
         source: 'direct',
         segments: '',
+        cluster: '',
         prePageviews: 0,
       },
     ]);
