@@ -4,6 +4,7 @@
  */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import DEMO from '../../examples/shop/campaigns.json';
 import { parseDocument } from '../engine/index.ts';
 import { ADMIN, call, collect, eventId, page, putConfig, settle, visitorCookie } from '../test/helpers.ts';
 import { readBreakdowns, readCuped } from './breakdowns.ts';
@@ -27,6 +28,13 @@ const DOC = {
 };
 
 describe('breakdowns and CUPED sums', () => {
+  it("run with the demo's document (8 campaigns, 6 segments): D1 limits the terms of a compound SELECT", async () => {
+    const demo = parseDocument(DEMO);
+    if (!demo.ok) throw new Error(demo.problems.join());
+    await expect(readBreakdowns(env.HIO_DB, demo.doc)).resolves.toBeInstanceOf(Array);
+    await expect(readCuped(env.HIO_DB, demo.doc)).resolves.toBeInstanceOf(Array);
+  });
+
   it('count each exposed visitor once per device, source and segment, with converters and covariates', async () => {
     await putConfig(DOC);
     const visitors: { ua: string; path: string; buys: boolean; before: number }[] = [

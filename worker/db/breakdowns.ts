@@ -51,41 +51,44 @@ export async function readBreakdowns(d1: D1Database, doc: CompiledDocument): Pro
   const db = drizzle(d1);
   const e = exposures;
   const names = doc.segments.map(([name]) => name);
-  // each exposed visitor once per dimension value; converters per goal through a per-visitor flag
-  const dims = sql`
-    SELECT campaign_id, seed, variant_id, visitor_id, 'device' AS dimension, device AS value FROM ${e}
-      WHERE campaign_id IN (${list(ids)}) AND device <> '' AND variant_id <> '__holdout'
-    UNION ALL
-    SELECT campaign_id, seed, variant_id, visitor_id, 'source', source FROM ${e}
-      WHERE campaign_id IN (${list(ids)}) AND source <> '' AND variant_id <> '__holdout'
-    UNION ALL
-    SELECT campaign_id, seed, variant_id, visitor_id, 'cluster', cluster FROM ${e}
-      WHERE campaign_id IN (${list(ids)}) AND cluster <> '' AND variant_id <> '__holdout'
-    ${
-      names.length
-        ? sql`UNION ALL
-    SELECT ex.campaign_id, ex.seed, ex.variant_id, ex.visitor_id, 'segment', n.name FROM ${e} ex
-      JOIN (${sql.join(
-        names.map((n) => sql`SELECT ${n} AS name`),
-        sql` UNION ALL `,
-      )}) n ON ex.segments LIKE '%,' || n.name || ',%'
-      WHERE ex.campaign_id IN (${list(ids)}) AND ex.variant_id <> '__holdout'`
-        : sql``
-    }`;
-  const [visitors, converted] = await Promise.all([
-    db.all<BreakdownRow>(sql`
-      SELECT campaign_id AS campaignId, seed, dimension, value, variant_id AS variantId, '' AS goal,
-             COUNT(*) AS visitors, 0 AS converters
-      FROM (${dims}) GROUP BY campaign_id, seed, dimension, value, variant_id`),
-    db.all<BreakdownRow>(sql`
-      SELECT d.campaign_id AS campaignId, d.seed, d.dimension, d.value, d.variant_id AS variantId, c.goal,
-             0 AS visitors, COUNT(*) AS converters
-      FROM (${dims}) d
-      JOIN (SELECT DISTINCT visitor_id, campaign_id, seed, goal FROM ${conversionEvents}
-            WHERE campaign_id IN (${list(ids)})) c
-        ON c.visitor_id = d.visitor_id AND c.campaign_id = d.campaign_id AND c.seed = d.seed
-      GROUP BY d.campaign_id, d.seed, d.dimension, d.value, d.variant_id, c.goal`),
-  ]);
+  // One query per dimension and no UNION: D1 limits the terms of a compound SELECT. Segment names come
+  // in as one JSON parameter (json_each), however many the document has.
+  const dimension = (d: BreakdownRow['dimension']): SQL | null => {
+    if (d === 'segment') {
+      if (!names.length) return null;
+      return sql`SELECT ex.campaign_id, ex.seed, ex.variant_id, ex.visitor_id, n.value AS value FROM ${e} ex
+        JOIN json_each(${JSON.stringify(names)}) n ON ex.segments LIKE '%,' || n.value || ',%'
+        WHERE ex.campaign_id IN (${list(ids)}) AND ex.variant_id <> '__holdout'`;
+    }
+    const column = sql.identifier(d);
+    return sql`SELECT campaign_id, seed, variant_id, visitor_id, ${column} AS value FROM ${e}
+      WHERE campaign_id IN (${list(ids)}) AND ${column} <> '' AND variant_id <> '__holdout'`;
+  };
+  const dims = (['device', 'source', 'cluster', 'segment'] as const).flatMap((d) => {
+    const q = dimension(d);
+    return q ? [{ d, q }] : [];
+  });
+  const results = await Promise.all(
+    dims.map(async ({ d, q }) => {
+      const [v, c] = await Promise.all([
+        db.all<BreakdownRow>(sql`
+          SELECT campaign_id AS campaignId, seed, ${d} AS dimension, value, variant_id AS variantId, '' AS goal,
+                 COUNT(*) AS visitors, 0 AS converters
+          FROM (${q}) GROUP BY campaign_id, seed, value, variant_id`),
+        db.all<BreakdownRow>(sql`
+          SELECT x.campaign_id AS campaignId, x.seed, ${d} AS dimension, x.value, x.variant_id AS variantId, c.goal,
+                 0 AS visitors, COUNT(*) AS converters
+          FROM (${q}) x
+          JOIN (SELECT DISTINCT visitor_id, campaign_id, seed, goal FROM ${conversionEvents}
+                WHERE campaign_id IN (${list(ids)})) c
+            ON c.visitor_id = x.visitor_id AND c.campaign_id = x.campaign_id AND c.seed = x.seed
+          GROUP BY x.campaign_id, x.seed, x.value, x.variant_id, c.goal`),
+      ]);
+      return { v, c };
+    }),
+  );
+  const visitors = results.flatMap((r) => r.v);
+  const converted = results.flatMap((r) => r.c);
   // the most frequent sources of each campaign only
   const sourceTotals = new Map<string, number>();
   for (const r of visitors)
