@@ -13,6 +13,7 @@ import { type Bindings, ConfigError, originOf } from './env.ts';
 import { log } from './log.ts';
 import { adminAuth, adminHostOnly } from './routes/admin-auth.ts';
 import { handleGetConfig, handlePutConfig, MAX_DOCUMENT_BYTES } from './routes/admin-config.ts';
+import { handleAudit, handleUndo } from './routes/audit.ts';
 import { handleBanditUpdate, handleTrain } from './routes/bandits.ts';
 import { handleClientScript } from './routes/client-script.ts';
 import { handleCollect } from './routes/collect.ts';
@@ -72,6 +73,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.get('/__hio/admin/results', (c) => handleResults(c.var.deps, c.req.raw));
   app.post('/__hio/admin/bandits', (c) => handleBanditUpdate(c.var.deps));
   app.post('/__hio/admin/train', (c) => handleTrain(c.var.deps));
+  app.get('/__hio/admin/audit', (c) => handleAudit(c.var.deps));
+  app.post('/__hio/admin/audit/:id/undo', (c) => handleUndo(c.var.deps, c.req.param('id')));
   app.get('/__hio/admin/preview', (c) => handlePreviewLink(c.var.deps, c.req.raw));
   app.post('/__hio/admin/replay', limit(MAX_REPLAY_BYTES, 'replay batch'), (c) =>
     handleReplay(c.var.deps, c.req.raw),

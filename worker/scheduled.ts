@@ -8,6 +8,7 @@
 import { updateBandits } from './db/bandit-job.ts';
 import { createConfigRepo } from './db/config-repo.ts';
 import { updateContextual } from './db/contextual-job.ts';
+import { runGuardrails } from './db/guardrail-job.ts';
 import { createMeasurementWriter } from './db/measurement.ts';
 import { trainPropensityModel } from './db/propensity-job.ts';
 import type { Bindings } from './env.ts';
@@ -17,6 +18,13 @@ export async function runScheduled(env: Bindings, now: number): Promise<void> {
   const repo = createConfigRepo(env.HIO_DB, 0, (m, e) => log('error', m, e));
   const live = await repo.live(now);
   if (!live.loaded) return;
+  // guardrails first: an action applies within a minute of the evidence
+  const fired = await runGuardrails(env.HIO_DB, live.doc, now);
+  for (const a of fired)
+    log(
+      'warn',
+      `guardrail ${a.action} on ${a.campaign}/${a.variant}: ${a.rule.text} (bound ${a.evidence.bound})`,
+    );
   const contextual = await updateContextual(env.HIO_DB, live.doc, now);
   if (contextual.length)
     log('info', `contextual shares updated for ${contextual.map((u) => u.campaignId).join(', ')}`);

@@ -102,7 +102,9 @@ export async function readBreakdowns(d1: D1Database, doc: CompiledDocument): Pro
       .filter(([k]) => k.startsWith(`${id}\u0000`))
       .sort((a, b) => b[1] - a[1])
       .slice(0, TOP_SOURCES)
-      .forEach(([k]) => keep.add(k));
+      .forEach(([k]) => {
+        keep.add(k);
+      });
   }
   const kept = (r: BreakdownRow) => r.dimension !== 'source' || keep.has(`${r.campaignId}\u0000${r.value}`);
   const key = (r: BreakdownRow) => [r.campaignId, r.seed, r.dimension, r.value, r.variantId].join('\u0000');

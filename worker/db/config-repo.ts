@@ -14,6 +14,7 @@ import {
   type PropensityRecord,
   parseDocument,
 } from '../engine/index.ts';
+import { readStopped, type StoppedVariants } from './guardrail-job.ts';
 import { readClusters, readModel } from './models.ts';
 import { readAdaptiveState } from './results.ts';
 import { configs } from './schema.ts';
@@ -37,6 +38,8 @@ export interface LiveConfig {
   propensity: PropensityRecord | null;
   /** the discovered clusters, when the scheduled job has found some */
   clusters: ClusterRecord | null;
+  /** variants stopped by guardrails (actions in force in the audit log) */
+  stopped: StoppedVariants;
 }
 
 const EMPTY = (() => {
@@ -91,6 +94,7 @@ export function createConfigRepo(
         contextual: {},
         propensity: null,
         clusters: null,
+        stopped: {},
       };
     const parsed = parseDocument(JSON.parse(row.document));
     if (!parsed.ok) {
@@ -104,6 +108,7 @@ export function createConfigRepo(
         contextual: {},
         propensity: null,
         clusters: null,
+        stopped: {},
       };
     }
     return {
@@ -114,6 +119,7 @@ export function createConfigRepo(
       ...(await readAdaptiveState(db, parsed.doc)),
       propensity: await readModel(kv, parsed.doc.settings.propensity.goal),
       clusters: await readClusters(kv),
+      stopped: await readStopped(db, parsed.doc),
     };
   }
 
@@ -138,6 +144,7 @@ export function createConfigRepo(
               contextual: {},
               propensity: null,
               clusters: null,
+              stopped: {},
             }),
             degraded: true,
           };
@@ -188,6 +195,7 @@ export function createConfigRepo(
         ...(await readAdaptiveState(db, doc)),
         propensity: await readModel(kv, doc.settings.propensity.goal),
         clusters: await readClusters(kv),
+        stopped: await readStopped(db, doc),
       };
       caches.set(db, { value, expires: now + ttlMs });
       return { saved: true, version: id };

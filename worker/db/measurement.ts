@@ -9,12 +9,20 @@
  * to `POST /__hio/admin/replay`, which replays only records whose signature verifies: a log also holds
  * request headers that anyone can write, and a forged record must not become a conversion.
  */
-import { eq, inArray, lt, type Query, sql } from 'drizzle-orm';
+import { eq, inArray, lt, type Query, type SQL, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import { HMAC_CONTEXT, sign, verify } from '../edge/hmac.ts';
-import type { Measurement, Writes } from '../engine/index.ts';
+import { ALL_CAMPAIGN, HOLDOUT_VARIANT, type Measurement, type Writes } from '../engine/index.ts';
 import type { Log } from '../log.ts';
-import { conversionEvents, erasures, exposures, seenEvents, slotDaily, trainingRows } from './schema.ts';
+import {
+  conversionEvents,
+  erasures,
+  exposures,
+  minuteCounts,
+  seenEvents,
+  slotDaily,
+  trainingRows,
+} from './schema.ts';
 
 export function dayOf(now: number): string {
   return new Date(now).toISOString().slice(0, 10);
@@ -72,7 +80,51 @@ export function createMeasurementWriter(
   // (it fails to bind it), and the slot counter below needs one.
   function statements(visitorId: string, at: number, m: Measurement): Query[] {
     const day = dayOf(at);
+    const minute = Math.floor(at / 60_000);
     const out: Query[] = [];
+    // Minute counters for guardrails, each guarded so a repeat counts nothing: they run before the rows
+    // that make the repeat visible (the batch is one transaction, in order).
+    const bump = (campaignId: string, seed: string, variantId: string, metric: string, unseen: SQL) =>
+      db
+        .run(sql`INSERT INTO ${minuteCounts} (campaign_id, seed, variant_id, minute, metric, count)
+          SELECT ${campaignId}, ${seed}, ${variantId}, ${minute}, ${metric}, 1 WHERE ${unseen}
+          ON CONFLICT (campaign_id, seed, variant_id, minute, metric) DO UPDATE SET count = count + 1`)
+        .getQuery();
+    for (const e of m.exposures) {
+      if (e.campaignId === ALL_CAMPAIGN || e.variantId === HOLDOUT_VARIANT) continue;
+      out.push(
+        bump(
+          e.campaignId,
+          e.seed,
+          e.variantId,
+          'exposures',
+          sql`NOT EXISTS (SELECT 1 FROM ${exposures} WHERE visitor_id = ${visitorId} AND campaign_id = ${e.campaignId} AND seed = ${e.seed})`,
+        ),
+      );
+    }
+    for (const c of m.conversions) {
+      if (c.campaignId === ALL_CAMPAIGN) continue;
+      out.push(
+        bump(
+          c.campaignId,
+          c.seed,
+          c.variantId,
+          `conversion:${c.goal}`,
+          sql`NOT EXISTS (SELECT 1 FROM ${conversionEvents} WHERE visitor_id = ${visitorId} AND campaign_id = ${c.campaignId} AND seed = ${c.seed} AND goal = ${c.goal})`,
+        ),
+      );
+    }
+    for (const e of m.slotEvents) {
+      out.push(
+        bump(
+          e.campaignId,
+          e.seed,
+          e.variantId,
+          e.kind === 'impression' ? 'impressions' : 'clicks',
+          sql`NOT EXISTS (SELECT 1 FROM ${seenEvents} WHERE visitor_id = ${visitorId} AND event_id = ${e.eventId})`,
+        ),
+      );
+    }
     if (m.exposures.length) {
       out.push(
         db
@@ -185,6 +237,8 @@ export function createMeasurementWriter(
         db.delete(exposures).where(lt(exposures.at, before)),
         db.delete(conversionEvents).where(lt(conversionEvents.at, before)),
         db.delete(trainingRows).where(lt(trainingRows.at, before)),
+        // guardrail windows reach back 24 hours at most
+        db.delete(minuteCounts).where(lt(minuteCounts.minute, Math.floor(now / 60_000) - 25 * 60)),
         db.delete(erasures).where(lt(erasures.at, before)),
       ]);
     },

@@ -66,14 +66,15 @@ export async function trainPropensityModel(
     : 'too few rows to cluster';
   const previous = await readModel(kv, goal);
   const r = trainPropensity(goal, rows, now, previous);
-  if (!r.trained) return { goal, outcome: `not trained: ${r.reason}`, rows: rows.length };
+  if (!r.trained) return { goal, outcome: `not trained: ${r.reason}`, rows: rows.length, clusters };
   if (!r.replaced)
     return {
       goal,
       outcome: 'kept the previous model (the new one is worse on held-back rows)',
       auc: r.previousAuc ?? undefined,
       rows: rows.length,
+      clusters,
     };
   await writeModel(kv, r.record);
-  return { goal, outcome: 'trained', auc: r.record.auc, rows: rows.length };
+  return { goal, outcome: 'trained', auc: r.record.auc, rows: rows.length, clusters };
 }

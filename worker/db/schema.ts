@@ -134,3 +134,40 @@ export const trainingRows = sqliteTable(
     index('training_rows_by_goal').on(t.goal, t.at),
   ],
 );
+
+/**
+ * Per campaign, variant and minute: exposed visitors, viewable impressions, clicks and converting
+ * visitors per goal (`metric`: exposures | impressions | clicks | conversion:<goal>). Guardrails read
+ * their sliding windows from these; kept 25 hours.
+ */
+export const minuteCounts = sqliteTable(
+  'minute_counts',
+  {
+    campaignId: text('campaign_id').notNull(),
+    seed: text('seed').notNull(),
+    variantId: text('variant_id').notNull(),
+    minute: integer('minute').notNull(),
+    metric: text('metric').notNull(),
+    count: integer('count').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.seed, t.variantId, t.minute, t.metric] })],
+);
+
+/** Every automatic action (guardrails), newest last; an admin can undo one. */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at').notNull(),
+    campaignId: text('campaign_id').notNull(),
+    seed: text('seed').notNull(),
+    variantId: text('variant_id').notNull(),
+    rule: text('rule').notNull(),
+    ruleIndex: integer('rule_index').notNull(),
+    action: text('action').notNull(),
+    toVariant: text('to_variant'),
+    evidence: text('evidence').notNull(),
+    undoneAt: integer('undone_at'),
+  },
+  (t) => [index('audit_by_campaign').on(t.campaignId, t.seed)],
+);

@@ -150,6 +150,7 @@ async function decideFor(
     contextShares: id.live.contextual,
     propensity: id.live.propensity,
     clusters: id.live.clusters,
+    stopped: id.live.stopped,
     force: preview ? { campaign: preview.campaign, variant: preview.variant } : undefined,
   });
   return { p, plan: p.rewrite, loaded, decideMs: performance.now() - started };

@@ -90,7 +90,7 @@ export function clusterVisitors(
   const result = kmeans(points, k, { seed, restarts: 3 });
   // stable ids: match the new centroids to the previous ones, both in this run's units
   let ids = result.centroids.map((_, i) => i);
-  if (previous && previous.centroids.length) {
+  if (previous?.centroids.length) {
     const previousHere = previous.centroids.map((c) =>
       scaleRow(
         c.map((v, j) => v * (previous.scales[j] ?? 1) + (previous.means[j] ?? 0)),

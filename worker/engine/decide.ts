@@ -50,6 +50,8 @@ export interface Decision {
   p: number;
   /** contextual campaigns: the context the shares were chosen for ('' otherwise) */
   context: string;
+  /** the visitor's variant was stopped by a guardrail: `variant` is what they see instead */
+  guardrail?: { stopped: string; action: 'pause' | 'swap' };
 }
 
 export interface DecideInput {
@@ -65,6 +67,8 @@ export interface DecideInput {
   banditWeights?: Readonly<Record<string, number[]>>;
   /** current shares per context of contextual campaigns */
   contextShares?: Readonly<Record<string, ContextShares>>;
+  /** variants stopped by guardrails, by campaign */
+  stopped?: Readonly<Record<string, Readonly<Record<string, { action: 'pause' | 'swap'; to?: string }>>>>;
   /** stable campaigns shown earlier in this session: they keep their slots whatever else matches */
   shownThisSession?: ReadonlySet<string>;
   /** phrase the reasons of explanations that take work (default true; the page path does not need them) */
@@ -86,6 +90,18 @@ export const HOLDOUT_SEED = 'hio-holdout';
 export function isInHoldout(doc: CompiledDocument, visitorId: string): boolean {
   if (doc.holdout <= 0) return false;
   return (hash(HOLDOUT_SEED, visitorId, 2) ?? 1) < doc.holdout;
+}
+
+/** Weights with the stopped variants at 0 and the rest scaled up (all stopped: unchanged). */
+function withoutStopped(
+  c: CompiledCampaign,
+  weights: readonly number[],
+  stopped: Readonly<Record<string, unknown>> | undefined,
+): number[] {
+  if (!stopped) return [...weights];
+  const kept = weights.map((w, i) => (stopped[c.variants[i]?.id ?? ''] ? 0 : w));
+  const total = kept.reduce((a, b) => a + b, 0);
+  return total > 0 ? kept.map((w) => w / total) : [...weights];
 }
 
 export function decide(input: DecideInput): DecideResult {
@@ -195,14 +211,17 @@ export function decide(input: DecideInput): DecideResult {
     let idx = -1;
     let newAssignment = false;
     let p = 1;
+    const stopped = input.stopped?.[c.id];
     const context = c.allocation === 'contextual' ? contextKey(c, attributes) : '';
     const storedVariant = assignedVariant(input.assignments[c.id], c.seed);
     if (storedVariant !== null) idx = c.variants.findIndex((x) => x.id === storedVariant);
     if (idx < 0) {
-      const weights =
+      const base =
         c.allocation === 'contextual'
           ? sharesFor(c, context, input.contextShares?.[c.id]).weights
           : (c.allocation === 'bandit' && input.banditWeights?.[c.id]) || c.weights;
+      // a variant a guardrail stopped gets no new visitors: its share goes to the others
+      const weights = withoutStopped(c, base, stopped);
       idx = chooseVariation(bucket, getBucketRanges(c.variants.length, c.coverage, weights));
       // the chance of this variant for a visitor inside the coverage: what unbiased results weigh by
       p = weights[idx] ?? 1;
@@ -212,7 +231,21 @@ export function decide(input: DecideInput): DecideResult {
       }
       newAssignment = true;
     }
-    const variant = c.variants[idx] as CompiledVariant;
+    let variant = c.variants[idx] as CompiledVariant;
+    // a visitor assigned before a guardrail stopped their variant sees the swap target or the control
+    const stop = stopped?.[variant.id];
+    let guardrail: Decision['guardrail'];
+    if (stop) {
+      const instead =
+        (stop.action === 'swap' && c.variants.find((v) => v.id === stop.to)) ||
+        c.variants.find((v) => v.control) ||
+        c.variants[0];
+      if (instead && instead.id !== variant.id) {
+        guardrail = { stopped: variant.id, action: stop.action };
+        variant = instead;
+        idx = c.variants.indexOf(instead);
+      }
+    }
     const exposures = input.exposuresToday[c.id] ?? 0;
     if (c.perDayCap !== undefined && exposures >= c.perDayCap) {
       explain(c.id, 'capped', `seen ${exposures} times today (cap ${c.perDayCap} per day)`, {
@@ -223,12 +256,21 @@ export function decide(input: DecideInput): DecideResult {
     }
     for (const s of c.slots) takenSelectors.set(s.selector, c.id);
     if (c.group) takenGroups.set(c.group, c.id);
-    decisions.push({ campaign: c, variant, variantIndex: idx, newAssignment, preview: false, p, context });
+    decisions.push({
+      campaign: c,
+      variant,
+      variantIndex: idx,
+      newAssignment,
+      preview: false,
+      p,
+      context,
+      ...(guardrail ? { guardrail } : {}),
+    });
     explain(
       c.id,
       'assigned',
       () =>
-        `assigned variant "${variant.id}"${variant.control ? ' (control)' : ''}${context ? ` for context ${context}` : ''}`,
+        `assigned variant "${variant.id}"${variant.control ? ' (control)' : ''}${context ? ` for context ${context}` : ''}${guardrail ? ` (variant "${guardrail.stopped}" was stopped by a guardrail: ${guardrail.action})` : ''}`,
       { variant: variant.id, bucket, ...(context ? { context } : {}) },
     );
   }

@@ -6,6 +6,7 @@
  */
 import * as v from 'valibot';
 import { validateCondition } from './condition.ts';
+import { type GuardrailRule, guardrailRuleError } from './guardrails.ts';
 import { regexProblem } from './safe-regex.ts';
 import { compileSafeAttribute, compileSafeTemplate, type SafeTemplate } from './template-safe.ts';
 
@@ -52,6 +53,30 @@ const CampaignSchema = v.strictObject({
       v.minLength(1, 'needs at least one attribute'),
       v.maxLength(3, 'at most three attributes'),
     ),
+  ),
+  /** automatic actions when a variant's metric over a sliding window is below/above a threshold */
+  guardrails: v.optional(
+    v.pipe(
+      v.array(
+        v.strictObject({
+          metric: v.pipe(
+            v.string(),
+            v.regex(
+              /^(ctr|conversion:[A-Za-z0-9][A-Za-z0-9_.:-]{0,63})$/,
+              'must be "ctr" or "conversion:<goal>"',
+            ),
+          ),
+          below: v.optional(fraction),
+          above: v.optional(fraction),
+          window: v.string(),
+          min: v.pipe(v.number(), v.integer(), v.minValue(1)),
+          action: v.picklist(['pause', 'swap']),
+          to: v.optional(idString),
+        }),
+      ),
+      v.maxLength(10),
+    ),
+    [],
   ),
   /** adaptive allocations: the least share every variant keeps (default 0.05 bandit, 0.02 contextual) */
   minShare: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(0.2))),
@@ -160,6 +185,7 @@ export interface CompiledCampaign {
   context: string[];
   /** adaptive: the least share every variant keeps */
   minShare: number;
+  guardrails: GuardrailRule[];
   coverage: number;
   weights: number[];
   variants: CompiledVariant[];
@@ -279,6 +305,13 @@ export function parseDocument(input: unknown): ParseResult {
       problems.push(
         `${at}.minShare: ${c.minShare} for ${c.variants.length} variants is more than all the traffic`,
       );
+    c.guardrails.forEach((g, k) => {
+      const problem = guardrailRuleError(
+        g as GuardrailRule,
+        c.variants.map((x) => x.id),
+      );
+      if (problem) problems.push(`${at}.guardrails.${k}: ${problem}`);
+    });
     const start = c.start ? Date.parse(c.start) : undefined;
     const end = c.end ? Date.parse(c.end) : undefined;
     if (start !== undefined && end !== undefined && end <= start)
@@ -292,6 +325,7 @@ export function parseDocument(input: unknown): ParseResult {
       allocation: c.allocation,
       context: c.context ?? [],
       minShare: c.minShare ?? (c.allocation === 'contextual' ? CONTEXTUAL_MIN_SHARE : 0.05),
+      guardrails: c.guardrails as GuardrailRule[],
       coverage: c.coverage,
       weights,
       variants,
@@ -427,6 +461,8 @@ function knownGoals(doc: CampaignDocument): Set<string> {
   };
   for (const c of doc.campaigns) {
     for (const g of c.goals) out.add(g);
+    for (const r of c.guardrails)
+      if (r.metric.startsWith('conversion:')) out.add(r.metric.slice('conversion:'.length));
     walk(c.targeting);
   }
   walk(doc.segments);

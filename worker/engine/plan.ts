@@ -14,7 +14,7 @@
 import { buildAttributes, categoryFromRules, type RequestFacts } from './attributes.ts';
 import type { ClusterRecord } from './clusters.ts';
 import type { ContextShares } from './contexts.ts';
-import { type DecideResult, decide, isInHoldout } from './decide.ts';
+import { type DecideInput, type DecideResult, decide, isInHoldout } from './decide.ts';
 import type { CompiledDocument, SlotAction } from './document.ts';
 import { foldEvents, type HioEvent, pageviewOps } from './events.ts';
 import { type ProfileView, readProfile } from './profile.ts';
@@ -165,6 +165,8 @@ export interface PageInput {
   propensity?: PropensityRecord | null;
   /** the discovered clusters, when the scheduled job has found some */
   clusters?: ClusterRecord | null;
+  /** variants stopped by guardrails, by campaign */
+  stopped?: DecideInput['stopped'];
 }
 
 export interface PagePlan {
@@ -219,6 +221,7 @@ export function planPage(input: PageInput): PagePlan {
     force: input.force,
     banditWeights: input.banditWeights,
     contextShares: input.contextShares,
+    stopped: input.stopped,
     reasons: input.mode === 'explain',
   });
   const writes: SlotWrite[] = [];

@@ -114,7 +114,7 @@ export type TrainingOutcome =
   | { trained: false; reason: string };
 
 function deciles(scores: number[], labels: (0 | 1)[]): PropensityRecord['deciles'] {
-  const order = scores.map((s, i) => i).sort((a, b) => (scores[a] ?? 0) - (scores[b] ?? 0));
+  const order = scores.map((_, i) => i).sort((a, b) => (scores[a] ?? 0) - (scores[b] ?? 0));
   const out: PropensityRecord['deciles'] = [];
   for (let d = 0; d < 10; d++) {
     const part = order.slice(Math.floor((d * order.length) / 10), Math.floor(((d + 1) * order.length) / 10));

@@ -212,6 +212,7 @@ export async function handleMe(deps: Deps, req: Request): Promise<Response> {
     contextShares: live.contextual,
     propensity: live.propensity,
     clusters: live.clusters,
+    stopped: live.stopped,
   });
   const campaigns = visitorExplanations(live.doc, p.result.explanations, p.attributes);
   if (html) {

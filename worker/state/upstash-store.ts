@@ -25,7 +25,7 @@
  * await store.apply(visitorId, 'beacon', [{ id: 'e1', ops: [{ o: 'inc', f: 'c.buy', n: 1 }] }], { ttlSeconds });
  */
 import type { Redis } from '@upstash/redis';
-import { luaApplyOp, luaTrimProfile, MAX_INTERESTS, P, parseStringRecord } from '../engine/index.ts';
+import { luaApplyOp, luaTrimProfile, MAX_INTERESTS, parseStringRecord } from '../engine/index.ts';
 import { type StateStore, StoreError } from './store.ts';
 
 /** The part of the @upstash/redis client the store uses (either entry point: node or cloudflare). */

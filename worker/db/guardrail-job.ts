@@ -1,0 +1,140 @@
+/**
+ * @module guardrail-job
+ * Evaluates the guardrails of active campaigns every minute (scheduled handler) from the minute
+ * counters, so an action applies at most a minute behind the events that prove it, and writes each new
+ * action to the audit log; the page path reads the actions in force with the campaign document. The
+ * statistics are the engine's (guardrails.ts: exact Clopper-Pearson bounds at alpha / 1440 looks).
+ */
+import { and, desc, eq, gte, inArray, isNull } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/d1';
+import {
+  type ActiveAction,
+  type CompiledDocument,
+  evaluateGuardrails,
+  type GuardrailAction,
+  type MinuteBucket,
+  ruleText,
+} from '../engine/index.ts';
+import { auditLog, minuteCounts } from './schema.ts';
+
+/** A variant stopped by a guardrail: what its visitors see instead. */
+export interface Stopped {
+  action: 'pause' | 'swap';
+  to?: string;
+  auditId: number;
+}
+
+export type StoppedVariants = Record<string, Record<string, Stopped>>;
+
+/** The actions in force (not undone), by campaign and variant, for the document's current seeds. */
+export async function readStopped(d1: D1Database, doc: CompiledDocument): Promise<StoppedVariants> {
+  const guarded = doc.campaigns.filter((c) => c.guardrails.length);
+  if (!guarded.length) return {};
+  const rows = await drizzle(d1)
+    .select()
+    .from(auditLog)
+    .where(
+      and(
+        isNull(auditLog.undoneAt),
+        inArray(
+          auditLog.campaignId,
+          guarded.map((c) => c.id),
+        ),
+      ),
+    )
+    .orderBy(auditLog.id);
+  const out: StoppedVariants = {};
+  for (const r of rows) {
+    const c = guarded.find((x) => x.id === r.campaignId && x.seed === r.seed);
+    if (!c?.variants.some((v) => v.id === r.variantId)) continue;
+    const campaign = out[c.id] ?? {};
+    campaign[r.variantId] = {
+      action: r.action === 'swap' ? 'swap' : 'pause',
+      ...(r.toVariant ? { to: r.toVariant } : {}),
+      auditId: r.id,
+    };
+    out[c.id] = campaign;
+  }
+  return out;
+}
+
+export async function runGuardrails(
+  d1: D1Database,
+  doc: CompiledDocument,
+  now: number,
+): Promise<GuardrailAction[]> {
+  const db = drizzle(d1);
+  const fired: GuardrailAction[] = [];
+  const nowMinute = Math.floor(now / 60_000);
+  for (const c of doc.campaigns) {
+    if (c.status !== 'active' || !c.guardrails.length) continue;
+    const control = c.variants.find((v) => v.control)?.id ?? c.variants[0]?.id ?? '';
+    const rows = await db
+      .select()
+      .from(minuteCounts)
+      .where(
+        and(
+          eq(minuteCounts.campaignId, c.id),
+          eq(minuteCounts.seed, c.seed),
+          gte(minuteCounts.minute, nowMinute - 24 * 60),
+        ),
+      );
+    const byKey = new Map<string, MinuteBucket>();
+    for (const r of rows) {
+      const key = `${r.variantId}\u0000${r.minute}`;
+      let b = byKey.get(key);
+      if (!b) {
+        b = {
+          minute: r.minute,
+          variant: r.variantId,
+          impressions: 0,
+          clicks: 0,
+          exposures: 0,
+          conversions: {},
+        };
+        byKey.set(key, b);
+      }
+      if (r.metric === 'impressions') b.impressions += r.count;
+      else if (r.metric === 'clicks') b.clicks += r.count;
+      else if (r.metric === 'exposures') b.exposures += r.count;
+      else if (r.metric.startsWith('conversion:')) {
+        const goal = r.metric.slice('conversion:'.length);
+        b.conversions[goal] = (b.conversions[goal] ?? 0) + r.count;
+      }
+    }
+    const inForce = await db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.campaignId, c.id), eq(auditLog.seed, c.seed), isNull(auditLog.undoneAt)))
+      .orderBy(desc(auditLog.id));
+    const active: ActiveAction[] = inForce.map((r) => ({
+      variant: r.variantId,
+      rule: r.ruleIndex,
+      text: r.rule,
+    }));
+    const actions = evaluateGuardrails({
+      campaign: c.id,
+      control,
+      variants: c.variants.map((v) => v.id),
+      rules: c.guardrails,
+      buckets: [...byKey.values()],
+      now,
+      active,
+    });
+    for (const a of actions) {
+      await db.insert(auditLog).values({
+        at: a.at,
+        campaignId: c.id,
+        seed: c.seed,
+        variantId: a.variant,
+        rule: a.rule.text ?? ruleText(c.guardrails[a.rule.index] as (typeof c.guardrails)[number]),
+        ruleIndex: a.rule.index,
+        action: a.action,
+        toVariant: a.to ?? null,
+        evidence: JSON.stringify(a.evidence),
+      });
+      fired.push(a);
+    }
+  }
+  return fired;
+}
