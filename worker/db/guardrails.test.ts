@@ -67,6 +67,11 @@ describe('guardrails through the worker', () => {
     expect(paused?.evidence.observations).toBeGreaterThanOrEqual(150);
     expect(paused?.evidence.bound).toBeLessThan(0.1);
 
+    // the dashboard shows it on the campaign (and reloads itself every minute)
+    const dashboard = await (await call('/__hio/dashboard', { headers: ADMIN })).text();
+    expect(dashboard).toContain(`data-testid="audit-action-g1-${paused?.id}">pause<`);
+    expect(dashboard).toContain('<meta http-equiv="refresh" content="60">');
+
     createConfigRepo(env.HIO_DB, 0, () => {}).invalidate();
     // new visitors never get it; a visitor who had it sees the control
     const fresh = await traffic('g1', 30, {}, 2);

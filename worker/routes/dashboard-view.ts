@@ -16,6 +16,7 @@ import type {
   Report,
   VariantResult,
 } from '../engine/index.ts';
+import type { AuditEntry } from './audit.ts';
 import { forestPlot, HOLDOUT_ID, rateChart, variantColors, weightedLiftPlot } from './dashboard-charts.ts';
 import { fmt, Html, html, type Part, testId, verdictLabel } from './dashboard-format.ts';
 import { learningSection } from './dashboard-learning.ts';
@@ -26,6 +27,8 @@ export const RESULTS_CSV_PATH = '/__hio/admin/results?format=csv';
 export type DashboardReport = Report & {
   generatedAt: string;
   configVersion: number;
+  /** automatic actions, newest first */
+  audit?: AuditEntry[];
   model?: PropensityRecord | null;
   clusters?: ClusterRecord | null;
 };
@@ -87,11 +90,12 @@ details.help li{margin:4px 0}
 @media (max-width:600px){main{padding:12px 10px 32px}.card{padding:14px 12px}.top{padding:10px 12px}}
 `;
 
-function layout(title: string, body: Html): string {
+function layout(title: string, body: Html, refreshSeconds?: number): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+${refreshSeconds ? html`<meta http-equiv="refresh" content="${refreshSeconds}">` : ''}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
 <meta name="referrer" content="same-origin">
@@ -462,7 +466,23 @@ function adaptiveSection(c: CampaignReport, colors: Map<string, string>): Part {
   return html`<h3>Adaptive allocation: weighted results</h3>${intro}${weightedTable(c, a, colors)}${chart}${perContext}`;
 }
 
-function campaignSection(c: CampaignReport): Html {
+/** The automatic actions (guardrails) on a campaign, newest first, with their evidence. */
+function auditSection(c: CampaignReport, audit: readonly AuditEntry[]): Html | '' {
+  const mine = audit.filter((a) => a.campaign === c.id);
+  if (!mine.length) return '';
+  const evidence = (e: unknown) => {
+    const x = e as { observations?: number; successes?: number; bound?: number; threshold?: number } | null;
+    return x
+      ? `${fmt.count(x.successes)} of ${fmt.count(x.observations)}; bound ${fmt.pct(x.bound)} vs threshold ${fmt.pct(x.threshold)}`
+      : '';
+  };
+  return html`<h3>Automatic actions</h3><div class="table-wrap"><table data-testid="${testId('audit', c.id)}"><tr><th>when</th><th>variant</th><th>rule</th><th>action</th><th>evidence</th><th>state</th></tr>${mine.map(
+    (a) =>
+      html`<tr><td>${a.at.replace('T', ' ').slice(0, 16)}</td><td>${a.variant}</td><td>${a.rule}</td><td data-testid="${testId('audit-action', c.id, String(a.id))}">${a.action}${a.to ? ` → ${a.to}` : ''}</td><td class="small">${evidence(a.evidence)}</td><td>${a.undoneAt ? `undone ${a.undoneAt.replace('T', ' ').slice(0, 16)}` : html`in force <span class="small">(undo: POST /__hio/admin/audit/${a.id}/undo)</span>`}</td></tr>`,
+  )}</table></div>`;
+}
+
+function campaignSection(c: CampaignReport, audit: readonly AuditEntry[] = []): Html {
   const colors = variantColors(c);
   const srm = c.srm.warning
     ? html`<div class="banner srm" role="alert" data-testid="${testId('srm', c.id)}"><b>Sample ratio mismatch (${fmt.pIs(c.srm.pValue)}).</b> The visitors are not split as the weights say, so assignment or tracking is broken: do not trust these results until it is fixed.</div>`
@@ -482,7 +502,7 @@ function campaignSection(c: CampaignReport): Html {
   ];
   return html`<section class="card" id="${testId('c', c.id)}" data-testid="${testId('campaign', c.id)}">
 <div class="campaign-head"><h2>${c.id}</h2><span class="badge">${c.status}</span><span class="small">${details.filter(Boolean).join(' · ')}</span></div>
-${srm}${empty}${trafficTable(c, colors)}${adaptiveSection(c, colors)}${c.goals.map((g) => goalSection(c, g, colors))}
+${srm}${empty}${auditSection(c, audit)}${trafficTable(c, colors)}${adaptiveSection(c, colors)}${c.goals.map((g) => goalSection(c, g, colors))}
 ${breakdownSection(c)}
 </section>`;
 }
@@ -498,7 +518,8 @@ export function renderDashboard(r: DashboardReport): string {
 ${programmeSection(r)}
 ${learningSection(r)}
 ${HELP}
-${r.campaigns.length ? r.campaigns.map(campaignSection) : html`<p class="card banner note">The live campaign document has no campaigns.</p>`}
+${r.campaigns.length ? r.campaigns.map((c) => campaignSection(c, r.audit ?? [])) : html`<p class="card banner note">The live campaign document has no campaigns.</p>`}
 </main>`;
-  return layout('HIO results', body);
+  // the page follows what happens (guardrails act within a minute) without a script: it reloads itself
+  return layout('HIO results', body, 60);
 }

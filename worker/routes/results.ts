@@ -8,6 +8,7 @@ import { readBreakdowns, readCuped } from '../db/breakdowns.ts';
 import { readRawCounts, readWeighted } from '../db/results.ts';
 import { buildReport, type Report } from '../engine/index.ts';
 import type { Deps } from '../types.ts';
+import { readAudit } from './audit.ts';
 import type { DashboardReport } from './dashboard-view.ts';
 import { json } from './json.ts';
 
@@ -30,6 +31,7 @@ export async function loadReport(deps: Deps): Promise<DashboardReport> {
     ...report,
     model: live.propensity,
     clusters: live.clusters,
+    audit: await readAudit(deps.env.HIO_DB, 200),
   };
 }
 
