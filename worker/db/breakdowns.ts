@@ -8,7 +8,7 @@
  */
 import { type SQL, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
-import type { CompiledDocument } from '../engine/index.ts';
+import type { CompiledDocument, MomentSums } from '../engine/index.ts';
 import { conversionEvents, exposures } from './schema.ts';
 
 export interface BreakdownRow {
@@ -22,19 +22,13 @@ export interface BreakdownRow {
   converters: number;
 }
 
-export interface CupedRow {
+export type CupedRow = MomentSums & {
   campaignId: string;
   seed: string;
   variantId: string;
   goal: string;
   metric: 'conversion' | 'revenue';
-  n: number;
-  sumY: number;
-  sumY2: number;
-  sumX: number;
-  sumX2: number;
-  sumXY: number;
-}
+};
 
 /** The traffic sources shown per campaign (the most frequent; the others would be noise). */
 export const TOP_SOURCES = 10;

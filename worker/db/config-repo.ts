@@ -69,6 +69,21 @@ export interface ConfigRepo {
   invalidate(): void;
 }
 
+/** The empty document and nothing learned: no document was ever stored, or none can be read. */
+function notLoaded(version: number, degraded: boolean): LiveConfig {
+  return {
+    doc: EMPTY,
+    version,
+    degraded,
+    loaded: false,
+    bandit: {},
+    contextual: {},
+    propensity: null,
+    clusters: null,
+    stopped: {},
+  };
+}
+
 // one cache per D1 binding, shared by the requests an isolate serves
 const caches = new WeakMap<D1Database, CacheEntry>();
 
@@ -84,32 +99,11 @@ export function createConfigRepo(
   async function fetchLive(): Promise<LiveConfig> {
     const rows = await orm.select().from(configs).orderBy(desc(configs.id)).limit(1);
     const row = rows[0];
-    if (!row)
-      return {
-        doc: EMPTY,
-        version: 0,
-        degraded: false,
-        loaded: false,
-        bandit: {},
-        contextual: {},
-        propensity: null,
-        clusters: null,
-        stopped: {},
-      };
+    if (!row) return notLoaded(0, false);
     const parsed = parseDocument(JSON.parse(row.document));
     if (!parsed.ok) {
       log(`stored campaign document ${row.id} no longer parses: ${parsed.problems.join('; ')}`);
-      return {
-        doc: EMPTY,
-        version: row.id,
-        degraded: true,
-        loaded: false,
-        bandit: {},
-        contextual: {},
-        propensity: null,
-        clusters: null,
-        stopped: {},
-      };
+      return notLoaded(row.id, true);
     }
     return {
       doc: parsed.doc,
@@ -136,16 +130,7 @@ export function createConfigRepo(
         (err: unknown) => {
           log('loading the campaign document from D1 failed; serving the cached one', err);
           const value = {
-            ...(entry?.value ?? {
-              doc: EMPTY,
-              version: 0,
-              loaded: false,
-              bandit: {},
-              contextual: {},
-              propensity: null,
-              clusters: null,
-              stopped: {},
-            }),
+            ...(entry?.value ?? notLoaded(0, true)),
             degraded: true,
           };
           // retry soon, not on every request
