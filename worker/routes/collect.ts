@@ -15,7 +15,7 @@ import { clientIp, createRateLimiter } from '../edge/rate-limit.ts';
 import { visitorFromRequest } from '../edge/visitor-cookie.ts';
 import { parseBatch, planBeacon } from '../engine/index.ts';
 import type { Deps } from '../types.ts';
-import { jsonError, readUtf8 } from './json.ts';
+import { jsonError, readJsonBody } from './json.ts';
 
 export const RETRY_AFTER_SECONDS = 30;
 
@@ -57,14 +57,9 @@ export async function handleCollect(deps: Deps, req: Request): Promise<Response>
   if (type !== 'text/plain' && type !== 'application/json') {
     return jsonError(415, 'content-type must be text/plain or application/json');
   }
-  const text = await readUtf8(req);
-  if (text === null) return jsonError(400, 'body is not valid UTF-8');
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return jsonError(400, 'body is not valid JSON');
-  }
+  const read = await readJsonBody(req);
+  if (!read.ok) return read.error;
+  const body = read.body;
   const parsed = parseBatch(body);
   if (!parsed.ok) return jsonError(400, 'invalid event batch', { problems: parsed.problems });
 

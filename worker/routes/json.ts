@@ -29,3 +29,16 @@ export async function readUtf8(req: Request): Promise<string | null> {
     return null;
   }
 }
+
+/** The body parsed as JSON, or the 400 to answer (not UTF-8, not JSON). */
+export async function readJsonBody(
+  req: Request,
+): Promise<{ ok: true; body: unknown } | { ok: false; error: Response }> {
+  const text = await readUtf8(req);
+  if (text === null) return { ok: false, error: jsonError(400, 'body is not valid UTF-8') };
+  try {
+    return { ok: true, body: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false, error: jsonError(400, 'body is not valid JSON') };
+  }
+}

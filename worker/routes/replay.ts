@@ -10,7 +10,7 @@ import * as v from 'valibot';
 import { type ReplayRecord, verifyReplayRecord } from '../db/measurement.ts';
 import { EVENT_ID_PATTERN, NAME_PATTERN } from '../engine/index.ts';
 import type { Deps } from '../types.ts';
-import { json, jsonError, readUtf8 } from './json.ts';
+import { json, jsonError, readJsonBody } from './json.ts';
 
 export const MAX_REPLAY_BYTES = 1024 * 1024;
 
@@ -74,14 +74,9 @@ const BodySchema = v.strictObject({
 });
 
 export async function handleReplay(deps: Deps, req: Request): Promise<Response> {
-  const text = await readUtf8(req);
-  if (text === null) return jsonError(400, 'body is not valid UTF-8');
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return jsonError(400, 'body is not valid JSON');
-  }
+  const read = await readJsonBody(req);
+  if (!read.ok) return read.error;
+  const body = read.body;
   const parsed = v.safeParse(BodySchema, body);
   if (!parsed.success) {
     return jsonError(400, 'invalid replay records', {
