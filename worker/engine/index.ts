@@ -71,6 +71,7 @@ export {
   silhouette,
   standardize,
 } from './kmeans.ts';
+export { KNOWN_ATTRIBUTES, type LintWarning, lintDocument, streamingSelectorProblem } from './lint.ts';
 export {
   auc,
   calibration,

@@ -7,7 +7,7 @@
  * with its path and the live one stays.
  */
 import { selectorProblem } from '../edge/rewrite.ts';
-import { parseDocument } from '../engine/index.ts';
+import { lintDocument, parseDocument } from '../engine/index.ts';
 import type { Deps } from '../types.ts';
 import { json, jsonError, readUtf8 } from './json.ts';
 
@@ -74,7 +74,12 @@ export async function handlePutConfig(deps: Deps, req: Request): Promise<Respons
         },
       );
     }
-    return json({ ok: true, version: live.version, campaigns: parsed.doc.campaigns.length }, 200, {
+    // valid but suspect: shadowed or never-shown campaigns, unknown attributes, overlaps (engine/lint.ts);
+    // selectors HTMLRewriter refuses were refused above: one it accepts is at most a warning here
+    const warnings = lintDocument(parsed.doc, deps.now()).map((w) =>
+      w.level === 'error' ? { ...w, level: 'warning' as const } : w,
+    );
+    return json({ ok: true, version: live.version, campaigns: parsed.doc.campaigns.length, warnings }, 200, {
       etag: etagOf(live.version),
     });
   } catch (err) {

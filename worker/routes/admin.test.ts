@@ -134,6 +134,35 @@ describe('/__hio/admin/config', () => {
     expect(((await res.json()) as { problems: string[] }).problems[0]).toMatch(/selector "div:hover"/);
   });
 
+  it('refuses every selector the offline lint calls not streamable (HTMLRewriter agrees)', async () => {
+    for (const selector of ['li:last-child', 'h1 + p', 'h1 ~ p', 'p:only-child', 'li:nth-last-child(2)']) {
+      const res = await putConfig({
+        version: 1,
+        campaigns: [{ id: 'a', slot: { selector, action: 'replace' }, variants: [{ id: 'v', html: 'x' }] }],
+      });
+      expect(res.status, selector).toBe(400);
+    }
+  });
+
+  it('accepts a suspect document and returns the lint warnings beside the 200', async () => {
+    const campaign = (id: string, priority: number, html: string) => ({
+      id,
+      priority,
+      slot: { selector: '#hero', action: 'replace' },
+      variants: [{ id: 'control' }, { id: 'b', html }],
+    });
+    const res = await putConfig({
+      version: 1,
+      campaigns: [campaign('top', 9, 'Hi {{ nickname }}'), campaign('under', 1, 'x')],
+    });
+    expect(res.status).toBe(200);
+    const { warnings } = (await res.json()) as { warnings: { level: string; code: string; path: string }[] };
+    expect(warnings.map((w) => `${w.level}:${w.code}:${w.path}`)).toEqual([
+      'warning:unknown-attribute:campaigns[0].variants[1]',
+      'warning:shadowed:campaigns[1]',
+    ]);
+  });
+
   it('refuses malformed JSON and wrong content types', async () => {
     const res = await call('/__hio/admin/config', {
       method: 'PUT',
