@@ -23,6 +23,7 @@ import { jsonError } from './routes/json.ts';
 import { handleMe, handleMeDelete } from './routes/me.ts';
 import { handlePreviewLink } from './routes/preview.ts';
 import { handleErase, handleOptIn, handleOptOut } from './routes/privacy-page.ts';
+import { handlePurge } from './routes/purge.ts';
 import { handleReplay, MAX_REPLAY_BYTES } from './routes/replay.ts';
 import { handleResults } from './routes/results.ts';
 import type { AppEnv, Deps, WaitUntil } from './types.ts';
@@ -74,6 +75,9 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.post('/__hio/admin/bandits', (c) => handleBanditUpdate(c.var.deps));
   app.post('/__hio/admin/train', (c) => handleTrain(c.var.deps));
   app.get('/__hio/admin/audit', (c) => handleAudit(c.var.deps));
+  app.post('/__hio/admin/purge', limit(64 * 1024, 'purge request'), (c) =>
+    handlePurge(c.var.deps, c.req.raw),
+  );
   app.post('/__hio/admin/audit/:id/undo', (c) => handleUndo(c.var.deps, c.req.param('id')));
   app.get('/__hio/admin/preview', (c) => handlePreviewLink(c.var.deps, c.req.raw));
   app.post('/__hio/admin/replay', limit(MAX_REPLAY_BYTES, 'replay batch'), (c) =>

@@ -61,6 +61,7 @@ export function createDeps(env: Bindings, ctx: WaitUntil): Deps {
     waitUntil: (p) => ctx.waitUntil(p),
     log,
     fetchOrigin: (req) => fetch(req),
+    htmlCache: s.config.htmlCache && typeof caches !== 'undefined' ? caches.default : null,
     measurement: s.measurement,
   };
 }

@@ -19,6 +19,8 @@ export interface Secrets {
   CONFIG_TTL_SECONDS?: string;
   /** when set, the admin API and dashboard answer only on this hostname (e.g. behind Cloudflare Access) */
   ADMIN_HOSTNAME?: string;
+  /** `off` stops keeping the origin's shareable HTML in the Cache API (default on) */
+  HTML_CACHE?: string;
 }
 
 export type Bindings = Omit<Env, 'STATE_BACKEND'> & { STATE_BACKEND?: string } & Secrets;
@@ -33,6 +35,14 @@ export interface AppConfig {
   configTtlMs: number;
   /** the only hostname the admin API and dashboard answer on; null: any */
   adminHostname: string | null;
+  /** keep HTML the origin marks shareable in the Cache API (edge/html-cache.ts) */
+  htmlCache: boolean;
+}
+
+function htmlCacheSetting(v: string | undefined): boolean {
+  if (v === undefined || v === '' || v === 'on') return true;
+  if (v === 'off') return false;
+  throw new ConfigError(`HTML_CACHE must be "on" or "off", got "${v}"`);
 }
 
 /** Values that are published (in this repository, its docs and tests) or too short to be secret. */
@@ -142,6 +152,7 @@ export function parseConfig(env: Bindings): AppConfig {
     stateBudgetMs: positive(env.STATE_BUDGET_MS, 50, 'STATE_BUDGET_MS'),
     configTtlMs: positive(env.CONFIG_TTL_SECONDS, 10, 'CONFIG_TTL_SECONDS') * 1000,
     adminHostname: env.ADMIN_HOSTNAME ? env.ADMIN_HOSTNAME.toLowerCase() : null,
+    htmlCache: htmlCacheSetting(env.HTML_CACHE),
   };
   cache.set(env, config);
   return config;

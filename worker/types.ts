@@ -23,6 +23,8 @@ export interface Deps {
   waitUntil: (p: Promise<unknown>) => void;
   log: Log;
   fetchOrigin: (req: Request) => Promise<Response>;
+  /** the origin's shareable HTML (edge/html-cache.ts); null when `HTML_CACHE=off` */
+  htmlCache: Cache | null;
   measurement: MeasurementWriter;
 }
 

@@ -201,8 +201,15 @@ describe('faults', () => {
     const down = appWith(() => ({
       fetchOrigin: () => Promise.reject(new TypeError('fetch failed')),
     }));
-    const res = await down.fetch('/page');
+    const res = await down.fetch('/page?not-cached');
     expect(res.status).toBe(502);
+    // a page the HTML cache holds (the origin made it shareable) is still served within its max-age
+    const up = appWith(() => ({}));
+    await (await up.fetch('/page?cached-before')).text();
+    await up.settle();
+    const cached = await down.fetch('/page?cached-before');
+    expect(cached.status).toBe(200);
+    expect(await cached.text()).toContain('<b>personal</b>');
     const slow = appWith(() => ({}));
     const r2 = await slow.fetch('/slow?ms=300');
     expect(r2.status).toBe(200);
@@ -251,6 +258,8 @@ describe('decision still pending when the origin answers', () => {
     const cookie = await cookieFor(good.fetch);
     await good.settle();
     const slowish = appWith((d) => ({
+      // from the network: a page from the HTML cache waits for the decision instead
+      htmlCache: null,
       store: {
         ...d.store,
         load: async (id: string) => {

@@ -176,7 +176,9 @@ describe('the proxy', () => {
     );
     expect(res.headers.get('cache-control')).toBe('private, max-age=60');
     expect(res.headers.get('etag')).toBeNull();
-    expect(res.headers.get('server-timing')).toMatch(/^hio;desc="decide";dur=\d+(\.\d+)?$/);
+    expect(res.headers.get('server-timing')).toMatch(
+      /^hio;desc="decide";dur=\d+(\.\d+)?(, hio-cache;desc="hit")?$/,
+    );
     expect(visitorCookie(res)).toMatch(/^hio_vid=/);
   });
 });

@@ -13,6 +13,7 @@ import type { LiveConfig } from '../db/config-repo.ts';
 import { EMPTY_REWRITE, type PagePlan, planPage, type RewritePlan } from '../engine/index.ts';
 import type { LoadedState } from '../state/store.ts';
 import type { Deps } from '../types.ts';
+import { fetchOriginPage } from './html-cache.ts';
 import { eraseVisitor, persistWrites } from './persist.ts';
 import { PREVIEW_PARAM, type PreviewClaim, verifyPreview, withoutPreviewParam } from './preview.ts';
 import { privacyBlock } from './privacy.ts';
@@ -179,14 +180,20 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
   const preview = token ? await verifyPreview(token, deps.config.secret, deps.now()) : null;
   if (token && !preview) deps.log('warn', 'ignoring an invalid or expired preview link');
   const originReq = buildOriginRequest(withoutPreviewParam(req), deps.config.origin);
-  const origin = deps.fetchOrigin(originReq).catch((err: unknown) => {
+  if (!wantsHtml(req)) {
+    return deps.fetchOrigin(originReq).catch((err: unknown) => {
+      deps.log('error', `origin ${deps.config.origin.host} unreachable`, err);
+      return badGateway();
+    });
+  }
+  // pages the origin lets shared caches keep come from the HTML cache (edge/html-cache.ts)
+  const origin = fetchOriginPage(deps, req, originReq).catch((err: unknown) => {
     deps.log('error', `origin ${deps.config.origin.host} unreachable`, err);
     return null;
   });
-  if (!wantsHtml(req)) return (await origin) ?? badGateway();
   if (isBot(req.headers.get('user-agent') ?? '')) {
-    const res = await origin;
-    return res ? skipped(res, 'bot') : badGateway();
+    const page = await origin;
+    return page ? skipped(page.res, 'bot') : badGateway();
   }
 
   // the state read and the decision run while the origin fetch is in flight
@@ -203,12 +210,15 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
       settled = true;
     });
 
-  const res = await origin;
-  if (!res) return badGateway();
+  const page = await origin;
+  if (!page) return badGateway();
+  const res = page.res;
   const id = await identity;
   if (!id) return skipped(res, 'error');
   if ('skip' in id) return id.forget ? forget(deps, req, res, id.skip, id.forget) : skipped(res, id.skip);
   if (!isRewritable(req, res)) return res;
+  // a cached page is all here already: wait for the decision (it is budgeted) and send exact headers
+  if (page.hit && !settled) await decided;
 
   // Decided already (the usual case: the origin takes longer than a state read): exact headers.
   // Otherwise stream now, conservatively private, and let the first slot wait for the decision.
@@ -245,6 +255,7 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
     'server-timing',
     now ? `hio;desc="decide";dur=${now.decideMs.toFixed(2)}` : 'hio;desc="decide, streamed"',
   );
+  if (page.hit) h.append('server-timing', 'hio-cache;desc="hit"');
   if (preview) h.append('server-timing', 'hio-skip;desc="preview"');
   else if (now && !now.p) h.append('server-timing', 'hio-skip;desc="state-timeout"');
   return out;

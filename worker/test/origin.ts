@@ -13,10 +13,33 @@ function html(body: string, init: ResponseInit = {}): Response {
   return new Response(body, { ...init, headers });
 }
 
+/** Requests the origin answered per URL (path and query), for the HTML cache's tests. */
+const hits = new Map<string, number>();
+
 export async function origin(req: Request): Promise<Response> {
   const url = new URL(req.url);
   if (url.hostname !== 'origin.test') {
     return new Response(`test origin: unexpected host ${url.host}`, { status: 599 });
+  }
+  if (url.pathname === '/__hits') {
+    return Response.json({ hits: hits.get(url.searchParams.get('url') ?? '') ?? 0 });
+  }
+  if (url.pathname.startsWith('/shared/')) {
+    // a page with the caching the query asks for: ?cc=<Cache-Control>&vary=<Vary>&cookie=1&cdn=<CDN-Cache-Control>
+    const key = url.pathname + url.search;
+    hits.set(key, (hits.get(key) ?? 0) + 1);
+    await sleep(5);
+    const h = new Headers({
+      'cache-control': url.searchParams.get('cc') ?? 'public, max-age=60',
+      etag: '"s1"',
+    });
+    const vary = url.searchParams.get('vary');
+    if (vary) h.set('vary', vary);
+    const cdn = url.searchParams.get('cdn');
+    if (cdn) h.set('cdn-cache-control', cdn);
+    if (url.searchParams.has('cookie')) h.append('set-cookie', 'cart=abc; Path=/');
+    h.set('x-origin-hit', String(hits.get(key)));
+    return html(PAGE.replace('Original hero', `Original hero ${url.pathname}`), { headers: h });
   }
   switch (url.pathname) {
     case '/':
