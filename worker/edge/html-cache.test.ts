@@ -68,7 +68,8 @@ describe('the HTML cache', () => {
   });
 
   it('keeps pages with s-maxage (or a targeted CDN field) without public', async () => {
-    for (const params of [{ cc: 's-maxage=60' }, { cc: 'max-age=60', cdn: 'max-age=60' }]) {
+    const cases: Record<string, string>[] = [{ cc: 's-maxage=60' }, { cc: 'max-age=60', cdn: 'max-age=60' }];
+    for (const params of cases) {
       const path = `/shared/smax${q(params)}`;
       for (let i = 0; i < 3; i++) await (await page(path)).text();
       await settle();
