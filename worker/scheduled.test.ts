@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createMeasurementWriter } from './db/measurement.ts';
 import type { Bindings } from './env.ts';
 import { runScheduled } from './scheduled.ts';
-import { putConfig } from './test/helpers.ts';
+import { ADMIN, call, putConfig } from './test/helpers.ts';
 
 const DAY = 86_400_000;
 // a ten-minute mark: the bandit job and the purges run then
@@ -82,6 +82,25 @@ describe('runScheduled', () => {
     expect(w[0]).toBeGreaterThanOrEqual(0.05);
     expect(await shares('paused')).toBeNull();
     expect(await shares('thin')).toBeNull();
+    // the move from the starting 50/50 to > 80% is beyond 0.1: in the audit log, and undo is refused
+    const audit = (await (await call('/__hio/admin/audit', { headers: ADMIN })).json()) as {
+      id: number;
+      campaign: string;
+      variant: string;
+      rule: string;
+      action: string;
+      evidence: { from: number; to: number; n: number };
+    }[];
+    const moved = audit.filter((a) => a.campaign === 'winner-b' && a.rule === 'bandit');
+    expect(moved.map((a) => a.variant).sort()).toEqual(['a', 'b']);
+    const b = moved.find((a) => a.variant === 'b');
+    expect(b?.action).toBe('share');
+    expect(b?.evidence.from).toBe(0.5);
+    expect(b?.evidence.to).toBeCloseTo(w[1] as number, 9);
+    expect(b?.evidence.n).toBeGreaterThan(0);
+    const undo = await call(`/__hio/admin/audit/${b?.id}/undo`, { method: 'POST', headers: ADMIN });
+    expect(undo.status).toBe(409);
+    expect(((await undo.json()) as { error: string }).error).toMatch(/bandit share change/);
   });
 
   it('purges counted-event ids older than 7 days and keeps the rest', async () => {

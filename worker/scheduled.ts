@@ -2,7 +2,8 @@
  * @module scheduled
  * The cron job (wrangler.toml `[triggers]`, every minute): recompute the shares of contextual campaigns
  * (so they follow the events within a minute) and, every ten minutes, of bandit campaigns; purge old
- * counted-event ids and per-visitor rows past the retention period; train the propensity model.
+ * counted-event ids and per-visitor rows past the retention period; roll minute counters up into
+ * hours and days; train the propensity model.
  */
 
 import { updateBandits } from './db/bandit-job.ts';
@@ -11,6 +12,7 @@ import { updateContextual } from './db/contextual-job.ts';
 import { runGuardrails } from './db/guardrail-job.ts';
 import { createMeasurementWriter } from './db/measurement.ts';
 import { trainPropensityModel } from './db/propensity-job.ts';
+import { rollupCounters } from './db/rollup.ts';
 import type { Bindings } from './env.ts';
 import { log } from './log.ts';
 
@@ -34,6 +36,8 @@ export async function runScheduled(env: Bindings, now: number): Promise<void> {
   if (updated.length) log('info', `bandit shares updated for ${updated.map((u) => u.campaignId).join(', ')}`);
   const model = await trainPropensityModel(env.HIO_DB, env.HIO_KV, live.doc, now);
   log('info', `propensity model (${model.goal ?? 'no goal'}): ${model.outcome}`);
+  // minute counters older than 24 h become hourly rows, hourly rows older than 30 days daily ones
+  await rollupCounters(env.HIO_DB, now);
   const measurement = createMeasurementWriter(env.HIO_DB, log);
   await measurement.purgeSeenEvents(now);
   // per-visitor rows live no longer than the profiles they came from

@@ -6,6 +6,7 @@
  */
 import { banditWeights, buildReport, type CompiledDocument } from '../engine/index.ts';
 import { readRawCounts, writeBanditWeights } from './results.ts';
+import { auditShareChanges, readPreviousShares } from './share-audit.ts';
 
 export async function updateBandits(
   db: D1Database,
@@ -15,7 +16,15 @@ export async function updateBandits(
   const bandits = doc.campaigns.filter((c) => c.allocation === 'bandit' && c.status === 'active');
   if (!bandits.length) return [];
   const report = buildReport(doc, await readRawCounts(db));
-  const rows: { campaignId: string; seed: string; weights: number[] }[] = [];
+  const previous = await readPreviousShares(db);
+  const rows: {
+    campaignId: string;
+    seed: string;
+    weights: number[];
+    variants: string[];
+    before: number[];
+    arms: { n: number; x: number }[];
+  }[] = [];
   for (const c of bandits) {
     const r = report.campaigns.find((x) => x.id === c.id);
     const goal = r?.goals[0];
@@ -31,8 +40,18 @@ export async function updateBandits(
       campaignId: c.id,
       seed: c.seed,
       weights: banditWeights(arms, { minShare, seed: Math.floor(now / 600_000) }),
+      variants: c.variants.map((v) => v.id),
+      // no stored shares yet: the change is measured from the configured starting weights
+      before: previous.get(`${c.id}\u0000${c.seed}`) ?? c.weights,
+      arms,
     });
   }
   await writeBanditWeights(db, rows, now);
+  await auditShareChanges(
+    db,
+    previous,
+    rows.map((r) => ({ ...r, after: r.weights })),
+    now,
+  );
   return rows.map(({ campaignId, weights }) => ({ campaignId, weights }));
 }

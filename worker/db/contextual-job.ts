@@ -19,6 +19,7 @@ import {
 } from '../engine/index.ts';
 import { writeBanditWeights } from './results.ts';
 import { conversionEvents, exposures } from './schema.ts';
+import { auditShareChanges, readPreviousShares } from './share-audit.ts';
 
 /** A context gets its own shares once this many of its visitors were exposed; rarer ones use the pooled shares. */
 export const MIN_CONTEXT_VISITORS = 30;
@@ -87,7 +88,10 @@ export async function updateContextual(
   now: number,
 ): Promise<{ campaignId: string; shares: ContextShares }[]> {
   const campaigns = doc.campaigns.filter((c) => c.allocation === 'contextual' && c.status === 'active');
+  if (!campaigns.length) return [];
+  const previous = await readPreviousShares(d1);
   const rows: { campaignId: string; seed: string; weights: ContextShares }[] = [];
+  const changes: Parameters<typeof auditShareChanges>[2] = [];
   for (const c of campaigns) {
     const byContext = await countsOf(d1, c, now);
     const keys = [...byContext.keys()].sort();
@@ -102,12 +106,22 @@ export async function updateContextual(
       const seen = (stats[i] ?? []).reduce((a, b) => a + b.n, 0);
       if (k && seen >= MIN_CONTEXT_VISITORS && shares[i]) contexts[k] = shares[i];
     });
-    rows.push({
+    const pooled = pooledWeights(stats, options);
+    rows.push({ campaignId: c.id, seed: c.seed, weights: { pooled, contexts } });
+    changes.push({
       campaignId: c.id,
       seed: c.seed,
-      weights: { pooled: pooledWeights(stats, options), contexts },
+      variants: c.variants.map((v) => v.id),
+      before: previous.get(`${c.id}\u0000${c.seed}`) ?? c.weights,
+      after: pooled,
+      arms: c.variants.map((_, a) => ({
+        n: Math.round(stats.reduce((t, row) => t + (row[a]?.n ?? 0), 0)),
+        x: Math.round(stats.reduce((t, row) => t + (row[a]?.x ?? 0), 0)),
+      })),
     });
   }
   await writeBanditWeights(d1, rows, now);
+  // the pooled shares, the ones every context without enough data of its own follows
+  await auditShareChanges(d1, previous, changes, now);
   return rows.map((r) => ({ campaignId: r.campaignId, shares: r.weights }));
 }

@@ -36,6 +36,7 @@ export async function readStopped(d1: D1Database, doc: CompiledDocument): Promis
     .where(
       and(
         isNull(auditLog.undoneAt),
+        inArray(auditLog.action, ['pause', 'swap']),
         inArray(
           auditLog.campaignId,
           guarded.map((c) => c.id),
@@ -105,7 +106,14 @@ export async function runGuardrails(
     const inForce = await db
       .select()
       .from(auditLog)
-      .where(and(eq(auditLog.campaignId, c.id), eq(auditLog.seed, c.seed), isNull(auditLog.undoneAt)))
+      .where(
+        and(
+          eq(auditLog.campaignId, c.id),
+          eq(auditLog.seed, c.seed),
+          isNull(auditLog.undoneAt),
+          inArray(auditLog.action, ['pause', 'swap']),
+        ),
+      )
       .orderBy(desc(auditLog.id));
     const active: ActiveAction[] = inForce.map((r) => ({
       variant: r.variantId,

@@ -237,8 +237,6 @@ export function createMeasurementWriter(
         db.delete(exposures).where(lt(exposures.at, before)),
         db.delete(conversionEvents).where(lt(conversionEvents.at, before)),
         db.delete(trainingRows).where(lt(trainingRows.at, before)),
-        // guardrail windows reach back 24 hours at most
-        db.delete(minuteCounts).where(lt(minuteCounts.minute, Math.floor(now / 60_000) - 25 * 60)),
         db.delete(erasures).where(lt(erasures.at, before)),
       ]);
     },

@@ -153,7 +153,29 @@ export const minuteCounts = sqliteTable(
   (t) => [primaryKey({ columns: [t.campaignId, t.seed, t.variantId, t.minute, t.metric] })],
 );
 
-/** Every automatic action (guardrails), newest last; an admin can undo one. */
+/**
+ * Minute counters rolled up (scheduled handler, `worker/db/rollup.ts`): `resolution` 'hour' holds the
+ * minutes older than 24 hours, 'day' the hours older than 30 days. `start` is the bucket's first minute
+ * (minutes since the epoch, UTC). Same metrics as minute_counts; kept as long as the campaign's results.
+ */
+export const rollupCounts = sqliteTable(
+  'rollup_counts',
+  {
+    campaignId: text('campaign_id').notNull(),
+    seed: text('seed').notNull(),
+    variantId: text('variant_id').notNull(),
+    resolution: text('resolution').notNull(),
+    start: integer('start').notNull(),
+    metric: text('metric').notNull(),
+    count: integer('count').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.seed, t.variantId, t.resolution, t.start, t.metric] })],
+);
+
+/**
+ * Every automatic action (guardrail pauses and swaps, and large bandit share changes with `rule`
+ * 'bandit', `action` 'share'), newest last; an admin can undo a guardrail action.
+ */
 export const auditLog = sqliteTable(
   'audit_log',
   {

@@ -141,6 +141,18 @@ export {
   type Report,
   type VariantResult,
 } from './report.ts';
+export {
+  buildSeries,
+  type CounterRow,
+  HOURLY_RETENTION_DAYS,
+  largeShareChanges,
+  MINUTE_RETENTION_MINUTES,
+  rollupCuts,
+  type SeriesPoint,
+  SHARE_CHANGE_THRESHOLD,
+  type ShareChange,
+  type VariantSeries,
+} from './series.ts';
 export { fisherExact, type LiftInterval, liftInterval, whichMethod } from './small-sample.ts';
 export {
   benjaminiHochberg,

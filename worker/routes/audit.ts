@@ -2,7 +2,8 @@
  * @module audit
  * `GET /__hio/admin/audit` (Bearer): every automatic action, newest first, `{ id, at, campaign, variant,
  * rule, action, to?, evidence, undoneAt }`; `POST /__hio/admin/audit/:id/undo` (Bearer) takes one back
- * (the variant gets new visitors again; the rule may fire again on new evidence).
+ * (the variant gets new visitors again; the rule may fire again on new evidence). Bandit share changes
+ * (`rule` 'bandit', `action` 'share') are records only: undoing one is refused with 409.
  */
 import { desc, eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
@@ -50,6 +51,13 @@ export async function handleUndo(deps: Deps, id: string): Promise<Response> {
     .where(eq(auditLog.id, Number(id)));
   if (!row) return jsonError(404, `no action ${id}`);
   if (row.undoneAt !== null) return jsonError(409, `action ${id} was undone already`);
+  // a share change is a record of what the bandit did, not a stop: there is nothing to take back, and
+  // the next run recomputes the shares from the data anyway
+  if (row.action === 'share')
+    return jsonError(
+      409,
+      `action ${id} is a bandit share change, which cannot be undone: the shares follow the data; to start again, change the campaign's seed or set allocation "ab"`,
+    );
   await db.update(auditLog).set({ undoneAt: deps.now() }).where(eq(auditLog.id, row.id));
   deps.configRepo.invalidate();
   return json({ undone: row.id });

@@ -15,11 +15,13 @@ import type {
   PropensityRecord,
   Report,
   VariantResult,
+  VariantSeries,
 } from '../engine/index.ts';
 import type { AuditEntry } from './audit.ts';
 import { forestPlot, HOLDOUT_ID, rateChart, variantColors, weightedLiftPlot } from './dashboard-charts.ts';
 import { fmt, Html, html, type Part, testId, verdictLabel } from './dashboard-format.ts';
 import { learningSection } from './dashboard-learning.ts';
+import { minuteSection } from './dashboard-minutes.ts';
 
 export const DASHBOARD_PATH = '/__hio/dashboard';
 export const RESULTS_CSV_PATH = '/__hio/admin/results?format=csv';
@@ -29,6 +31,8 @@ export type DashboardReport = Report & {
   configVersion: number;
   /** automatic actions, newest first */
   audit?: AuditEntry[];
+  /** per campaign and variant: the last hour per minute, 24 h per hour, 30 days per day */
+  series?: Record<string, Record<string, VariantSeries>>;
   model?: PropensityRecord | null;
   clusters?: ClusterRecord | null;
 };
@@ -471,18 +475,31 @@ function auditSection(c: CampaignReport, audit: readonly AuditEntry[]): Html | '
   const mine = audit.filter((a) => a.campaign === c.id);
   if (!mine.length) return '';
   const evidence = (e: unknown) => {
-    const x = e as { observations?: number; successes?: number; bound?: number; threshold?: number } | null;
+    const x = e as {
+      observations?: number;
+      successes?: number;
+      bound?: number;
+      threshold?: number;
+      from?: number;
+      to?: number;
+    } | null;
+    if (x && typeof x.from === 'number' && typeof x.to === 'number')
+      return `share ${fmt.pct(x.from)} → ${fmt.pct(x.to)} (moves beyond ${fmt.pct(x.threshold)} are logged)`;
     return x
       ? `${fmt.count(x.successes)} of ${fmt.count(x.observations)}; bound ${fmt.pct(x.bound)} vs threshold ${fmt.pct(x.threshold)}`
       : '';
   };
   return html`<h3>Automatic actions</h3><div class="table-wrap"><table data-testid="${testId('audit', c.id)}"><tr><th>when</th><th>variant</th><th>rule</th><th>action</th><th>evidence</th><th>state</th></tr>${mine.map(
     (a) =>
-      html`<tr><td>${a.at.replace('T', ' ').slice(0, 16)}</td><td>${a.variant}</td><td>${a.rule}</td><td data-testid="${testId('audit-action', c.id, String(a.id))}">${a.action}${a.to ? ` → ${a.to}` : ''}</td><td class="small">${evidence(a.evidence)}</td><td>${a.undoneAt ? `undone ${a.undoneAt.replace('T', ' ').slice(0, 16)}` : html`in force <span class="small">(undo: POST /__hio/admin/audit/${a.id}/undo)</span>`}</td></tr>`,
+      html`<tr><td>${a.at.replace('T', ' ').slice(0, 16)}</td><td>${a.variant}</td><td>${a.rule}</td><td data-testid="${testId('audit-action', c.id, String(a.id))}">${a.action}${a.to ? ` → ${a.to}` : ''}</td><td class="small">${evidence(a.evidence)}</td><td>${a.undoneAt ? `undone ${a.undoneAt.replace('T', ' ').slice(0, 16)}` : a.action === 'share' ? 'record' : html`in force <span class="small">(undo: POST /__hio/admin/audit/${a.id}/undo)</span>`}</td></tr>`,
   )}</table></div>`;
 }
 
-function campaignSection(c: CampaignReport, audit: readonly AuditEntry[] = []): Html {
+function campaignSection(
+  c: CampaignReport,
+  audit: readonly AuditEntry[] = [],
+  series?: Record<string, VariantSeries>,
+): Html {
   const colors = variantColors(c);
   const srm = c.srm.warning
     ? html`<div class="banner srm" role="alert" data-testid="${testId('srm', c.id)}"><b>Sample ratio mismatch (${fmt.pIs(c.srm.pValue)}).</b> The visitors are not split as the weights say, so assignment or tracking is broken: do not trust these results until it is fixed.</div>`
@@ -502,7 +519,7 @@ function campaignSection(c: CampaignReport, audit: readonly AuditEntry[] = []): 
   ];
   return html`<section class="card" id="${testId('c', c.id)}" data-testid="${testId('campaign', c.id)}">
 <div class="campaign-head"><h2>${c.id}</h2><span class="badge">${c.status}</span><span class="small">${details.filter(Boolean).join(' · ')}</span></div>
-${srm}${empty}${auditSection(c, audit)}${trafficTable(c, colors)}${adaptiveSection(c, colors)}${c.goals.map((g) => goalSection(c, g, colors))}
+${srm}${empty}${auditSection(c, audit)}${trafficTable(c, colors)}${minuteSection(c.id, series, colors, c.goals)}${adaptiveSection(c, colors)}${c.goals.map((g) => goalSection(c, g, colors))}
 ${breakdownSection(c)}
 </section>`;
 }
@@ -518,7 +535,7 @@ export function renderDashboard(r: DashboardReport): string {
 ${programmeSection(r)}
 ${learningSection(r)}
 ${HELP}
-${r.campaigns.length ? r.campaigns.map((c) => campaignSection(c, r.audit ?? [])) : html`<p class="card banner note">The live campaign document has no campaigns.</p>`}
+${r.campaigns.length ? r.campaigns.map((c) => campaignSection(c, r.audit ?? [], r.series?.[c.id])) : html`<p class="card banner note">The live campaign document has no campaigns.</p>`}
 </main>`;
   // the page follows what happens (guardrails act within a minute) without a script: it reloads itself
   return layout('HIO results', body, 60);

@@ -6,6 +6,7 @@
 
 import { readBreakdowns, readCuped } from '../db/breakdowns.ts';
 import { readRawCounts, readWeighted } from '../db/results.ts';
+import { readSeries } from '../db/rollup.ts';
 import { buildReport, type Report } from '../engine/index.ts';
 import type { Deps } from '../types.ts';
 import { readAudit } from './audit.ts';
@@ -25,6 +26,12 @@ export async function loadReport(deps: Deps): Promise<DashboardReport> {
     { ...raw, weighted, breakdowns, cuped },
     { banditWeights: live.bandit, contextualShares: live.contextual },
   );
+  const now = deps.now();
+  const series = Object.fromEntries(
+    await Promise.all(
+      live.doc.campaigns.map(async (c) => [c.id, await readSeries(deps.env.HIO_DB, c, now)] as const),
+    ),
+  );
   return {
     generatedAt: new Date(deps.now()).toISOString(),
     configVersion: live.version,
@@ -32,6 +39,7 @@ export async function loadReport(deps: Deps): Promise<DashboardReport> {
     model: live.propensity,
     clusters: live.clusters,
     audit: await readAudit(deps.env.HIO_DB, 200),
+    series,
   };
 }
 
