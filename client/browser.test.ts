@@ -36,6 +36,12 @@ const PAGE = `<!doctype html>
 <div style="height:600px"></div>
 </body></html>`;
 
+/** A single-page app: routes change with the History API, a slot is rendered after load. */
+const SPA = `<!doctype html>
+<html><head><meta charset="utf-8"><meta name="hio:category" content="Home"><title>SPA</title>
+<script src="/__hio/client.js" defer></script></head>
+<body style="margin:0"><main id="app" style="height:300px">home</main><div style="height:3000px"></div></body></html>`;
+
 let server: Server;
 let origin: string;
 let browser: Browser;
@@ -67,6 +73,8 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(js);
     } else if (url.pathname === '/page') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
+    } else if (url.pathname === '/spa' || url.pathname.startsWith('/spa/')) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(SPA);
     } else if (url.pathname === '/blank') {
       res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>blank</title>');
     } else {
@@ -320,6 +328,47 @@ describe('the browser script in Chromium', () => {
     const batch = await until('the batch after the reload', () => beaconsOf('later')[0]);
     expect(batch.events.slice(0, kept.length)).toEqual(kept);
     await later.waitForFunction(() => localStorage.getItem('hio_q') === null);
+    await context.close();
+  });
+  it('counts the route changes of a single-page app as pageviews, and slots rendered later', async () => {
+    const context = await browser.newContext({ viewport: { width: 800, height: 600 } });
+    const page = await context.newPage();
+    await page.goto(`${origin}/spa?run=spa`, { referer: 'https://search.example/' });
+    await page.waitForFunction(() => (window as { hio?: Hio }).hio?.l === 1);
+    await page.evaluate(() => {
+      document.querySelector('meta[name="hio:category"]')?.setAttribute('content', 'Bags');
+      history.pushState({}, '', '/spa/bags?run=spa');
+      // the same path with another query is the same page
+      history.replaceState({}, '', '/spa/bags?run=spa&sort=price');
+      const slot = document.createElement('div');
+      slot.setAttribute('data-hio-campaign', 'late-slot');
+      slot.setAttribute('data-hio-variant', 'v');
+      slot.style.height = '200px';
+      slot.textContent = 'rendered by the app';
+      document.body.prepend(slot);
+    });
+    // the app's slot is on screen for more than a second: its impression counts
+    await dwell(1500);
+    await page.evaluate(() =>
+      document.querySelector('meta[name="hio:category"]')?.setAttribute('content', 'Home'),
+    );
+    await page.goBack(); // popstate, back to /spa
+    await page.waitForFunction(() => location.pathname === '/spa');
+    await dwell(1200); // the slot is still on the page: on this new page it counts again
+    await setHidden(page, true);
+    await until('the batch of the last route', () => ofType(eventsOf('spa'), 'pageview').length >= 3);
+    await until('the impression on the last route', () => ofType(eventsOf('spa'), 'impression').length >= 2);
+
+    const events = eventsOf('spa');
+    expect(ofType(events, 'pageview').map((e) => [e.path, e.category, e.ref])).toEqual([
+      ['/spa', 'home', 'https://search.example/'],
+      ['/spa/bags', 'bags', undefined],
+      ['/spa', 'home', undefined],
+    ]);
+    expect(ofType(events, 'impression').map((e) => e.campaign)).toEqual(['late-slot', 'late-slot']);
+    // what each route left behind went out before the next route's pageview
+    const order = events.filter((e) => e.t === 'pageview' || e.t === 'engaged').map((e) => e.t);
+    expect(order.slice(0, 3)).toEqual(['pageview', 'engaged', 'pageview']);
     await context.close();
   });
 });

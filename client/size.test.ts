@@ -1,7 +1,7 @@
 /**
  * @module size.test
  * Size is the browser script's first design goal: this builds it fresh and fails past the README's
- * limit, 2 KB (2048 bytes) gzip.
+ * limit, 2.5 KB (2560 bytes) gzip.
  * It also checks that the build is deterministic and that the module the worker serves is current.
  */
 import { readFile } from 'node:fs/promises';
@@ -9,11 +9,11 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { buildClient, generatedModule } from '../scripts/build-client.mjs';
 
-/** README: "browser script ≤ 2 KB gzip" */
-const LIMIT = 2048;
+/** README: "browser script ≤ 2.5 KB gzip" */
+const LIMIT = 2560;
 
 describe('client.js', () => {
-  it('stays within 2 KB gzip', async () => {
+  it('stays within 2.5 KB gzip', async () => {
     const js = await buildClient();
     const gz = gzipSync(js, { level: 9 }).length;
     console.log(`client.js: ${new Blob([js]).size} bytes, ${gz} bytes gzip (limit ${LIMIT})`);

@@ -3,8 +3,10 @@
  * The browser script served at `/__hio/client.js`: wiring only. It records the page's interactions as
  * events, queues them and sends them in batches when the page is hidden or closed and when 20 are
  * waiting; each event stays in storage until the collector has answered for it, and a page sends what
- * earlier pages could not confirm as soon as it loads. It sets no cookie, loads nothing, defines nothing
- * but `window.hio` and never throws.
+ * earlier pages could not confirm as soon as it loads. In a single-page app each route change
+ * (`history.pushState`/`replaceState` to a new path, `popstate`) is a pageview of its own, and slots
+ * rendered later are watched as they appear. It sets no cookie, loads nothing, defines nothing but
+ * `window.hio` and never throws.
  */
 import { MAX_ENGAGED_MS as MAX_ENGAGED } from '../../worker/engine/beacon-protocol.ts';
 import { installApi } from './api';
@@ -44,7 +46,9 @@ function main(w: Window & { hio?: Hio }, d: Document): void {
       target.addEventListener(type, guard(fn), { capture: true, passive: true });
   };
 
-  const view = () => push(pageview(d, w.location.pathname));
+  let path = w.location.pathname;
+  // a route change of a single-page app has no referrer of its own (the previous route is this site)
+  const view = (spa?: 1) => push({ ...pageview(d, path), ...(spa && { ref: undefined }) });
   view();
   const convert = (goal: string, value: unknown, slot?: object) => {
     const name = goalName(goal);
@@ -52,15 +56,42 @@ function main(w: Window & { hio?: Hio }, d: Document): void {
   };
   installApi(w, (goal, value) => convert(goal, value));
 
-  const depth = createScrollDepth((depth) => push({ t: 'scroll', depth }));
+  const newDepth = () => createScrollDepth((depth) => push({ t: 'scroll', depth }));
+  let depth = newDepth();
   const scrolled = () =>
     depth(depthOf(w.scrollY, w.innerHeight, (d.scrollingElement || d.documentElement).scrollHeight));
   scrolled();
 
-  const impressions = watchImpressions(Array.from(d.querySelectorAll('[data-hio-campaign]')), (slot) =>
-    push({ t: 'impression', ...slotData(slot) }),
-  );
-  impressions(visible());
+  const slots = () => Array.from(d.querySelectorAll('[data-hio-campaign]'));
+  const impressions = watchImpressions((slot) => push({ t: 'impression', ...slotData(slot) }));
+  impressions(visible(), slots());
+  // slots rendered after load (a single-page app, hio('decide')) are watched as they appear
+  new MutationObserver(guard(() => impressions(visible(), slots()))).observe(d, {
+    childList: true,
+    subtree: true,
+    attributes: true,
+    attributeFilter: ['data-hio-campaign'],
+  });
+
+  // single-page apps: a new path is a new page (what the old one left behind goes first)
+  const route = () => {
+    if (w.location.pathname === path) return;
+    flush();
+    path = w.location.pathname;
+    depth = newDepth();
+    view(1);
+    scrolled();
+    impressions(visible(), slots(), 1);
+  };
+  const h = w.history;
+  for (const k of ['pushState', 'replaceState'] as const) {
+    const orig = h[k];
+    h[k] = function (this: History, ...args: Parameters<History['pushState']>) {
+      orig.apply(this, args);
+      guard(route)();
+    };
+  }
+  on(w, 'popstate', route);
 
   on(d, 'mousemove keydown pointerdown touchstart scroll', (e) => {
     engagement.input();
