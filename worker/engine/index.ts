@@ -140,6 +140,13 @@ export {
   type Report,
   type VariantResult,
 } from './report.ts';
+export {
+  computeSignals,
+  DEFAULT_SIGNAL_SETTINGS,
+  type Signal,
+  type SignalName,
+  type SignalSettings,
+} from './signals.ts';
 export { fisherExact, type LiftInterval, liftInterval, whichMethod } from './small-sample.ts';
 export {
   benjaminiHochberg,

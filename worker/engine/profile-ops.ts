@@ -109,6 +109,7 @@ export const OPS: { [K in Op['o']]: OpDefinition<K> } = {
         p[F.sessionStart] = op.now;
         p[F.sessionPageviews] = 0;
       } else if (op.now - num(p, F.lastSeen) > op.idle) {
+        p[F.previousLastSeen] = num(p, F.lastSeen);
         p[F.visits] = num(p, F.visits) + 1;
         p[F.sessionStart] = op.now;
         p[F.sessionPageviews] = 0;
@@ -119,6 +120,7 @@ export const OPS: { [K in Op['o']]: OpDefinition<K> } = {
     if absent(${q(F.firstSeen)}) then
       redis.call('HSET', h, ${q(F.firstSeen)}, str(now), ${q(F.visits)}, '1', ${q(F.sessionStart)}, str(now), ${q(F.sessionPageviews)}, '0')
     elseif now - num(${q(F.lastSeen)}) > op.idle then
+      put(${q(F.previousLastSeen)}, num(${q(F.lastSeen)}))
       redis.call('HSET', h, ${q(F.visits)}, str(num(${q(F.visits)}) + 1), ${q(F.sessionStart)}, str(now), ${q(F.sessionPageviews)}, '0')
     end
     put(${q(F.lastSeen)}, math.max(num(${q(F.lastSeen)}), now))`,
