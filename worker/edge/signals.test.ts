@@ -52,7 +52,7 @@ describe('micro-signals on the next request', () => {
     });
     await settle();
     const after = await me(cookie);
-    expect((after.signals as Record<string, { value: boolean }>).hesitated.value).toBe(false);
+    expect((after.signals as Record<string, { value: boolean }>).hesitated?.value).toBe(false);
     expect(await (await page('/c/shoes', cookie)).text()).toContain('Need help choosing?');
   });
 });
