@@ -126,6 +126,9 @@ const SettingsSchema = v.strictObject({
       deepReaderScroll: v.optional(v.picklist([25, 50, 75, 90, 100]), 75),
       deepReaderSeconds: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(3600)), 30),
       returningSoonHours: v.optional(v.pipe(v.number(), v.minValue(0.1), v.maxValue(24 * 30)), 24),
+      bouncedSeconds: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(600)), 10),
+      cartGoal: v.optional(idString, 'add_to_cart'),
+      purchaseGoal: v.optional(idString, 'purchase'),
     }),
     {},
   ),
@@ -463,6 +466,9 @@ export function referencedSegments(cond: unknown): string[] {
 /** Goals a document cares about: `settings.goals`, campaigns' `goals`, and conditions on `conversions.<goal>`. */
 function knownGoals(doc: CampaignDocument): Set<string> {
   const out = new Set<string>(doc.settings.goals);
+  // the goals of cartAbandoned are stored whether or not a campaign names them
+  out.add(doc.settings.signals.cartGoal);
+  out.add(doc.settings.signals.purchaseGoal);
   if (doc.settings.propensity.goal) out.add(doc.settings.propensity.goal);
   const walk = (node: unknown): void => {
     if (Array.isArray(node)) node.forEach(walk);

@@ -121,6 +121,9 @@ export interface FoldContext {
   profile: FlatProfile;
   sessionTimeoutMs: number;
   interestHalfLifeMs: number;
+  /** the goals of cartAbandoned: conversions of these record the visit they happened in */
+  cartGoal?: string;
+  purchaseGoal?: string;
 }
 
 /** Interest added per signal on a categorized page. */
@@ -186,6 +189,8 @@ export function foldEvents(events: readonly HioEvent[], ctx: FoldContext): OpGro
         // a conversion (a click on a data-hio-goal element, or a tracked goal) is a click on the page too
         ops.push({ o: 'inc', f: field(P.conversions, e.goal), n: 1 }, { o: 'inc', f: F.pageClicks, n: 1 });
         if (e.value !== undefined) ops.push({ o: 'inc', f: field(P.conversionValue, e.goal), n: e.value });
+        if (e.goal === ctx.cartGoal) ops.push({ o: 'max', f: F.cartVisit, n: visit });
+        if (e.goal === ctx.purchaseGoal) ops.push({ o: 'max', f: F.purchaseVisit, n: visit });
         break;
       case 'impression':
       case 'form_start':

@@ -340,6 +340,8 @@ export function planBeacon(input: BeaconInput): Writes {
     profile: input.stored,
     sessionTimeoutMs: doc.settings.sessionTimeoutMs,
     interestHalfLifeMs: doc.settings.interestHalfLifeMs,
+    cartGoal: doc.settings.signals.cartGoal,
+    purchaseGoal: doc.settings.signals.purchaseGoal,
   });
   const stored = storedAssignments(input.stored);
   // the variant each campaign assigned this visitor before the batch (under the campaign's current seed)

@@ -31,6 +31,12 @@ export const F = {
   clicks: 'ck',
   /** last seen of the previous visit (set when a new visit starts; returningSoon) */
   previousLastSeen: 'pl',
+  /** pageviews and engaged ms of the previous visit (set when a new visit starts; bounced) */
+  previousPageviews: 'ppv',
+  previousEngagedMs: 'pst',
+  /** visit number of the last add-to-cart conversion, and of the last purchase (cartAbandoned) */
+  cartVisit: 'ca',
+  purchaseVisit: 'cb',
   /** the current page (the last pageview reported): its path, engaged ms, clicks and max scroll % */
   pagePath: 'pp',
   pageEngagedMs: 'pe',

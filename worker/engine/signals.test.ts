@@ -72,6 +72,50 @@ describe('micro-signals', () => {
     expect(computeSignals(p, t2).returningSoon.value).toBe(false);
   });
 
+  it('bounced: the previous visit had one pageview and at most 10 s engaged', () => {
+    const p = fold({}, [
+      { t: 'pageview', id: 'e0001', path: '/' },
+      { t: 'engaged', id: 'e0002', ms: 4_000 },
+    ]);
+    expect(computeSignals(p, T0).bounced).toEqual({ value: false, why: 'no previous visit' });
+    const t1 = T0 + 3_600_000;
+    fold(p, [{ t: 'pageview', id: 'e0003', path: '/' }], t1);
+    expect(computeSignals(p, t1).bounced).toEqual({
+      value: true,
+      why: 'the previous visit had 1 pageview and 4 s engaged; bounced is 1 pageview and at most 10 s',
+    });
+    fold(p, [{ t: 'pageview', id: 'e0004', path: '/b' }], t1 + 1000);
+    const t2 = t1 + 3_600_000;
+    fold(p, [{ t: 'pageview', id: 'e0005', path: '/' }], t2);
+    expect(computeSignals(p, t2).bounced.value).toBe(false);
+  });
+
+  it('cartAbandoned: add_to_cart with no purchase in that visit or since', () => {
+    const c = { cartGoal: 'add_to_cart', purchaseGoal: 'purchase' };
+    const run = (p: FlatProfile, events: HioEvent[], now: number) => {
+      applyOps(p, foldEvents(events, { ...ctx(p, now), ...c }), new Set());
+      return computeSignals(p, now).cartAbandoned;
+    };
+    const p: FlatProfile = {};
+    expect(run(p, [{ t: 'pageview', id: 'e0001', path: '/p' }], T0)).toEqual({
+      value: false,
+      why: 'no add_to_cart conversion',
+    });
+    expect(run(p, [{ t: 'conversion', id: 'e0002', goal: 'add_to_cart' }], T0)).toEqual({
+      value: true,
+      why: 'add_to_cart in visit 1 and no purchase in that visit or since',
+    });
+    const t1 = T0 + 86_400_000;
+    expect(run(p, [{ t: 'pageview', id: 'e0003', path: '/' }], t1).value).toBe(true);
+    expect(run(p, [{ t: 'conversion', id: 'e0004', goal: 'purchase' }], t1)).toEqual({
+      value: false,
+      why: 'add_to_cart in visit 1, purchase in visit 2',
+    });
+    // the goals are stored even when no campaign names them
+    const doc = parseDocument({ version: 1, campaigns: [] });
+    expect(doc.ok && [...doc.doc.settings.goals].sort()).toEqual(['add_to_cart', 'purchase']);
+  });
+
   it('thresholds live in settings.signals; unknown fields are refused', () => {
     const ok = parseDocument({ version: 1, settings: { signals: { hesitatedSeconds: 20 } }, campaigns: [] });
     expect(ok.ok && ok.doc.settings.signals).toEqual({ ...defaults(), hesitatedSeconds: 20 });
@@ -86,4 +130,7 @@ const defaults = () => ({
   deepReaderScroll: 75,
   deepReaderSeconds: 30,
   returningSoonHours: 24,
+  bouncedSeconds: 10,
+  cartGoal: 'add_to_cart',
+  purchaseGoal: 'purchase',
 });

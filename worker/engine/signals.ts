@@ -16,6 +16,11 @@ export interface SignalSettings {
   deepReaderSeconds: number;
   /** returningSoon: this visit began within this many hours of the previous visit's end */
   returningSoonHours: number;
+  /** bounced: the previous visit had one pageview and at most this many engaged seconds */
+  bouncedSeconds: number;
+  /** cartAbandoned: a conversion of `cartGoal` with no `purchaseGoal` in that visit or since */
+  cartGoal: string;
+  purchaseGoal: string;
 }
 
 export const DEFAULT_SIGNAL_SETTINGS: SignalSettings = {
@@ -23,6 +28,9 @@ export const DEFAULT_SIGNAL_SETTINGS: SignalSettings = {
   deepReaderScroll: 75,
   deepReaderSeconds: 30,
   returningSoonHours: 24,
+  bouncedSeconds: 10,
+  cartGoal: 'add_to_cart',
+  purchaseGoal: 'purchase',
 };
 
 export interface Signal {
@@ -30,7 +38,7 @@ export interface Signal {
   why: string;
 }
 
-export type SignalName = 'hesitated' | 'deepReader' | 'returningSoon';
+export type SignalName = 'hesitated' | 'deepReader' | 'returningSoon' | 'bounced' | 'cartAbandoned';
 
 const secs = (ms: number) => Math.round(ms / 100) / 10;
 
@@ -74,6 +82,24 @@ export function computeSignals(
       why: `this visit began ${hours} h after the previous one ended; threshold ${s.returningSoonHours} h`,
     };
   }
+  const bounced: Signal =
+    p[F.previousPageviews] === undefined
+      ? { value: false, why: 'no previous visit' }
+      : {
+          value: num(p, F.previousPageviews) <= 1 && num(p, F.previousEngagedMs) <= s.bouncedSeconds * 1000,
+          why: `the previous visit had ${num(p, F.previousPageviews)} pageview${num(p, F.previousPageviews) === 1 ? '' : 's'} and ${secs(num(p, F.previousEngagedMs))} s engaged; bounced is 1 pageview and at most ${s.bouncedSeconds} s`,
+        };
+  const cart = p[F.cartVisit] === undefined ? null : num(p, F.cartVisit);
+  const bought = p[F.purchaseVisit] === undefined ? null : num(p, F.purchaseVisit);
+  const cartAbandoned: Signal =
+    cart === null
+      ? { value: false, why: `no ${s.cartGoal} conversion` }
+      : bought !== null && bought >= cart
+        ? { value: false, why: `${s.cartGoal} in visit ${cart}, ${s.purchaseGoal} in visit ${bought}` }
+        : {
+            value: true,
+            why: `${s.cartGoal} in visit ${cart} and no ${s.purchaseGoal} in that visit or since`,
+          };
   void now;
-  return { hesitated, deepReader, returningSoon };
+  return { hesitated, deepReader, returningSoon, bounced, cartAbandoned };
 }
