@@ -10,6 +10,7 @@ import type { CompiledDocument } from './document.ts';
 import type { ProfileView } from './profile.ts';
 import { type PropensityRecord, propensityFeatures, scorePropensity } from './propensity.ts';
 import { regexSubject } from './safe-regex.ts';
+import type { Signal, SignalName } from './signals.ts';
 
 export interface RequestFacts {
   url: URL;
@@ -97,6 +98,7 @@ export function buildAttributes(
   doc: CompiledDocument,
   model?: PropensityRecord | null,
   clusters?: ClusterRecord | null,
+  signals?: Record<SignalName, Signal>,
 ): Attributes {
   const q = r.url.searchParams;
   const daysSinceLastVisit =
@@ -126,6 +128,7 @@ export function buildAttributes(
     utm_campaign: q.get('utm_campaign'),
     hour: localHour(r.now, r.timezone),
   };
+  if (signals) for (const [k, sig] of Object.entries(signals)) attrs[k] = sig.value;
   // `undefined`/null attributes behave as missing for $exists; drop nulls so they do
   for (const k of Object.keys(attrs)) if (attrs[k] === null) delete attrs[k];
   if (model) attrs.propensity = scorePropensity(model, attrs);

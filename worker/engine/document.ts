@@ -8,6 +8,7 @@ import * as v from 'valibot';
 import { validateCondition } from './condition.ts';
 import { type GuardrailRule, guardrailRuleError } from './guardrails.ts';
 import { regexProblem } from './safe-regex.ts';
+import { DEFAULT_SIGNAL_SETTINGS, type SignalSettings } from './signals.ts';
 import { compileSafeAttribute, compileSafeTemplate, type SafeTemplate } from './template-safe.ts';
 
 const ACTIONS = ['replace', 'prepend', 'append', 'before', 'after', 'setAttribute'] as const;
@@ -118,6 +119,19 @@ const SettingsSchema = v.strictObject({
    * profile with made-up goal names.
    */
   goals: v.optional(v.pipe(v.array(idString), v.maxLength(100)), []),
+  /** micro-signal thresholds (docs/signals.md); each defaults as documented there */
+  signals: v.optional(
+    v.strictObject({
+      hesitatedSeconds: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(3600)), 15),
+      deepReaderScroll: v.optional(v.picklist([25, 50, 75, 90, 100]), 75),
+      deepReaderSeconds: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(3600)), 30),
+      returningSoonHours: v.optional(v.pipe(v.number(), v.minValue(0.1), v.maxValue(24 * 30)), 24),
+      bouncedSeconds: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(600)), 10),
+      cartGoal: v.optional(idString, 'add_to_cart'),
+      purchaseGoal: v.optional(idString, 'purchase'),
+    }),
+    {},
+  ),
   sessionTimeoutMinutes: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(1440)), 30),
   interestHalfLifeDays: v.optional(v.pipe(v.number(), v.minValue(0.01), v.maxValue(3650)), 7),
   retentionDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(400)), 90),
@@ -218,6 +232,8 @@ export interface CompiledDocument {
     propensity: { goal: string | null; windowMs: number };
     /** the number of discovered clusters, when the document sets it */
     clusterK: number | undefined;
+    /** micro-signal thresholds */
+    signals: SignalSettings;
   };
   /** by priority, highest first (stable for equal priorities: document order) */
   campaigns: CompiledCampaign[];
@@ -237,6 +253,7 @@ export const EMPTY_DOCUMENT: CampaignDocument = {
     goals: [],
     propensity: { windowHours: 168 },
     clusters: {},
+    signals: { ...DEFAULT_SIGNAL_SETTINGS, deepReaderScroll: 75 },
     categoryRules: [],
     privacy: { honorGlobalPrivacyControl: true },
   },
@@ -368,6 +385,7 @@ export function parseDocument(input: unknown): ParseResult {
           windowMs: (doc.settings.propensity.windowHours ?? 168) * 3_600_000,
         },
         clusterK: doc.settings.clusters.k,
+        signals: { ...DEFAULT_SIGNAL_SETTINGS, ...doc.settings.signals },
       },
       campaigns: ordered,
       selectors: [...new Set(ordered.flatMap((c) => c.slots.map((s) => s.selector)))],
@@ -448,6 +466,9 @@ export function referencedSegments(cond: unknown): string[] {
 /** Goals a document cares about: `settings.goals`, campaigns' `goals`, and conditions on `conversions.<goal>`. */
 function knownGoals(doc: CampaignDocument): Set<string> {
   const out = new Set<string>(doc.settings.goals);
+  // the goals of cartAbandoned are stored whether or not a campaign names them
+  out.add(doc.settings.signals.cartGoal);
+  out.add(doc.settings.signals.purchaseGoal);
   if (doc.settings.propensity.goal) out.add(doc.settings.propensity.goal);
   const walk = (node: unknown): void => {
     if (Array.isArray(node)) node.forEach(walk);

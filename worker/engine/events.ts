@@ -121,6 +121,9 @@ export interface FoldContext {
   profile: FlatProfile;
   sessionTimeoutMs: number;
   interestHalfLifeMs: number;
+  /** the goals of cartAbandoned: conversions of these record the visit they happened in */
+  cartGoal?: string;
+  purchaseGoal?: string;
 }
 
 /** Interest added per signal on a categorized page. */
@@ -152,12 +155,22 @@ export function foldEvents(events: readonly HioEvent[], ctx: FoldContext): OpGro
         seen = true;
         lastSeen = Math.max(lastSeen, ctx.now);
         ops.push(...pageviewOps(ctx.now, ctx.sessionTimeoutMs));
+        // the current page's own state (hesitated, deepReader): reset by every pageview
+        ops.push(
+          { o: 'set', f: F.pagePath, v: (e.path ?? '').split('?')[0]?.slice(0, 200) ?? '' },
+          { o: 'set', f: F.pageEngagedMs, v: 0 },
+          { o: 'set', f: F.pageClicks, v: 0 },
+          { o: 'set', f: F.pageMaxScroll, v: 0 },
+        );
         cat = e.category ?? null;
         if (cat) ops.push({ o: 'set', f: F.lastCategory, v: cat }, ...interest(INTEREST_WEIGHTS.pageview));
         else ops.push({ o: 'del', f: F.lastCategory });
         break;
       case 'scroll':
-        ops.push({ o: 'sess', sid: visit, f: F.sessionMaxScroll, n: e.depth, m: 'max' });
+        ops.push(
+          { o: 'sess', sid: visit, f: F.sessionMaxScroll, n: e.depth, m: 'max' },
+          { o: 'max', f: F.pageMaxScroll, n: e.depth },
+        );
         if (e.depth === 75)
           ops.push({ o: 'inc', f: F.deepReads, n: 1 }, ...interest(INTEREST_WEIGHTS.deepScroll));
         break;
@@ -165,15 +178,19 @@ export function foldEvents(events: readonly HioEvent[], ctx: FoldContext): OpGro
         ops.push(
           { o: 'sess', sid: visit, f: F.sessionEngagedMs, n: e.ms, m: 'inc' },
           { o: 'inc', f: F.engagedMs, n: e.ms },
+          { o: 'inc', f: F.pageEngagedMs, n: e.ms },
           ...interest((INTEREST_WEIGHTS.engagedMinute * e.ms) / 60_000),
         );
         break;
       case 'click':
-        ops.push({ o: 'inc', f: F.clicks, n: 1 });
+        ops.push({ o: 'inc', f: F.clicks, n: 1 }, { o: 'inc', f: F.pageClicks, n: 1 });
         break;
       case 'conversion':
-        ops.push({ o: 'inc', f: field(P.conversions, e.goal), n: 1 });
+        // a conversion (a click on a data-hio-goal element, or a tracked goal) is a click on the page too
+        ops.push({ o: 'inc', f: field(P.conversions, e.goal), n: 1 }, { o: 'inc', f: F.pageClicks, n: 1 });
         if (e.value !== undefined) ops.push({ o: 'inc', f: field(P.conversionValue, e.goal), n: e.value });
+        if (e.goal === ctx.cartGoal) ops.push({ o: 'max', f: F.cartVisit, n: visit });
+        if (e.goal === ctx.purchaseGoal) ops.push({ o: 'max', f: F.purchaseVisit, n: visit });
         break;
       case 'impression':
       case 'form_start':

@@ -153,6 +153,13 @@ export {
   type ShareChange,
   type VariantSeries,
 } from './series.ts';
+export {
+  computeSignals,
+  DEFAULT_SIGNAL_SETTINGS,
+  type Signal,
+  type SignalName,
+  type SignalSettings,
+} from './signals.ts';
 export { fisherExact, type LiftInterval, liftInterval, whichMethod } from './small-sample.ts';
 export {
   benjaminiHochberg,

@@ -38,6 +38,7 @@ import {
 } from './profile-fields.ts';
 import { applyOps, type Op, type OpGroup } from './profile-ops.ts';
 import { type PropensityRecord, propensityFeatures } from './propensity.ts';
+import { computeSignals, type Signal, type SignalName } from './signals.ts';
 import { renderSafe } from './template-safe.ts';
 
 // ---- what a page writes into its slots ----
@@ -171,6 +172,8 @@ export interface PageInput {
 
 export interface PagePlan {
   view: ProfileView;
+  /** the micro-signals (also boolean attributes), each with the values that decided it */
+  signals: Record<SignalName, Signal>;
   attributes: Record<string, unknown> & { segments: string[] };
   result: DecideResult;
   /** where `propensity` came from: the trained model (with its version) or the heuristic */
@@ -198,7 +201,8 @@ export function planPage(input: PageInput): PagePlan {
     interestHalfLifeMs: doc.settings.interestHalfLifeMs,
     topInterestMin: 1,
   });
-  const attributes = buildAttributes(view, input.facts, doc, input.propensity, input.clusters);
+  const signals = computeSignals(current, now, doc.settings.signals);
+  const attributes = buildAttributes(view, input.facts, doc, input.propensity, input.clusters, signals);
   const model = input.propensity;
   const propensity = model
     ? {
@@ -300,7 +304,7 @@ export function planPage(input: PageInput): PagePlan {
     return out;
   }
 
-  return { view, attributes, result, propensity, rewrite: { writes, probes }, settle };
+  return { view, signals, attributes, result, propensity, rewrite: { writes, probes }, settle };
 }
 
 // ---- the beacon ----
@@ -336,6 +340,8 @@ export function planBeacon(input: BeaconInput): Writes {
     profile: input.stored,
     sessionTimeoutMs: doc.settings.sessionTimeoutMs,
     interestHalfLifeMs: doc.settings.interestHalfLifeMs,
+    cartGoal: doc.settings.signals.cartGoal,
+    purchaseGoal: doc.settings.signals.purchaseGoal,
   });
   const stored = storedAssignments(input.stored);
   // the variant each campaign assigned this visitor before the batch (under the campaign's current seed)

@@ -29,6 +29,19 @@ export const F = {
   engagedMs: 'et',
   deepReads: 'dr',
   clicks: 'ck',
+  /** last seen of the previous visit (set when a new visit starts; returningSoon) */
+  previousLastSeen: 'pl',
+  /** pageviews and engaged ms of the previous visit (set when a new visit starts; bounced) */
+  previousPageviews: 'ppv',
+  previousEngagedMs: 'pst',
+  /** visit number of the last add-to-cart conversion, and of the last purchase (cartAbandoned) */
+  cartVisit: 'ca',
+  purchaseVisit: 'cb',
+  /** the current page (the last pageview reported): its path, engaged ms, clicks and max scroll % */
+  pagePath: 'pp',
+  pageEngagedMs: 'pe',
+  pageClicks: 'pc',
+  pageMaxScroll: 'ps',
 } as const;
 
 /** Per-name fields: `<prefix><name>`. */
@@ -66,7 +79,9 @@ export function interestTimeField(f: string): string {
 
 /** Fields whose values are strings by design; every other field is numeric. */
 export function isStringField(f: string): boolean {
-  return f === F.lastCategory || f.startsWith(P.assignment) || f.startsWith(P.exposuresDaily);
+  return (
+    f === F.lastCategory || f === F.pagePath || f.startsWith(P.assignment) || f.startsWith(P.exposuresDaily)
+  );
 }
 
 /** Most interest categories a profile keeps (the strongest win). */

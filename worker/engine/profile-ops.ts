@@ -109,6 +109,10 @@ export const OPS: { [K in Op['o']]: OpDefinition<K> } = {
         p[F.sessionStart] = op.now;
         p[F.sessionPageviews] = 0;
       } else if (op.now - num(p, F.lastSeen) > op.idle) {
+        p[F.previousLastSeen] = num(p, F.lastSeen);
+        p[F.previousPageviews] = num(p, F.sessionPageviews);
+        // session engagement only counts when it belongs to the visit that ends
+        p[F.previousEngagedMs] = num(p, F.sessionId) === num(p, F.visits) ? num(p, F.sessionEngagedMs) : 0;
         p[F.visits] = num(p, F.visits) + 1;
         p[F.sessionStart] = op.now;
         p[F.sessionPageviews] = 0;
@@ -119,6 +123,9 @@ export const OPS: { [K in Op['o']]: OpDefinition<K> } = {
     if absent(${q(F.firstSeen)}) then
       redis.call('HSET', h, ${q(F.firstSeen)}, str(now), ${q(F.visits)}, '1', ${q(F.sessionStart)}, str(now), ${q(F.sessionPageviews)}, '0')
     elseif now - num(${q(F.lastSeen)}) > op.idle then
+      put(${q(F.previousLastSeen)}, num(${q(F.lastSeen)}))
+      put(${q(F.previousPageviews)}, num(${q(F.sessionPageviews)}))
+      if num(${q(F.sessionId)}) == num(${q(F.visits)}) then put(${q(F.previousEngagedMs)}, num(${q(F.sessionEngagedMs)})) else put(${q(F.previousEngagedMs)}, 0) end
       redis.call('HSET', h, ${q(F.visits)}, str(num(${q(F.visits)}) + 1), ${q(F.sessionStart)}, str(now), ${q(F.sessionPageviews)}, '0')
     end
     put(${q(F.lastSeen)}, math.max(num(${q(F.lastSeen)}), now))`,

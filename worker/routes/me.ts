@@ -221,6 +221,7 @@ export async function handleMe(deps: Deps, req: Request): Promise<Response> {
       state: privacyState(req, live.doc),
       profile: p.view,
       segments: p.attributes.segments,
+      signals: p.signals,
       holdout: p.result.holdout,
       campaigns,
       page: new URL(explained.url).pathname,
@@ -234,6 +235,8 @@ export async function handleMe(deps: Deps, req: Request): Promise<Response> {
       stored: loaded.profile,
       attributes: p.attributes,
       segments: p.attributes.segments,
+      // micro-signals: each boolean attribute with the values that made it true or false
+      signals: p.signals,
       holdout: p.result.holdout,
       assignments: p.view.assignments,
       campaigns,

@@ -90,7 +90,12 @@ function minutes(ms: number): string {
 
 const li = (label: string, value: string) => `<li><b>${e(label)}:</b> ${value}</li>`;
 
-function storedSection(profile: ProfileView, segments: readonly string[], holdout: boolean): string {
+function storedSection(
+  profile: ProfileView,
+  segments: readonly string[],
+  holdout: boolean,
+  signals?: Readonly<Record<string, { value: boolean; why: string }>>,
+): string {
   const interests = Object.entries(profile.interests).sort((a, b) => b[1] - a[1]);
   const conversions = Object.entries(profile.conversions);
   const assignments = Object.entries(profile.assignments);
@@ -139,6 +144,8 @@ function storedSection(profile: ProfileView, segments: readonly string[], holdou
     ),
     li('Segments you are in now', segments.length ? segments.map(e).join(', ') : 'none'),
   ];
+  for (const [name, sig] of Object.entries(signals ?? {}))
+    items.push(li(`Signal ${name}`, `${sig.value ? 'yes' : 'no'} (${e(sig.why)})`));
   if (holdout) items.push(li('Holdout', 'you are in the group that sees no personalization at all'));
   return `<h2>What HIO stores about you</h2>
 <p>HIO remembers you with one cookie, <code>hio_vid</code>, holding a random id. Under that id it keeps:</p>
@@ -193,6 +200,8 @@ export interface PrivacyPageData {
   state: PrivacyState;
   profile?: ProfileView;
   segments?: readonly string[];
+  /** micro-signals with why */
+  signals?: Readonly<Record<string, { value: boolean; why: string }>>;
   holdout?: boolean;
   campaigns?: readonly CampaignWhy[];
   /** path of the page whose campaigns are explained */
@@ -222,7 +231,7 @@ export function renderPrivacyPage(_req: Request, d: PrivacyPageData): Response {
   const body =
     d.visitor === null || !d.profile
       ? `${intro}<h2>What HIO stores about you</h2><p>Nothing: this browser has no HIO cookie, so HIO has nothing stored about you.</p>${switchSection(d.state)}`
-      : `${intro}${storedSection(d.profile, d.segments ?? [], d.holdout === true)}${whySection(d.campaigns ?? [], d.page ?? '/')}${switchSection(d.state)}${ERASE_FORM}`;
+      : `${intro}${storedSection(d.profile, d.segments ?? [], d.holdout === true, d.signals)}${whySection(d.campaigns ?? [], d.page ?? '/')}${switchSection(d.state)}${ERASE_FORM}`;
   return htmlPage(title, body);
 }
 

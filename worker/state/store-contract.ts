@@ -210,7 +210,18 @@ export function describeStateStore(name: string, make: () => Promise<StoreUnderT
 
       const t2 = t1 + IDLE + 1;
       await store.apply(id, 'page', [{ ops: pageview(t2) }], OPTS);
-      expect((await store.load(id)).profile).toEqual({ fs: T0, v: 2, ss: t2, spv: 1, ls: t2, pv: 3 });
+      // a new visit remembers when the previous one was last seen (pl: returningSoon)
+      expect((await store.load(id)).profile).toEqual({
+        fs: T0,
+        v: 2,
+        ss: t2,
+        spv: 1,
+        ls: t2,
+        pv: 3,
+        pl: t1,
+        ppv: 2,
+        pst: 0,
+      });
 
       // a late request from the past does not move last seen back
       await store.apply(id, 'page', [{ ops: [{ o: 'session', now: t1, idle: IDLE }] }], OPTS);
