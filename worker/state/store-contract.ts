@@ -103,11 +103,6 @@ const CAMPAIGNS = ['hero', 'nav', 'promo'];
 const CATEGORIES = Array.from({ length: 20 }, (_, i) => `c${i}`);
 
 const pageOp: fc.Arbitrary<(now: number) => Op> = fc.oneof(
-  { arbitrary: fc.constant((now: number): Op => ({ o: 'session', now, idle: IDLE })), weight: 3 },
-  fc.tuple(pick('pv', 'spv'), fc.integer({ min: 1, max: 3 })).map(
-    ([f, n]) =>
-      (): Op => ({ o: 'inc', f, n }),
-  ),
   fc.tuple(pick('set', 'setnx'), pick(...CAMPAIGNS), pick('control', 'b', '42')).map(
     ([o, c, v]) =>
       (): Op => ({ o: o as 'set' | 'setnx', f: `a.${c}`, v: `${v}|t0` }),
@@ -121,10 +116,17 @@ const pageOp: fc.Arbitrary<(now: number) => Op> = fc.oneof(
       (now: number): Op => ({ o: 'set', f: `sv.${c}`, v: `${now}:b` }),
   ),
   fc.integer({ min: 0, max: 100 }).map((n) => (): Op => ({ o: 'max', f: 'pmax', n })),
-  pick('a.hero', 'x.hero', 'sv.nav', 'pv').map((f) => (): Op => ({ o: 'del', f })),
+  pick('a.hero', 'x.hero', 'sv.nav').map((f) => (): Op => ({ o: 'del', f })),
 );
 
 const beaconOp: fc.Arbitrary<(now: number) => Op> = fc.oneof(
+  // visits and sessions are counted from the script's pageviews: the session op is the beacon's, and it
+  // reads the beacon's session fields (st, sid) when a visit ends
+  { arbitrary: fc.constant((now: number): Op => ({ o: 'session', now, idle: IDLE })), weight: 3 },
+  fc.tuple(pick('pv', 'spv'), fc.integer({ min: 1, max: 3 })).map(
+    ([f, n]) =>
+      (): Op => ({ o: 'inc', f, n }),
+  ),
   {
     arbitrary: fc.tuple(pick(...CATEGORIES), pick(1, 0.5, 0.25, 1 / 3, 2)).map(
       ([c, n]) =>
@@ -150,7 +152,7 @@ const beaconOp: fc.Arbitrary<(now: number) => Op> = fc.oneof(
   fc.integer({ min: 0, max: 100 }).map((n) => (): Op => ({ o: 'max', f: 'bmax', n })),
   pick('shoes', '42', 'true', '1e3').map((v) => (): Op => ({ o: 'set', f: 'lc', v })),
   fc.integer({ min: 1, max: 9 }).map((v) => (): Op => ({ o: 'setnx', f: 'bnx', v })),
-  pick('lc', 'c.buy', 'i.c1').map((f) => (): Op => ({ o: 'del', f })),
+  pick('lc', 'c.buy', 'i.c1', 'pv').map((f) => (): Op => ({ o: 'del', f })),
 );
 
 const callArb: fc.Arbitrary<Call> = pick<Writer>('page', 'beacon').chain((writer) =>
