@@ -71,6 +71,8 @@ export interface DecideInput {
   stopped?: Readonly<Record<string, Readonly<Record<string, { action: 'pause' | 'swap'; to?: string }>>>>;
   /** stable campaigns shown earlier in this session: they keep their slots whatever else matches */
   shownThisSession?: ReadonlySet<string>;
+  /** the visitor's visit (session) number, for the reasons of stable campaigns */
+  visit?: number;
   /** phrase the reasons of explanations that take work (default true; the page path does not need them) */
   reasons?: boolean;
   /** QA preview: force this variant of this campaign (bypasses targeting, holdout, caps) */
@@ -190,7 +192,15 @@ export function decide(input: DecideInput): DecideResult {
     }
     const slotOwner = c.slots.map((s) => takenSelectors.get(s.selector)).find((x) => x !== undefined);
     if (slotOwner !== undefined) {
-      explain(c.id, 'slot-taken', `slot already filled by "${slotOwner}" (higher priority)`);
+      const kept =
+        input.shownThisSession?.has(slotOwner) && doc.campaigns.some((o) => o.id === slotOwner && o.stable);
+      explain(
+        c.id,
+        'slot-taken',
+        kept
+          ? `slot did not change: kept by "${slotOwner}" for this session (shown earlier in it); it may change next session`
+          : `slot already filled by "${slotOwner}" (higher priority)`,
+      );
       continue;
     }
     if (c.group) {
@@ -270,7 +280,13 @@ export function decide(input: DecideInput): DecideResult {
       c.id,
       'assigned',
       () =>
-        `assigned variant "${variant.id}"${variant.control ? ' (control)' : ''}${context ? ` for context ${context}` : ''}${guardrail ? ` (variant "${guardrail.stopped}" was stopped by a guardrail: ${guardrail.action})` : ''}`,
+        `assigned variant "${variant.id}"${variant.control ? ' (control)' : ''}${context ? ` for context ${context}` : ''}${guardrail ? ` (variant "${guardrail.stopped}" was stopped by a guardrail: ${guardrail.action})` : ''}${
+          !c.stable
+            ? ''
+            : pinned(c)
+              ? `; kept for this session: shown since visit ${input.visit ?? '?'} began, the slot does not change until the next session`
+              : `; slot changed: first decision this session, kept for the rest of it`
+        }`,
       { variant: variant.id, bucket, ...(context ? { context } : {}) },
     );
   }

@@ -92,11 +92,20 @@ const CampaignSchema = v.strictObject({
   start: v.optional(isoDate),
   end: v.optional(isoDate),
   frequencyCap: v.optional(v.strictObject({ perDay: v.pipe(v.number(), v.integer(), v.minValue(1)) })),
-  /** once shown in a session, keep the slot for the rest of the session */
-  stable: v.optional(v.boolean(), false),
+  /**
+   * once shown in a session, keep the slot for the rest of the session; default: as
+   * `settings.slotChanges` says ("session": true, "any": false)
+   */
+  stable: v.optional(v.boolean()),
 });
 
 const SettingsSchema = v.strictObject({
+  /**
+   * how often a slot may change: "session" (a campaign shown in a slot keeps it for the rest of the
+   * session, unless the campaign says `stable: false`) or "any" (every request decides afresh, unless
+   * the campaign says `stable: true`). Default "any" (docs/signals.md says why).
+   */
+  slotChanges: v.optional(v.picklist(['session', 'any']), 'any'),
   /** discovered segments: how many clusters (default: chosen by the silhouette, 2-6) */
   clusters: v.optional(
     v.strictObject({ k: v.optional(v.pipe(v.number(), v.integer(), v.minValue(2), v.maxValue(8))) }),
@@ -247,6 +256,7 @@ export const EMPTY_DOCUMENT: CampaignDocument = {
   segments: {},
   savedGroups: {},
   settings: {
+    slotChanges: 'any',
     sessionTimeoutMinutes: 30,
     interestHalfLifeDays: 7,
     retentionDays: 90,
@@ -354,7 +364,7 @@ export function parseDocument(input: unknown): ParseResult {
       start,
       end,
       perDayCap: c.frequencyCap?.perDay,
-      stable: c.stable,
+      stable: c.stable ?? doc.settings.slotChanges === 'session',
     });
   });
   if (problems.length) return { ok: false, problems };

@@ -18,7 +18,7 @@ import {
   NAME_PATTERN,
   SCROLL_DEPTHS,
 } from './beacon-protocol.ts';
-import { F, type FlatProfile, field, num, P } from './profile-fields.ts';
+import { F, type FlatProfile, field, num, P, utcDay } from './profile-fields.ts';
 import type { Op, OpGroup } from './profile-ops.ts';
 
 const id = v.pipe(v.string(), v.regex(EVENT_ID_PATTERN, 'must be 4-40 characters of [A-Za-z0-9_-]'));
@@ -106,12 +106,18 @@ export function parseBatch(input: unknown): { ok: true; batch: Batch } | { ok: f
   };
 }
 
-/** What a pageview does to a profile: a new visit after the session timeout, one more page. */
+/**
+ * What a pageview does to a profile: a new visit after the session timeout, one more page, and both
+ * counted in today's UTC day buckets (visits7d, pageviews30d, ...).
+ */
 export function pageviewOps(now: number, idleMs: number): Op[] {
+  const day = String(utcDay(now));
   return [
     { o: 'session', now, idle: idleMs },
     { o: 'inc', f: F.pageviews, n: 1 },
     { o: 'inc', f: F.sessionPageviews, n: 1 },
+    { o: 'vday', f: field(P.dayVisits, day) },
+    { o: 'inc', f: field(P.dayPageviews, day), n: 1 },
   ];
 }
 
@@ -179,6 +185,7 @@ export function foldEvents(events: readonly HioEvent[], ctx: FoldContext): OpGro
           { o: 'sess', sid: visit, f: F.sessionEngagedMs, n: e.ms, m: 'inc' },
           { o: 'inc', f: F.engagedMs, n: e.ms },
           { o: 'inc', f: F.pageEngagedMs, n: e.ms },
+          { o: 'inc', f: field(P.dayEngagedMs, String(utcDay(ctx.now))), n: e.ms },
           ...interest((INTEREST_WEIGHTS.engagedMinute * e.ms) / 60_000),
         );
         break;

@@ -120,6 +120,7 @@ export {
   parseFlatProfile,
   parseStringRecord,
   TREATED_VARIANT,
+  WINDOW_DAYS,
   type Writer,
 } from './profile-fields.ts';
 export { applyOps, luaApplyOp, luaTrimProfile, type Op, type OpGroup } from './profile-ops.ts';

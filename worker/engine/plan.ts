@@ -221,6 +221,7 @@ export function planPage(input: PageInput): PagePlan {
     assignments,
     exposuresToday: exposuresToday(input.stored, now),
     shownThisSession: shownThisSession(current),
+    visit: num(current, F.visits),
     now,
     force: input.force,
     banditWeights: input.banditWeights,

@@ -42,6 +42,8 @@ export const F = {
   pageEngagedMs: 'pe',
   pageClicks: 'pc',
   pageMaxScroll: 'ps',
+  /** visit number last counted in a `dv.` day bucket (each visit counts once, on the day it started) */
+  windowVisit: 'wv',
 } as const;
 
 /** Per-name fields: `<prefix><name>`. */
@@ -60,6 +62,12 @@ export const P = {
   conversions: 'c.',
   /** beacon-owned: goal -> summed conversion value */
   conversionValue: 'cv.',
+  /** beacon-owned: UTC day number -> visits started that day (the last {@link WINDOW_DAYS} days are kept) */
+  dayVisits: 'dv.',
+  /** beacon-owned: UTC day number -> pageviews that day */
+  dayPageviews: 'dp.',
+  /** beacon-owned: UTC day number -> engaged ms that day */
+  dayEngagedMs: 'de.',
 } as const;
 
 export type Prefix = (typeof P)[keyof typeof P];
@@ -88,6 +96,8 @@ export function isStringField(f: string): boolean {
 export const MAX_INTERESTS = 16;
 /** Most goals a profile keeps conversions of (the most converted win). */
 export const MAX_GOALS = 32;
+/** Days of per-day buckets a profile keeps (visits30d and friends); older days are trimmed. */
+export const WINDOW_DAYS = 30;
 
 // ---- special ids of measurement rows ----
 
@@ -183,6 +193,17 @@ export function exposuresToday(p: FlatProfile, now: number): Record<string, numb
     if (day === today) out[c] = count ?? 0;
   }
   return out;
+}
+
+/** Sums of the day buckets of `prefix` over the last `days` UTC days (today included). */
+export function windowSum(p: FlatProfile, prefix: Prefix, now: number, days: number): number {
+  const from = utcDay(now) - days + 1;
+  let sum = 0;
+  for (const k of Object.keys(p)) {
+    const d = nameOf(k, prefix);
+    if (d !== null && Number(d) >= from) sum += num(p, k);
+  }
+  return sum;
 }
 
 /** Stable campaigns shown in the current visit. */

@@ -18,6 +18,7 @@ import {
   nameOf,
   num,
   P,
+  WINDOW_DAYS,
 } from './profile-fields.ts';
 
 export type Op =
@@ -35,6 +36,8 @@ export type Op =
   | { o: 'session'; now: number; idle: number }
   /** a visit-scoped counter: reset st/sm when `sid` (the visit number) differs from the stored one, then inc or max */
   | { o: 'sess'; sid: number; f: 'st' | 'sm'; n: number; m: 'inc' | 'max' }
+  /** count the current visit once in the day bucket `f` (dv.<day>): when `wv` is not the visit number yet */
+  | { o: 'vday'; f: string }
   /** count exposures per UTC day: x.<campaign> = "day:count" */
   | { o: 'daily'; f: string; day: number }
   | { o: 'del'; f: string };
@@ -142,6 +145,17 @@ export const OPS: { [K in Op['o']]: OpDefinition<K> } = {
     lua: `if num(${q(F.sessionId)}) ~= op.sid then redis.call('HSET', h, ${q(F.sessionId)}, str(op.sid), ${q(F.sessionEngagedMs)}, '0', ${q(F.sessionMaxScroll)}, '0') end
     if op.m == 'inc' then put(f, num(f) + op.n) else put(f, math.max(num(f), op.n)) end`,
   },
+  vday: {
+    apply: (p, op) => {
+      if (num(p, F.windowVisit) === num(p, F.visits)) return;
+      p[F.windowVisit] = num(p, F.visits);
+      p[op.f] = num(p, op.f) + 1;
+    },
+    lua: `if num(${q(F.windowVisit)}) ~= num(${q(F.visits)}) then
+      put(${q(F.windowVisit)}, num(${q(F.visits)}))
+      put(f, num(f) + 1)
+    end`,
+  },
   daily: {
     apply: (p, op) => {
       const cur = p[op.f];
@@ -200,24 +214,29 @@ export function applyOps(
 
 /**
  * The hard caps on per-name fields, so a profile stays small whatever arrives: past `max` names, the
- * weakest go first (lowest value; equal values keep the earlier field), each with its companion field.
+ * weakest go first (lowest value, or with `byName` the lowest name as a number, i.e. the oldest day;
+ * equal values keep the earlier field), each with its companion field when it has one.
  * Interests: the 16 strongest. Goals: the document names which goals are stored at all (plan.ts), and
- * a profile keeps at most 32 of them.
+ * a profile keeps at most 32 of them. Day buckets (visits7d ... engagedTime30d): the 30 latest days.
  */
-export const TRIMS = [
-  { prefix: P.interest, companion: P.interestTime, max: MAX_INTERESTS },
-  { prefix: P.conversions, companion: P.conversionValue, max: MAX_GOALS },
-] as const;
+export const TRIMS: readonly { prefix: string; companion: string; max: number; byName: boolean }[] = [
+  { prefix: P.interest, companion: P.interestTime, max: MAX_INTERESTS, byName: false },
+  { prefix: P.conversions, companion: P.conversionValue, max: MAX_GOALS, byName: false },
+  { prefix: P.dayVisits, companion: '', max: WINDOW_DAYS, byName: true },
+  { prefix: P.dayPageviews, companion: '', max: WINDOW_DAYS, byName: true },
+  { prefix: P.dayEngagedMs, companion: '', max: WINDOW_DAYS, byName: true },
+];
 
 /** Applies {@link TRIMS}. */
 export function trimProfile(p: FlatProfile): void {
   for (const t of TRIMS) {
-    const keys = Object.keys(p).filter((k) => nameOf(k, t.prefix) !== null);
+    const keys = Object.keys(p).filter((k) => k.startsWith(t.prefix));
     if (keys.length <= t.max) continue;
-    keys.sort((a, b) => num(p, b) - num(p, a));
+    const score = (k: string) => (t.byName ? Number(k.slice(t.prefix.length)) || 0 : num(p, k));
+    keys.sort((a, b) => score(b) - score(a));
     for (const k of keys.slice(t.max)) {
       delete p[k];
-      delete p[t.companion + k.slice(t.prefix.length)];
+      if (t.companion) delete p[t.companion + k.slice(t.prefix.length)];
     }
   }
 }
@@ -225,13 +244,14 @@ export function trimProfile(p: FlatProfile): void {
 /** `TRIMS` in Lua, for the end of the Upstash script (same order and tie rule as {@link trimProfile}). */
 export function luaTrimProfile(): string {
   const smallest = Math.min(...TRIMS.map((t) => t.max));
-  const trims = TRIMS.map((t) => `  trim('${t.prefix}', '${t.companion}', ${t.max})`).join('\n');
-  return `local function trim(prefix, companion, max)
+  const trims = TRIMS.map((t) => `  trim('${t.prefix}', '${t.companion}', ${t.max}, ${t.byName})`).join('\n');
+  return `local function trim(prefix, companion, max, byName)
   local all = redis.call('HGETALL', h)
   local found = {}
   for i = 1, #all, 2 do
     if string.sub(all[i], 1, #prefix) == prefix then
-      local n = jsNumber(all[i + 1])
+      local n
+      if byName then n = jsNumber(string.sub(all[i], #prefix + 1)) else n = jsNumber(all[i + 1]) end
       if n ~= n then n = 0 end
       found[#found + 1] = { k = all[i], s = n, i = #found + 1 }
     end
@@ -242,7 +262,11 @@ export function luaTrimProfile(): string {
     return a.i < b.i
   end)
   for j = max + 1, #found do
-    redis.call('HDEL', h, found[j].k, companion .. string.sub(found[j].k, #prefix + 1))
+    if companion ~= '' then
+      redis.call('HDEL', h, found[j].k, companion .. string.sub(found[j].k, #prefix + 1))
+    else
+      redis.call('HDEL', h, found[j].k)
+    end
   end
 end
 -- equal values keep the earlier field, as a stable sort in JS does (Redis keeps a small hash in

@@ -4,7 +4,7 @@
  * stored record (field names in profile-fields.ts, updates in profile-ops.ts), with interests decayed
  * to the time of reading.
  */
-import { F, type FlatProfile, nameOf, num, P } from './profile-fields.ts';
+import { F, type FlatProfile, nameOf, num, P, windowSum } from './profile-fields.ts';
 
 function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
@@ -45,6 +45,22 @@ export interface ProfileView {
   conversionValue: Record<string, number>;
   clicks: number;
   assignments: Record<string, string>;
+  /** visits, pageviews and engaged ms in the last 7 and 30 UTC days (today included), from the day buckets */
+  windows: { d7: WindowCounts; d30: WindowCounts };
+}
+
+export interface WindowCounts {
+  visits: number;
+  pageviews: number;
+  engagedMs: number;
+}
+
+function windowCounts(p: FlatProfile, now: number, days: number): WindowCounts {
+  return {
+    visits: windowSum(p, P.dayVisits, now, days),
+    pageviews: windowSum(p, P.dayPageviews, now, days),
+    engagedMs: windowSum(p, P.dayEngagedMs, now, days),
+  };
 }
 
 /** Reads a flat profile into a typed view, decaying interests to `now`. */
@@ -103,5 +119,6 @@ export function readProfile(
     conversionValue,
     clicks: num(p, F.clicks),
     assignments,
+    windows: { d7: windowCounts(p, now, 7), d30: windowCounts(p, now, 30) },
   };
 }

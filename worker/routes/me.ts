@@ -98,10 +98,18 @@ function reasonOf(
 ): string {
   const control = c?.variants.find((v) => v.id === e.variant)?.control === true;
   switch (e.status) {
-    case 'assigned':
-      return control
-        ? 'You see the page as the site normally shows it: you are in the comparison group of this campaign.'
-        : `You see version "${e.variant}" of this campaign.`;
+    case 'assigned': {
+      const calm = e.reason.includes('; kept for this session')
+        ? ' Kept for this session: it was shown earlier in it, so the slot does not change until your next session.'
+        : e.reason.includes('; slot changed')
+          ? ' Slot changed: first decision this session, kept for the rest of it.'
+          : '';
+      return (
+        (control
+          ? 'You see the page as the site normally shows it: you are in the comparison group of this campaign.'
+          : `You see version "${e.variant}" of this campaign.`) + calm
+      );
+    }
     case 'holdout':
       return 'You are in the small group that sees no personalization at all, so that its effect can be measured.';
     case 'not-targeted': {
@@ -116,6 +124,10 @@ function reasonOf(
       return 'Not shown: you have already seen it as often as it is shown in a day.';
     case 'slot-taken': {
       const owner = /"([^"]+)"/.exec(e.reason)?.[1];
+      if (e.reason.startsWith('slot did not change'))
+        return owner && named.has(owner)
+          ? `Not shown: the slot did not change, "${owner}" keeps it for this session (it may change next session).`
+          : 'Not shown: the slot did not change, another campaign keeps it for this session.';
       return owner && named.has(owner)
         ? `Not shown: "${owner}" fills the same slot on the page and comes first.`
         : 'Not shown: another campaign fills the same slot on the page and comes first.';

@@ -21,6 +21,7 @@ import {
   MAX_INTERESTS,
   type Op,
   type OpGroup,
+  WINDOW_DAYS,
 } from '../engine/index.ts';
 import type { StateStore, Writer } from './store.ts';
 
@@ -116,12 +117,12 @@ const pageOp: fc.Arbitrary<(now: number) => Op> = fc.oneof(
       (now: number): Op => ({ o: 'set', f: `sv.${c}`, v: `${now}:b` }),
   ),
   fc.integer({ min: 0, max: 100 }).map((n) => (): Op => ({ o: 'max', f: 'pmax', n })),
-  pick('a.hero', 'x.hero', 'sv.nav').map((f) => (): Op => ({ o: 'del', f })),
+  pick('a.hero', 'x.hero', 'sv.nav', 'pmax').map((f) => (): Op => ({ o: 'del', f })),
 );
 
+// visits and pageviews are beacon-owned, as in the worker: the session op reads and writes the
+// session fields (sid, st) that beacons own, so it runs through the beacon writer
 const beaconOp: fc.Arbitrary<(now: number) => Op> = fc.oneof(
-  // visits and sessions are counted from the script's pageviews: the session op is the beacon's, and it
-  // reads the beacon's session fields (st, sid) when a visit ends
   { arbitrary: fc.constant((now: number): Op => ({ o: 'session', now, idle: IDLE })), weight: 3 },
   fc.tuple(pick('pv', 'spv'), fc.integer({ min: 1, max: 3 })).map(
     ([f, n]) =>
@@ -152,7 +153,15 @@ const beaconOp: fc.Arbitrary<(now: number) => Op> = fc.oneof(
   fc.integer({ min: 0, max: 100 }).map((n) => (): Op => ({ o: 'max', f: 'bmax', n })),
   pick('shoes', '42', 'true', '1e3').map((v) => (): Op => ({ o: 'set', f: 'lc', v })),
   fc.integer({ min: 1, max: 9 }).map((v) => (): Op => ({ o: 'setnx', f: 'bnx', v })),
-  pick('lc', 'c.buy', 'i.c1', 'pv').map((f) => (): Op => ({ o: 'del', f })),
+  pick('lc', 'c.buy', 'i.c1').map((f) => (): Op => ({ o: 'del', f })),
+  // day buckets, some long past (the trim keeps the 30 latest days)
+  fc.tuple(pick('dv.', 'dp.', 'de.'), fc.integer({ min: 0, max: 45 }), pick(1, 1500)).map(
+    ([prefix, back, n]) =>
+      (now: number): Op =>
+        prefix === 'dv.'
+          ? { o: 'vday', f: `dv.${Math.floor(now / DAY) - back}` }
+          : { o: 'inc', f: `${prefix}${Math.floor(now / DAY) - back}`, n },
+  ),
 );
 
 const callArb: fc.Arbitrary<Call> = pick<Writer>('page', 'beacon').chain((writer) =>
@@ -457,6 +466,49 @@ export function describeStateStore(name: string, make: () => Promise<StoreUnderT
         Math.max(...dropped.map((k) => 1 + ((Number(k.slice(6)) * 11) % (MAX_GOALS + 8)))),
       ).toBeLessThanOrEqual(minKept);
       expect(p).toEqual(reference);
+    });
+
+    it(`counts visits once per visit in day buckets and keeps the ${WINDOW_DAYS} latest days`, async () => {
+      const day = Math.floor(T0 / DAY);
+      const visitOf = (d: number): Op[] => [{ o: 'vday', f: `dv.${d}` }];
+      // visit 1 on day 0: counted once however many pageviews
+      await store.apply(id, 'beacon', [{ ops: [{ o: 'inc', f: 'v', n: 1 }, ...visitOf(day)] }], OPTS);
+      await store.apply(id, 'beacon', [{ ops: visitOf(day) }], OPTS);
+      let p = (await store.load(id)).profile;
+      expect(p[`dv.${day}`]).toBe(1);
+      expect(p.wv).toBe(1);
+      // 40 more visits on 40 consecutive days, each with pageviews and engaged ms
+      for (let i = 1; i <= 40; i++) {
+        await store.apply(
+          id,
+          'beacon',
+          [
+            {
+              ops: [
+                { o: 'inc', f: 'v', n: 1 },
+                ...visitOf(day + i),
+                { o: 'inc', f: `dp.${day + i}`, n: 2 },
+                { o: 'inc', f: `de.${day + i}`, n: 1500 },
+              ],
+            },
+          ],
+          OPTS,
+        );
+      }
+      p = (await store.load(id)).profile;
+      for (const prefix of ['dv.', 'dp.', 'de.']) {
+        const days = Object.keys(p)
+          .filter((k) => k.startsWith(prefix))
+          .map((k) => Number(k.slice(prefix.length)))
+          .sort((a, b) => a - b);
+        expect(days, prefix).toHaveLength(WINDOW_DAYS);
+        expect(days[0], prefix).toBe(day + 11);
+        expect(days.at(-1), prefix).toBe(day + 40);
+      }
+      expect(p[`dv.${day + 40}`]).toBe(1);
+      expect(p[`dp.${day + 40}`]).toBe(2);
+      expect(p[`de.${day + 40}`]).toBe(1500);
+      expect(p.wv).toBe(41);
     });
 
     it('breaks ties between equal interests as the reference does (the earlier field stays)', async () => {
