@@ -15,7 +15,6 @@ import {
   interestTimeField,
   MAX_GOALS,
   MAX_INTERESTS,
-  nameOf,
   num,
   P,
   WINDOW_DAYS,
