@@ -19,7 +19,7 @@ export interface Secrets {
   CONFIG_TTL_SECONDS?: string;
   /** when set, the admin API and dashboard answer only on this hostname (e.g. behind Cloudflare Access) */
   ADMIN_HOSTNAME?: string;
-  /** `off` stops keeping the origin's shareable HTML in the Cache API (default on) */
+  /** `on` keeps the origin's shareable HTML in the Cache API (default off) */
   HTML_CACHE?: string;
 }
 
@@ -40,8 +40,8 @@ export interface AppConfig {
 }
 
 function htmlCacheSetting(v: string | undefined): boolean {
-  if (v === undefined || v === '' || v === 'on') return true;
-  if (v === 'off') return false;
+  if (v === 'on') return true;
+  if (v === undefined || v === '' || v === 'off') return false;
   throw new ConfigError(`HTML_CACHE must be "on" or "off", got "${v}"`);
 }
 

@@ -27,7 +27,8 @@ export async function handlePurge(deps: Deps, req: Request): Promise<Response> {
       problems: parsed.issues.slice(0, 20).map((i) => `${v.getDotPath(i) ?? '(body)'}: ${i.message}`),
     });
   }
-  if (!deps.htmlCache) return jsonError(409, 'the HTML cache is off (HTML_CACHE=off): nothing to purge');
+  if (!deps.htmlCache)
+    return jsonError(409, 'the HTML cache is off (set HTML_CACHE=on to use it): nothing to purge');
   const paths = parsed.output.paths;
   const removed = await purgePages(deps, paths);
   return json({
