@@ -164,37 +164,6 @@ function conditionAttributes(cond: unknown, out: string[] = []): string[] {
   return out;
 }
 
-/** Top-level `$and` clauses that no visitor can satisfy, described (a conservative check: no false alarms). */
-function impossibleClauses(cond: Record<string, unknown>): string[] {
-  const out: string[] = [];
-  const check = (attr: string, v: unknown) => {
-    const values =
-      typeof v === 'string'
-        ? [v]
-        : v && typeof v === 'object' && !Array.isArray(v) && '$eq' in v
-          ? [(v as { $eq: unknown }).$eq]
-          : v && typeof v === 'object' && !Array.isArray(v) && Array.isArray((v as { $in?: unknown }).$in)
-            ? ((v as { $in: unknown[] }).$in as unknown[])
-            : null;
-    if (values === null) return;
-    if (attr === 'device' && values.every((x) => typeof x !== 'string' || !DEVICES.has(x))) {
-      out.push(`device is one of ${[...DEVICES].join(', ')}, never ${JSON.stringify(values)}`);
-    }
-    if (attr === 'hour' && values.every((x) => typeof x !== 'number' || x < 0 || x > 23 || x % 1 !== 0)) {
-      out.push(`hour is an integer from 0 to 23, never ${JSON.stringify(values)}`);
-    }
-  };
-  const walk = (c: Record<string, unknown>) => {
-    for (const [k, v] of Object.entries(c)) {
-      if (k === '$and' && Array.isArray(v)) {
-        for (const sub of v) if (sub && typeof sub === 'object') walk(sub as Record<string, unknown>);
-      } else if (!k.startsWith('$')) check(k, v);
-    }
-  };
-  walk(cond);
-  return out;
-}
-
 /** The literal values each top-level `$and` clause allows an attribute (equality, `$eq`, `$in`). */
 function equalities(cond: Record<string, unknown> | undefined): Map<string, unknown[]> {
   const out = new Map<string, unknown[]>();
@@ -218,6 +187,20 @@ function equalities(cond: Record<string, unknown> | undefined): Map<string, unkn
     }
   };
   if (cond) walk(cond);
+  return out;
+}
+
+/** Top-level `$and` clauses that no visitor can satisfy, described (a conservative check: no false alarms). */
+function impossibleClauses(cond: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const [attr, values] of equalities(cond)) {
+    if (attr === 'device' && values.every((x) => typeof x !== 'string' || !DEVICES.has(x))) {
+      out.push(`device is one of ${[...DEVICES].join(', ')}, never ${JSON.stringify(values)}`);
+    }
+    if (attr === 'hour' && values.every((x) => typeof x !== 'number' || x < 0 || x > 23 || x % 1 !== 0)) {
+      out.push(`hour is an integer from 0 to 23, never ${JSON.stringify(values)}`);
+    }
+  }
   return out;
 }
 

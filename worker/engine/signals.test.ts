@@ -3,7 +3,7 @@ import { parseDocument } from './document.ts';
 import { foldEvents, type HioEvent } from './events.ts';
 import type { FlatProfile } from './profile-fields.ts';
 import { applyOp, applyOps } from './profile-ops.ts';
-import { computeSignals } from './signals.ts';
+import { computeSignals, DEFAULT_SIGNAL_SETTINGS } from './signals.ts';
 
 const T0 = Date.UTC(2026, 3, 20, 9);
 const ctx = (profile: FlatProfile, now = T0) => ({
@@ -36,10 +36,14 @@ describe('micro-signals', () => {
     expect(computeSignals(p, T0).hesitated.value).toBe(false);
     fold(p, [{ t: 'engaged', id: 'e0005', ms: 14_000 }]);
     expect(computeSignals(p, T0).hesitated.value).toBe(false);
-    expect(computeSignals(p, T0, { ...defaults(), hesitatedSeconds: 10 }).hesitated.value).toBe(true);
+    expect(computeSignals(p, T0, { ...DEFAULT_SIGNAL_SETTINGS, hesitatedSeconds: 10 }).hesitated.value).toBe(
+      true,
+    );
     // a goal conversion is a click on the page too
     fold(p, [{ t: 'conversion', id: 'e0006', goal: 'add_to_cart' }]);
-    expect(computeSignals(p, T0, { ...defaults(), hesitatedSeconds: 10 }).hesitated.value).toBe(false);
+    expect(computeSignals(p, T0, { ...DEFAULT_SIGNAL_SETTINGS, hesitatedSeconds: 10 }).hesitated.value).toBe(
+      false,
+    );
   });
 
   it('deepReader: scrolled 75 % and 30 s engaged on one page', () => {
@@ -125,6 +129,7 @@ describe('micro-signals', () => {
   });
 });
 
+// the defaults as docs/signals.md and CONTRACT.md state them, written out so a changed default is noticed
 const defaults = () => ({
   hesitatedSeconds: 15,
   deepReaderScroll: 75,
