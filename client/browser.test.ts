@@ -47,6 +47,22 @@ let origin: string;
 let browser: Browser;
 let collectStatus = 204;
 const beacons: Beacon[] = [];
+/** the queries `hio('decide')` sent, and the decisions the test server answers with */
+const decideQueries: URLSearchParams[] = [];
+const DECISIONS = [
+  { slot: '#rec', campaign: 'recs', variant: 'for-you', action: 'replace', html: '<b>Picked for you</b>' },
+  { slot: '#promo', campaign: 'promo', variant: 'ribbon', action: 'before', html: '<i>New</i>' },
+  {
+    slot: '#buy-link',
+    campaign: 'cta',
+    variant: 'sale',
+    action: 'setAttribute',
+    name: 'href',
+    value: '/sale?a=1&b=2',
+  },
+  { slot: '#side', campaign: 'side', variant: 'control', action: 'append', control: true },
+  { slot: '#missing', campaign: 'gone', variant: 'x', action: 'replace', html: 'never shown' },
+];
 
 beforeAll(async () => {
   const js = await buildClient();
@@ -69,6 +85,13 @@ beforeAll(async () => {
         });
         res.writeHead(status).end();
       });
+    } else if (url.pathname === '/__hio/decide') {
+      decideQueries.push(url.searchParams);
+      if (url.searchParams.get('slots') === 'broken') res.writeHead(500).end('not json');
+      else
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ path: url.searchParams.get('path'), decisions: DECISIONS }));
     } else if (url.pathname === '/__hio/client.js') {
       res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(js);
     } else if (url.pathname === '/page') {
@@ -369,6 +392,62 @@ describe('the browser script in Chromium', () => {
     // what each route left behind went out before the next route's pageview
     const order = events.filter((e) => e.t === 'pageview' || e.t === 'engaged').map((e) => e.t);
     expect(order.slice(0, 3)).toEqual(['pageview', 'engaged', 'pageview']);
+    await context.close();
+  });
+
+  it("hio('decide') renders the decisions into the app's slots, marked, and their impressions count", async () => {
+    const context = await browser.newContext({ viewport: { width: 800, height: 600 } });
+    const page = await context.newPage();
+    await page.goto(`${origin}/spa/shop?run=decide`, { referer: 'https://search.example/' });
+    await page.waitForFunction(() => (window as { hio?: Hio }).hio?.l === 1);
+    const got = await page.evaluate(
+      () =>
+        new Promise<unknown[]>((resolve) => {
+          const app = document.getElementById('app') as HTMLElement;
+          app.innerHTML =
+            '<div id="rec" style="height:100px">default</div><div id="promo">promo</div>' +
+            '<a id="buy-link" href="/buy">Buy</a><div id="side">side</div>';
+          (window as unknown as { hio: Hio }).hio(
+            'decide',
+            ['#rec', 'promo', '#buy-link', '#side', '#missing'],
+            resolve,
+          );
+        }),
+    );
+    expect(got).toHaveLength(DECISIONS.length);
+    const q = decideQueries.at(-1);
+    expect(q?.get('path')).toBe('/spa/shop?run=decide');
+    expect(q?.get('ref')).toBe('https://search.example/');
+    expect(q?.get('slots')).toBe('#rec,promo,#buy-link,#side,#missing');
+    const html = await page.evaluate(() => document.getElementById('app')?.innerHTML);
+    expect(html).toBe(
+      '<div id="rec" style="height:100px" data-hio-campaign="recs" data-hio-variant="for-you"><b>Picked for you</b></div>' +
+        '<div data-hio-campaign="promo" data-hio-variant="ribbon"><i>New</i></div><div id="promo">promo</div>' +
+        '<a id="buy-link" href="/sale?a=1&amp;b=2" data-hio-campaign="cta" data-hio-variant="sale">Buy</a>' +
+        '<div id="side" data-hio-campaign="side" data-hio-variant="control">side</div>',
+    );
+    // the rendered slot is on screen for more than a second: its impression is reported (the exposure)
+    await dwell(1300);
+    await setHidden(page, true);
+    await until('the impressions of the decided slots', () =>
+      ofType(eventsOf('decide'), 'impression').some((e) => e.campaign === 'recs'),
+    );
+    const seen = ofType(eventsOf('decide'), 'impression').map((e) => `${e.campaign}/${e.variant}`);
+    expect(seen).toEqual(
+      expect.arrayContaining(['recs/for-you', 'promo/ribbon', 'cta/sale', 'side/control']),
+    );
+    expect(seen).not.toContain('gone/x');
+
+    // a failed call leaves the page as it is and tells the callback
+    const failed = await page.evaluate(
+      () =>
+        new Promise<[number, boolean]>((resolve) =>
+          (window as unknown as { hio: Hio }).hio('decide', 'broken', (list: unknown[], err: unknown) =>
+            resolve([list.length, err !== undefined]),
+          ),
+        ),
+    );
+    expect(failed).toEqual([0, true]);
     await context.close();
   });
 });

@@ -21,7 +21,7 @@ export async function buildClient() {
     bundle: true,
     format: 'iife',
     minify: true,
-    target: 'es2019',
+    target: 'es2020',
     platform: 'browser',
     legalComments: 'none',
     charset: 'utf8',

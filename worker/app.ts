@@ -18,6 +18,7 @@ import { handleBanditUpdate, handleTrain } from './routes/bandits.ts';
 import { handleClientScript } from './routes/client-script.ts';
 import { handleCollect } from './routes/collect.ts';
 import { registerDashboard } from './routes/dashboard.ts';
+import { handleDecide } from './routes/decide.ts';
 import { handleHealth } from './routes/health.ts';
 import { jsonError } from './routes/json.ts';
 import { handleMe, handleMeDelete } from './routes/me.ts';
@@ -55,6 +56,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.get('/__hio/client.js', (c) => handleClientScript(c.req.raw));
   app.on('HEAD', '/__hio/client.js', (c) => handleClientScript(c.req.raw));
   app.post('/__hio/collect', limit(MAX_BATCH_BYTES, 'batch'), (c) => handleCollect(c.var.deps, c.req.raw));
+  app.get('/__hio/decide', (c) => handleDecide(c.var.deps, c.req.raw));
   app.get('/__hio/me', (c) => handleMe(c.var.deps, c.req.raw));
   app.delete('/__hio/me', (c) => handleMeDelete(c.var.deps, c.req.raw));
   app.post('/__hio/me/optout', (c) => handleOptOut(c.req.raw));

@@ -3,7 +3,7 @@
  * `window.hio`: the site may define a queue stub before the script loads,
  * `window.hio = window.hio || function () { (hio.q = hio.q || []).push(arguments) }`;
  * on load the queued calls are replayed and the stub replaced by the real function.
- * Commands: `hio('track', goal, { value })`.
+ * Commands: `hio('track', goal, { value })`, `hio('decide', slots, callback)` (see decide.ts).
  */
 import { guard } from './guard';
 import type { Hio } from './types';
@@ -11,10 +11,15 @@ import type { Hio } from './types';
 export type Track = (goal: string, value: unknown) => void;
 
 /** Installs the real `hio` on `w` (marked `l` so a second copy of the script stands down) and replays the stub's queue. */
-export function installApi(w: { hio?: Hio }, track: Track): void {
+export function installApi(
+  w: { hio?: Hio },
+  track: Track,
+  decide?: (slots: unknown, cb: unknown) => void,
+): void {
   const q = w.hio?.q || [];
   const hio: Hio = guard((cmd?: unknown, goal?: unknown, opts?: unknown) => {
     if (cmd === 'track' && typeof goal === 'string') track(goal, opts && (opts as { value?: unknown }).value);
+    if (cmd === 'decide' && decide) decide(goal, opts);
   });
   hio.l = 1;
   w.hio = hio;

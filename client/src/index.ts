@@ -10,6 +10,7 @@
  */
 import { MAX_ENGAGED_MS as MAX_ENGAGED } from '../../worker/engine/beacon-protocol.ts';
 import { installApi } from './api';
+import { decide } from './decide';
 import { createEngagement } from './engaged';
 import { formName } from './form';
 import { guard } from './guard';
@@ -54,7 +55,7 @@ function main(w: Window & { hio?: Hio }, d: Document): void {
     const name = goalName(goal);
     if (name) push({ t: 'conversion', goal: name, value: toValue(value), ...slot });
   };
-  installApi(w, (goal, value) => convert(goal, value));
+  installApi(w, convert, decide);
 
   const newDepth = () => createScrollDepth((depth) => push({ t: 'scroll', depth }));
   let depth = newDepth();

@@ -43,7 +43,7 @@ export type SkipReason =
   | 'error';
 
 /** A page HIO must not personalize; `forget`: a visitor whose cookie and data go (GPC, withdrawn consent). */
-interface Skip {
+export interface Skip {
   skip: SkipReason;
   forget?: string;
 }
@@ -84,7 +84,7 @@ function wantsHtml(req: Request): boolean {
 }
 
 /** Who the visitor is and what applies, known before the origin answers (cookie check, cached config). */
-interface Identity {
+export interface Identity {
   visitorId: string;
   /** the visitor came with a valid cookie (so has state worth reading) */
   known: boolean;
@@ -93,7 +93,11 @@ interface Identity {
   live: LiveConfig;
 }
 
-async function identify(deps: Deps, req: Request, preview: PreviewClaim | null): Promise<Identity | Skip> {
+export async function identify(
+  deps: Deps,
+  req: Request,
+  preview: PreviewClaim | null,
+): Promise<Identity | Skip> {
   const [known, live] = await Promise.all([
     visitorFromRequest(req, deps.config.secret),
     deps.configRepo.live(deps.now(), deps.waitUntil),
@@ -111,7 +115,7 @@ async function identify(deps: Deps, req: Request, preview: PreviewClaim | null):
   return { visitorId, known: false, cookie, live };
 }
 
-interface Decided {
+export interface Decided {
   /** null when the state read timed out: the page streams unpersonalized, nothing is recorded */
   p: PagePlan | null;
   plan: RewritePlan;
@@ -124,12 +128,13 @@ interface Decided {
  * plan is empty: without the profile sticky assignments cannot be honoured, so nothing is shown and
  * nothing written, but the page still carries the script so the visit is not lost.
  */
-async function decideFor(
+export async function decideFor(
   deps: Deps,
   req: Request,
   id: Identity,
   preview: PreviewClaim | null,
   started: number,
+  mode: 'page' | 'decide' = 'page',
 ): Promise<Decided> {
   let loaded: LoadedState = { profile: {} };
   if (id.known) {
@@ -146,7 +151,7 @@ async function decideFor(
     visitorId: id.visitorId,
     stored: loaded.profile,
     facts: requestFacts(req, id.live.doc, now),
-    mode: preview ? 'preview' : 'page',
+    mode: preview ? 'preview' : mode,
     banditWeights: id.live.bandit,
     contextShares: id.live.contextual,
     propensity: id.live.propensity,
@@ -266,7 +271,13 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
  * stored about them erased now. No grace period: once the cookie is gone the old profile can never be
  * reached again, so keeping it would serve no one.
  */
-function forget(deps: Deps, req: Request, res: Response, reason: SkipReason, visitorId: string): Response {
+export function forget(
+  deps: Deps,
+  req: Request,
+  res: Response,
+  reason: SkipReason,
+  visitorId: string,
+): Response {
   const out = skipped(res, reason);
   const headers = out === res ? new Response(res.body, res) : out;
   headers.headers.append('set-cookie', clearVisitorCookieHeader(new URL(req.url).protocol === 'https:'));

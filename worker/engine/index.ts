@@ -176,3 +176,4 @@ export {
 } from './stats.ts';
 export { escapeHtml, parseTemplate, renderTemplate } from './template.ts';
 export { RAW_CONTENT_ELEMENTS } from './template-context.ts';
+export { decodeAttributeValue } from './template-safe.ts';

@@ -247,3 +247,118 @@ describe('planBeacon', () => {
     expect(w.measurement.conversions.map((c) => c.campaignId)).toEqual(['__all']);
   });
 });
+
+describe('the decision API (mode decide)', () => {
+  const doc = compile({
+    version: 1,
+    campaigns: [
+      { id: 'hero', slot: { selector: '#hero', action: 'replace' }, variants: [{ id: 'b', html: 'B' }] },
+    ],
+  });
+  const stored: FlatProfile = { fs: NOW - 60_000, ls: NOW - 60_000, v: 1 };
+
+  it('settles the assignment at once and holds the exposure until the impression', () => {
+    const plan = planPage({ doc, visitorId: 'v', stored, facts: facts(), mode: 'decide' });
+    const w = plan.settle(new Set(['hero']));
+    expect(w.measurement.exposures).toEqual([]);
+    const p: FlatProfile = { ...stored };
+    applyOps(p, w.profile?.groups ?? []);
+    expect(p['a.hero']).toBe(encodeAssignment('b', 'hero'));
+    expect(typeof p['e.hero']).toBe('string');
+
+    // the slot's impression exposes the visitor, with the row the decision made (once per batch)
+    const events = batch([
+      { t: 'impression', id: 'im-0001', campaign: 'hero', variant: 'b' },
+      { t: 'impression', id: 'im-0002', campaign: 'hero', variant: 'b' },
+      { t: 'click', id: 'ck-0001', campaign: 'hero', variant: 'b' },
+    ]);
+    const b = planBeacon({ doc, visitorId: 'v', stored: p, events, now: NOW });
+    expect(b.measurement.exposures).toEqual([
+      {
+        campaignId: 'hero',
+        seed: 'hero',
+        variantId: 'b',
+        context: '',
+        p: 1,
+        device: 'desktop',
+        source: 'direct',
+        segments: '',
+        cluster: '',
+        prePageviews: 0,
+      },
+    ]);
+    expect(b.measurement.slotEvents.map((e) => e.eventId)).toEqual(['im-0001', 'im-0002', 'ck-0001']);
+
+    // a click without an impression is no exposure; a marker of another variant is none either
+    const other = planBeacon({
+      doc,
+      visitorId: 'v',
+      stored: p,
+      events: batch([
+        { t: 'click', id: 'ck-0002', campaign: 'hero', variant: 'b' },
+        { t: 'impression', id: 'im-0003', campaign: 'hero', variant: 'x' },
+      ]),
+      now: NOW,
+    });
+    expect(other.measurement.exposures).toEqual([]);
+
+    // a later page that shows the slot counts the pending exposure (the impression may never come)
+    const page = planPage({ doc, visitorId: 'v', stored: p, facts: facts(), mode: 'page' }).settle(
+      new Set(['hero']),
+    );
+    expect(page.measurement.exposures.map((e) => [e.campaignId, e.variantId])).toEqual([['hero', 'b']]);
+    // ... and a later decision call never does (it holds, the impression counts)
+    const again = planPage({ doc, visitorId: 'v', stored: p, facts: facts(), mode: 'decide' }).settle(
+      new Set(['hero']),
+    );
+    expect(again.measurement.exposures).toEqual([]);
+  });
+
+  it('ignores a pending exposure made under an old seed, and a corrupt one', () => {
+    const p: FlatProfile = {
+      ...stored,
+      'a.hero': encodeAssignment('b', 'hero'),
+      'e.hero': JSON.stringify({ seed: 'old', variantId: 'b' }),
+    };
+    const events = batch([{ t: 'impression', id: 'im-0001', campaign: 'hero', variant: 'b' }]);
+    expect(planBeacon({ doc, visitorId: 'v', stored: p, events, now: NOW }).measurement.exposures).toEqual(
+      [],
+    );
+    p['e.hero'] = '{not json';
+    expect(planBeacon({ doc, visitorId: 'v', stored: p, events, now: NOW }).measurement.exposures).toEqual(
+      [],
+    );
+  });
+
+  it("holds a held-out visitor's exposure until the held-out slot's impression, which counts no impression", () => {
+    const held = compile({
+      version: 1,
+      holdout: 0.5,
+      campaigns: [
+        { id: 'hero', slot: { selector: '#hero', action: 'replace' }, variants: [{ id: 'b', html: 'B' }] },
+      ],
+    });
+    const plans = Array.from({ length: 40 }, (_, i) =>
+      planPage({ doc: held, visitorId: `v${i}`, stored, facts: facts(), mode: 'decide' }),
+    );
+    const plan = plans.find((x) => x.result.heldOut.length > 0);
+    if (!plan) throw new Error('no visitor of 40 is held out at 50 %');
+    expect(plan.result.heldOut.map((c) => c.id)).toEqual(['hero']);
+    const w = plan.settle(new Set(['hero']));
+    expect(w.measurement.exposures).toEqual([]);
+    const p: FlatProfile = { ...stored };
+    applyOps(p, w.profile?.groups ?? []);
+    expect(p['a.hero']).toBe(encodeAssignment(HOLDOUT_VARIANT, 'hero'));
+    const b = planBeacon({
+      doc: held,
+      visitorId: 'v-held',
+      stored: p,
+      events: batch([{ t: 'impression', id: 'im-0001', campaign: 'hero', variant: HOLDOUT_VARIANT }]),
+      now: NOW,
+    });
+    expect(b.measurement.exposures.map((e) => [e.campaignId, e.variantId])).toEqual([
+      ['hero', HOLDOUT_VARIANT],
+    ]);
+    expect(b.measurement.slotEvents).toEqual([]);
+  });
+});

@@ -101,6 +101,52 @@ export function breakdownOf(attributes: Record<string, unknown>, stored: FlatPro
   };
 }
 
+/**
+ * A pending exposure as stored in the profile (`e.<campaign>`): the exposure row without its campaign,
+ * short keys. Written by the decision API, read by the beacon when the slot's impression arrives.
+ */
+export function encodePendingExposure(row: ExposureRow): string {
+  const { campaignId: _, ...rest } = row;
+  return JSON.stringify(rest);
+}
+
+/**
+ * The exposure a decision API call left pending for `campaignId`, when it was for this variant under
+ * this seed (an assignment made again under a new seed leaves the old one unread); else null.
+ */
+export function pendingExposure(
+  stored: FlatProfile,
+  campaignId: string,
+  variantId: string,
+  seed: string,
+): ExposureRow | null {
+  const raw = stored[field(P.pendingExposure, campaignId)];
+  if (typeof raw !== 'string') return null;
+  let row: unknown;
+  try {
+    row = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (!row || typeof row !== 'object') return null;
+  const r = row as Partial<ExposureRow>;
+  if (r.variantId !== variantId || r.seed !== seed) return null;
+  const text = (x: unknown) => (typeof x === 'string' ? x : '');
+  const out: ExposureRow = {
+    campaignId,
+    seed,
+    variantId,
+    device: text(r.device),
+    source: text(r.source),
+    segments: text(r.segments),
+    cluster: text(r.cluster),
+    prePageviews: typeof r.prePageviews === 'number' ? r.prePageviews : 0,
+  };
+  if (typeof r.context === 'string') out.context = r.context;
+  if (typeof r.p === 'number' && r.p > 0 && r.p <= 1) out.p = r.p;
+  return out;
+}
+
 export interface ConversionRow {
   eventId: string;
   campaignId: string;
@@ -155,10 +201,12 @@ export interface PageInput {
   stored: FlatProfile;
   facts: RequestFacts;
   /**
-   * `page`: a real page view, whose consequences `settle` returns; `preview`: a QA preview (shown,
-   * never stored); `explain`: `/__hio/me` (nothing shown or stored, every reason phrased)
+   * `page`: a real page view, whose consequences `settle` returns; `decide`: the decision API, decided
+   * and settled as a page is, except that its exposures wait for the client to report the slot's
+   * impression (stored as pending, see {@link pendingExposure}); `preview`: a QA preview (shown, never
+   * stored); `explain`: `/__hio/me` (nothing shown or stored, every reason phrased)
    */
-  mode: 'page' | 'preview' | 'explain';
+  mode: 'page' | 'decide' | 'preview' | 'explain';
   force?: { campaign: string; variant: string };
   banditWeights?: Readonly<Record<string, number[]>>;
   contextShares?: Readonly<Record<string, ContextShares>>;
@@ -191,7 +239,9 @@ export interface PagePlan {
 
 export function planPage(input: PageInput): PagePlan {
   const { doc, now } = { doc: input.doc, now: input.facts.now };
-  const counted = input.mode === 'page';
+  const counted = input.mode === 'page' || input.mode === 'decide';
+  // the decision API holds exposures until the client reports the slot's impression
+  const held = input.mode === 'decide';
   // attributes describe the visitor as of this request: apply its pageview to a copy (the beacon
   // stores it for real when the browser script reports the page)
   const current = { ...input.stored };
@@ -267,25 +317,35 @@ export function planPage(input: PageInput): PagePlan {
       const variantId = result.holdout ? HOLDOUT_VARIANT : TREATED_VARIANT;
       exposures.push({ campaignId: ALL_CAMPAIGN, seed: ALL_SEED, variantId });
     }
+    const breakdown = breakdownOf(attributes, input.stored);
+    // an exposure: counted now (a page showed the slot), or held until the impression (decision API)
+    const expose = (row: ExposureRow) => {
+      if (!held) exposures.push(row);
+      else ops.push({ o: 'set', f: field(P.pendingExposure, row.campaignId), v: encodePendingExposure(row) });
+    };
     for (const c of result.heldOut) {
-      const held = encodeAssignment(HOLDOUT_VARIANT, c.seed);
-      if (!matched.has(c.id) || assignments[c.id] === held) continue;
-      ops.push({ o: 'set', f: field(P.assignment, c.id), v: held });
-      exposures.push({
-        campaignId: c.id,
-        seed: c.seed,
-        variantId: HOLDOUT_VARIANT,
-        ...breakdownOf(attributes, input.stored),
-      });
+      const heldOut = encodeAssignment(HOLDOUT_VARIANT, c.seed);
+      if (!matched.has(c.id)) continue;
+      if (assignments[c.id] === heldOut) {
+        countPending(c.id, HOLDOUT_VARIANT, c.seed);
+        continue;
+      }
+      ops.push({ o: 'set', f: field(P.assignment, c.id), v: heldOut });
+      expose({ campaignId: c.id, seed: c.seed, variantId: HOLDOUT_VARIANT, ...breakdown });
+    }
+    // a page that shows a slot the decision API assigned (and whose impression never came) exposes it
+    function countPending(campaignId: string, variantId: string, seed: string) {
+      if (held) return;
+      const pending = pendingExposure(input.stored, campaignId, variantId, seed);
+      if (pending) exposures.push(pending);
     }
     const visit = num(current, F.visits);
-    const breakdown = breakdownOf(attributes, input.stored);
     for (const d of result.decisions) {
       if (d.preview || !matched.has(d.campaign.id)) continue;
       const c = d.campaign;
       if (d.newAssignment) {
         ops.push({ o: 'set', f: field(P.assignment, c.id), v: encodeAssignment(d.variant.id, c.seed) });
-        exposures.push({
+        expose({
           campaignId: c.id,
           seed: c.seed,
           variantId: d.variant.id,
@@ -293,7 +353,7 @@ export function planPage(input: PageInput): PagePlan {
           p: d.p,
           ...breakdown,
         });
-      }
+      } else countPending(c.id, d.variant.id, c.seed);
       if (c.stable && num(input.stored, field(P.stableShown, c.id)) !== visit) {
         ops.push({ o: 'set', f: field(P.stableShown, c.id), v: visit });
       }
@@ -354,6 +414,7 @@ export function planBeacon(input: BeaconInput): Writes {
   const byId = new Map(doc.campaigns.map((c) => [c.id, c]));
   const measurement: Measurement = { exposures: [], conversions: [], slotEvents: [] };
   const programme = isInHoldout(doc, visitorId) ? HOLDOUT_VARIANT : TREATED_VARIANT;
+  const exposed = new Set<string>();
   for (const e of events) {
     if (e.t === 'conversion') {
       const value = e.value ?? 0;
@@ -375,6 +436,16 @@ export function planBeacon(input: BeaconInput): Writes {
       const c = byId.get(e.campaign);
       // count only what this visitor was really shown: the marker must match the assignment
       if (!c || assigned.get(c.id) !== e.variant) continue;
+      // the impression of a slot the decision API filled is its exposure (idempotent in D1)
+      if (e.t === 'impression' && !exposed.has(c.id)) {
+        const pending = pendingExposure(input.stored, c.id, e.variant, c.seed);
+        if (pending) {
+          exposed.add(c.id);
+          measurement.exposures.push(pending);
+        }
+      }
+      // a held-out slot is marked only so that its impression exposes it
+      if (e.variant === HOLDOUT_VARIANT) continue;
       measurement.slotEvents.push({
         eventId: e.id,
         kind: e.t,

@@ -54,6 +54,11 @@ export const P = {
   exposuresDaily: 'x.',
   /** page-owned: campaign -> visit number a stable campaign was last shown in */
   stableShown: 's.',
+  /**
+   * page-owned: campaign -> the exposure a decision API call made (JSON, see {@link encodePendingExposure}),
+   * counted when the client reports the slot's impression (or a page shows the slot)
+   */
+  pendingExposure: 'e.',
   /** beacon-owned: category -> decaying interest score */
   interest: 'i.',
   /** beacon-owned: category -> time of the interest score */
@@ -88,7 +93,11 @@ export function interestTimeField(f: string): string {
 /** Fields whose values are strings by design; every other field is numeric. */
 export function isStringField(f: string): boolean {
   return (
-    f === F.lastCategory || f === F.pagePath || f.startsWith(P.assignment) || f.startsWith(P.exposuresDaily)
+    f === F.lastCategory ||
+    f === F.pagePath ||
+    f.startsWith(P.assignment) ||
+    f.startsWith(P.exposuresDaily) ||
+    f.startsWith(P.pendingExposure)
   );
 }
 

@@ -29,7 +29,7 @@ const perAddress = createRateLimiter({ limit: BEACON_LIMITS.perAddress, windowMs
  * refused. Browsers say where a request comes from in `Sec-Fetch-Site` (and `Origin`); a request without
  * either (a server reporting conversions, curl) cannot carry a visitor's cookie by accident and is taken.
  */
-function fromAnotherSite(req: Request): boolean {
+export function fromAnotherSite(req: Request): boolean {
   const site = req.headers.get('sec-fetch-site');
   if (site) return site === 'cross-site';
   const origin = req.headers.get('origin');
