@@ -104,6 +104,11 @@ describe('the demo shop behind HIO, in Chromium', () => {
     await tab.goto(`${stack.workerUrl}/`);
     expect(await hero()).toMatch(/shoes/i);
     expect(await tab.locator('#hero').getAttribute('data-hio-campaign')).toBe('shoes-affinity');
+    // the strip the home page's own script renders after load is filled through the decision API
+    await expect
+      .poll(() => tab.locator('#tip').getAttribute('data-hio-variant'), { timeout: 10_000 })
+      .toBe('interest-tip');
+    expect(await tab.locator('#tip').textContent()).toMatch(/Back for more shoes/);
 
     // buy: add to cart, check out with the data-hio-goal="purchase" button
     await tab.goto(`${stack.workerUrl}${product}`);

@@ -141,6 +141,7 @@ legend { font-family: var(--serif); font-size: 1.3rem; font-weight: 600; margin-
 .hio-banner--thanks { background: linear-gradient(120deg, #3a2a4a 0%, #5d4a7a 55%, #9a7fb5 100%); }
 .hio-offer { display: flex; align-items: center; justify-content: space-between; gap: 24px; flex-wrap: wrap; margin: -24px 0 48px; padding: 22px 28px; border-radius: var(--radius); background: #fff4e3; border: 2px dashed var(--accent); }
 .hio-offer strong { font-size: 1.15rem; }
+.tip, .hio-tip { margin: -24px 0 40px; padding: 10px 16px; border-radius: var(--radius); background: #eef5ee; color: var(--ink); }
 .hio-offer p { margin: 4px 0 0; color: var(--muted); }
 .hio-offer .btn { background: var(--accent); border-color: var(--accent); color: #fff; }
 .hio-code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-weight: 700; background: #fff; border: 1px solid #f0c98f; padding: 2px 8px; border-radius: 6px; color: var(--ink); }

@@ -34,6 +34,14 @@ export function homePage(ctx) {
   ${DEFAULT_HERO}
 </section>
 <div id="offer"></div>
+<div id="app-tip"></div>
+<script>
+  // This strip is rendered by the shop's own script after load, where HIO's streaming rewrite cannot reach:
+  // it asks HIO's decision API instead (hio('decide'), queued until HIO's script has loaded).
+  window.hio = window.hio || function () { (hio.q = hio.q || []).push(arguments); };
+  document.getElementById('app-tip').innerHTML = '<p id="tip" class="tip">Free repairs for life on everything we sell.</p>';
+  hio('decide', ['#tip']);
+</script>
 <section aria-labelledby="cats">
   <div class="section-head"><h2 id="cats">Shop by category</h2></div>
   <div class="tiles">

@@ -176,6 +176,32 @@ describe('GET /__hio/decide', () => {
     expect(cross.headers.getSetCookie()).toEqual([]);
   });
 
+  it("takes the country Cloudflare attached to the call as the page's", async () => {
+    await putConfig({
+      version: 1,
+      campaigns: [
+        {
+          id: 'uk',
+          slot: { selector: '#hero', action: 'replace' },
+          targeting: { country: 'GB' },
+          variants: [{ id: 'hi', html: 'Hello, UK' }],
+        },
+      ],
+    });
+    const { env: workerEnv } = await import('cloudflare:workers');
+    const { createExecutionContext, waitOnExecutionContext } = await import('cloudflare:test');
+    const worker = (await import('../index.ts')).default;
+    const ctx = createExecutionContext();
+    const req = new Request('http://hio.test/__hio/decide?path=/', {
+      headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0 Safari/537.36' },
+      cf: { country: 'GB' },
+    } as RequestInit) as Request<unknown, IncomingRequestCfProperties>;
+    const res = await worker.fetch(req, workerEnv, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as Answer).decisions.map((d) => d.variant)).toEqual(['hi']);
+  });
+
   it('uses the page referrer it is given, not the calling page', async () => {
     await putConfig({
       version: 1,

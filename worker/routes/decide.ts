@@ -120,8 +120,10 @@ function pageRequest(req: Request, path: string, ref: string | null): Request {
   else headers.delete('referer');
   const out = new Request(new URL(path, req.url), { headers });
   const cf = (req as Request & { cf?: unknown }).cf;
-  // the country and time zone Cloudflare attached to the call are the page's as well
-  return cf ? Object.assign(out, { cf }) : out;
+  // the country and time zone Cloudflare attached to the call are the page's as well (`cf` is a
+  // read-only getter of Request: shadow it on this instance)
+  if (cf) Object.defineProperty(out, 'cf', { value: cf });
+  return out;
 }
 
 // never cached (json() says no-store): an answer is one visitor's
