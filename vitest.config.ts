@@ -26,8 +26,6 @@ export default defineConfig(async () => {
                 bindings: {
                   TEST_MIGRATIONS: migrations,
                   ORIGIN_URL: 'http://origin.test',
-                  // the worker tests run with the HTML cache on (edge/html-cache.test.ts)
-                  HTML_CACHE: 'on',
                   HIO_SECRET: 'test-secret',
                   HIO_ADMIN_TOKEN: 'test-admin-token',
                 },

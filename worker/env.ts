@@ -40,8 +40,8 @@ export interface AppConfig {
 }
 
 function htmlCacheSetting(v: string | undefined): boolean {
-  if (v === 'on') return true;
-  if (v === undefined || v === '' || v === 'off') return false;
+  if (v === undefined || v === '' || v === 'on') return true;
+  if (v === 'off') return false;
   throw new ConfigError(`HTML_CACHE must be "on" or "off", got "${v}"`);
 }
 

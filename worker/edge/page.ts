@@ -116,17 +116,20 @@ export async function identify(
 }
 
 export interface Decided {
-  /** null when the state read timed out: the page streams unpersonalized, nothing is recorded */
+  /** null when the state read timed out or failed: the page streams unpersonalized, nothing is recorded */
   p: PagePlan | null;
+  /** why there is no plan */
+  skip?: 'state-timeout' | 'error';
   plan: RewritePlan;
   loaded: LoadedState;
   decideMs: number;
 }
 
 /**
- * Reads the visitor's state (within the budget) and decides. When the state read times out, the
- * plan is empty: without the profile sticky assignments cannot be honoured, so nothing is shown and
- * nothing written, but the page still carries the script so the visit is not lost.
+ * Reads the visitor's state (within the budget) and decides. When the state read times out or fails,
+ * the plan is empty: without the profile sticky assignments cannot be honoured, so nothing is shown and
+ * nothing written, but the page still carries the script so the visit is not lost (its beacon is kept
+ * and sent again while the store is down).
  */
 export async function decideFor(
   deps: Deps,
@@ -138,10 +141,20 @@ export async function decideFor(
 ): Promise<Decided> {
   let loaded: LoadedState = { profile: {} };
   if (id.known) {
-    const r = await withBudget(deps.store.load(id.visitorId), deps.config.stateBudgetMs);
-    if (r === TIMEOUT) {
-      deps.log('warn', `visitor state read exceeded ${deps.config.stateBudgetMs} ms; serving unpersonalized`);
-      return { p: null, plan: EMPTY_REWRITE, loaded, decideMs: performance.now() - started };
+    const r = await withBudget(deps.store.load(id.visitorId), deps.config.stateBudgetMs).catch(
+      (err: unknown) => {
+        deps.log('error', 'reading visitor state failed; serving unpersonalized', err);
+        return null;
+      },
+    );
+    if (r === TIMEOUT || r === null) {
+      if (r === TIMEOUT)
+        deps.log(
+          'warn',
+          `visitor state read exceeded ${deps.config.stateBudgetMs} ms; serving unpersonalized`,
+        );
+      const skip = r === TIMEOUT ? ('state-timeout' as const) : ('error' as const);
+      return { p: null, skip, plan: EMPTY_REWRITE, loaded, decideMs: performance.now() - started };
     }
     loaded = r;
   }
@@ -262,7 +275,7 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
   );
   if (page.hit) h.append('server-timing', 'hio-cache;desc="hit"');
   if (preview) h.append('server-timing', 'hio-skip;desc="preview"');
-  else if (now && !now.p) h.append('server-timing', 'hio-skip;desc="state-timeout"');
+  else if (now && !now.p) h.append('server-timing', `hio-skip;desc="${now.skip ?? 'state-timeout'}"`);
   return out;
 }
 

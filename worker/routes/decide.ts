@@ -183,7 +183,7 @@ export async function handleDecide(deps: Deps, req: Request): Promise<Response> 
     deps.log('error', 'deciding failed; no decisions', err);
     return answer([], { path: parsed.path, reason: 'error' }, headers);
   }
-  if (!d.p) return answer([], { path: parsed.path, reason: 'state-timeout' }, headers);
+  if (!d.p) return answer([], { path: parsed.path, reason: d.skip ?? 'state-timeout' }, headers);
 
   const want = wanted(parsed.slots);
   const decisions: SlotDecision[] = [];
