@@ -15,6 +15,7 @@ import { adminAuth, adminHostOnly } from './routes/admin-auth.ts';
 import { handleGetConfig, handlePutConfig, MAX_DOCUMENT_BYTES } from './routes/admin-config.ts';
 import { handleAudit, handleUndo } from './routes/audit.ts';
 import { handleBanditUpdate, handleTrain } from './routes/bandits.ts';
+import { handleGetCatalog, handlePutCatalog, MAX_CATALOG_BYTES } from './routes/catalog.ts';
 import { handleClientScript } from './routes/client-script.ts';
 import { handleCollect } from './routes/collect.ts';
 import { registerDashboard } from './routes/dashboard.ts';
@@ -72,6 +73,10 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.get('/__hio/admin/config', (c) => handleGetConfig(c.var.deps));
   app.put('/__hio/admin/config', limit(MAX_DOCUMENT_BYTES, 'document'), (c) =>
     handlePutConfig(c.var.deps, c.req.raw),
+  );
+  app.get('/__hio/admin/catalog', (c) => handleGetCatalog(c.var.deps, c.req.raw));
+  app.put('/__hio/admin/catalog', limit(MAX_CATALOG_BYTES, 'catalogue'), (c) =>
+    handlePutCatalog(c.var.deps, c.req.raw),
   );
   app.get('/__hio/admin/results', (c) => handleResults(c.var.deps, c.req.raw));
   app.post('/__hio/admin/bandits', (c) => handleBanditUpdate(c.var.deps));

@@ -23,7 +23,7 @@ export interface Deps {
   waitUntil: (p: Promise<unknown>) => void;
   log: Log;
   fetchOrigin: (req: Request) => Promise<Response>;
-  /** the origin's shareable HTML (edge/html-cache.ts); null unless `HTML_CACHE=on` */
+  /** the origin's shareable HTML (edge/html-cache.ts); null with `HTML_CACHE=off` */
   htmlCache: Cache | null;
   measurement: MeasurementWriter;
 }

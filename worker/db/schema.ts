@@ -193,3 +193,24 @@ export const auditLog = sqliteTable(
   },
   (t) => [index('audit_by_campaign').on(t.campaignId, t.seed)],
 );
+
+/**
+ * The item catalogue (engine/catalog.ts): uploaded items (`source = 'upload'`, replaced whole by
+ * `PUT /__hio/admin/catalog`) and items the site's pages declare (`source = 'page'`, `<meta name="hio:item">`).
+ * An uploaded item wins over a declared one with the same id.
+ */
+export const catalogItems = sqliteTable(
+  'catalog_items',
+  {
+    id: text('id').primaryKey(),
+    url: text('url').notNull(),
+    title: text('title').notNull(),
+    image: text('image'),
+    price: real('price'),
+    category: text('category'),
+    available: integer('available', { mode: 'boolean' }).notNull().default(true),
+    source: text('source', { enum: ['upload', 'page'] }).notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('catalog_items_source').on(t.source)],
+);

@@ -9,6 +9,7 @@ export { buildAttributes, categoryFromRules, type RequestFacts } from './attribu
 export { banditWeights, mulberry32 } from './bandit.ts';
 export * from './beacon-protocol.ts';
 export { clopperPearsonLower, clopperPearsonUpper, wilsonBounds } from './binomial-bounds.ts';
+export { type CatalogItem, MAX_CATALOG_ITEMS, parseCatalog } from './catalog.ts';
 export {
   CLUSTER_FEATURES,
   type ClusterRecord,

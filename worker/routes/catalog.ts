@@ -1,0 +1,56 @@
+/**
+ * @module catalog
+ * `GET/PUT /__hio/admin/catalog` (Bearer): the item catalogue recommendations draw from. PUT replaces
+ * the uploaded catalogue whole, validated as the campaign document is (400 with every problem and its
+ * path; nothing changes). GET returns the uploaded catalogue exactly as it can be PUT back;
+ * `?source=page` returns the items the site's pages declared instead.
+ */
+import { createCatalogRepo } from '../db/catalog-repo.ts';
+import { parseCatalog } from '../engine/index.ts';
+import type { Deps } from '../types.ts';
+import { json, jsonError, readUtf8 } from './json.ts';
+
+/** 20,000 items of a few hundred bytes each. */
+export const MAX_CATALOG_BYTES = 8 * 1024 * 1024;
+
+export async function handleGetCatalog(deps: Deps, req: Request): Promise<Response> {
+  const source = new URL(req.url).searchParams.get('source') ?? 'upload';
+  if (source !== 'upload' && source !== 'page') return jsonError(400, 'source must be "upload" or "page"');
+  const repo = createCatalogRepo(deps.env.HIO_DB);
+  try {
+    const [items, counts] = await Promise.all([repo.list(source), repo.counts()]);
+    return json({ items }, 200, {
+      'x-hio-items-uploaded': String(counts.upload),
+      'x-hio-items-declared': String(counts.page),
+    });
+  } catch (err) {
+    deps.log('error', 'reading the catalogue failed', err);
+    return jsonError(503, 'the catalogue could not be read; retry later', undefined, { 'retry-after': '10' });
+  }
+}
+
+export async function handlePutCatalog(deps: Deps, req: Request): Promise<Response> {
+  const type = (req.headers.get('content-type') ?? 'application/json').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') return jsonError(415, 'content-type must be application/json');
+  const text = await readUtf8(req);
+  if (text === null) return jsonError(400, 'body is not valid UTF-8');
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    return jsonError(400, 'invalid catalogue', {
+      problems: [`(catalogue): not valid JSON (${err instanceof Error ? err.message : 'parse error'})`],
+    });
+  }
+  const parsed = parseCatalog(body);
+  if (!parsed.ok) return jsonError(400, 'invalid catalogue', { problems: parsed.problems });
+  try {
+    await createCatalogRepo(deps.env.HIO_DB).replaceUploaded(parsed.items, deps.now());
+  } catch (err) {
+    deps.log('error', 'saving the catalogue failed', err);
+    return jsonError(503, 'the catalogue could not be stored; the previous one stays', undefined, {
+      'retry-after': '10',
+    });
+  }
+  return json({ ok: true, items: parsed.items.length });
+}
