@@ -18,7 +18,7 @@ describe('installApi', () => {
     w.hio!('track', 'signup', { value: 5 });
     w.hio!('track', 'newsletter');
     const track = vi.fn();
-    installApi(w, track);
+    installApi(w, track, () => {});
     expect(track.mock.calls).toEqual([
       ['signup', 5],
       ['newsletter', undefined],
@@ -34,10 +34,25 @@ describe('installApi', () => {
     const track = vi.fn(() => {
       throw new Error('boom');
     });
-    installApi(w, track);
+    installApi(w, track, () => {});
     w.hio!('identify', 'x');
     w.hio!('track', 42);
     w.hio!('track', 'ok', null);
     expect(track.mock.calls).toEqual([['ok', null]]);
+  });
+});
+
+describe("hio('decide')", () => {
+  it('passes the slots and the callback on, queued or not', () => {
+    const w: { hio?: Hio } = { hio: stub() };
+    const cb = () => {};
+    w.hio!('decide', ['#recs'], cb);
+    const decide = vi.fn();
+    installApi(w, () => {}, decide);
+    w.hio!('decide', '#side');
+    expect(decide.mock.calls).toEqual([
+      [['#recs'], cb],
+      ['#side', undefined],
+    ]);
   });
 });

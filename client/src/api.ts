@@ -14,12 +14,12 @@ export type Track = (goal: string, value: unknown) => void;
 export function installApi(
   w: { hio?: Hio },
   track: Track,
-  decide?: (slots: unknown, cb: unknown) => void,
+  decide: (slots: unknown, cb: unknown) => void,
 ): void {
   const q = w.hio?.q || [];
   const hio: Hio = guard((cmd?: unknown, goal?: unknown, opts?: unknown) => {
     if (cmd === 'track' && typeof goal === 'string') track(goal, opts && (opts as { value?: unknown }).value);
-    if (cmd === 'decide' && decide) decide(goal, opts);
+    if (cmd === 'decide') decide(goal, opts);
   });
   hio.l = 1;
   w.hio = hio;

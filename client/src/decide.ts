@@ -25,12 +25,11 @@ export function render(el: Element | null, x: Decision): void {
   if (el && h != null) {
     if (a === 'replace') el.innerHTML = h;
     // inserted content is wrapped so it can be observed: the wrapper is what gets marked
-    else if (a === 'before') {
-      el.insertAdjacentHTML('beforebegin', '<div>' + h + '</div>');
-      el = el.previousElementSibling;
-    } else if (a === 'after') {
-      el.insertAdjacentHTML('afterend', '<div>' + h + '</div>');
-      el = el.nextElementSibling;
+    else if (a === 'before' || a === 'after') {
+      const box = document.createElement('div');
+      box.innerHTML = h;
+      el[a](box);
+      el = box;
     } else el.insertAdjacentHTML(a === 'prepend' ? 'afterbegin' : 'beforeend', h);
   }
   el?.setAttribute('data-hio-campaign', x.campaign);

@@ -1,11 +1,12 @@
 /**
  * @module page
- * The pageview: path, referrer and the page's interest category from
- * `<meta name="hio:category" content="...">`, normalized to the collector's form
+ * The pageview: path, referrer, the page's interest category from
+ * `<meta name="hio:category" content="...">` and its catalogue item from `<meta name="hio:item">`, normalized to the collector's form
  * (`Running Shoes` -> `running-shoes`) so one odd label cannot get a batch refused.
  */
 import { MAX_CATEGORY_CHARS, MAX_URL_CHARS } from '../../worker/engine/beacon-protocol.ts';
 import type { Pageview } from './types';
+import { goalName } from './value';
 
 export const slug = (s: string): string =>
   s
@@ -17,12 +18,13 @@ export const slug = (s: string): string =>
 type Doc = Pick<Document, 'querySelector' | 'referrer'>;
 
 export function pageview(d: Doc, path: string): Pageview {
-  const meta = d.querySelector('meta[name="hio:category"]');
-  const c = slug(meta?.getAttribute('content') || '');
+  const meta = (n: string) => d.querySelector('meta[name="hio:' + n + '"]')?.getAttribute('content') || '';
   return {
     t: 'pageview',
     path: path.slice(0, MAX_URL_CHARS),
-    category: c || undefined,
+    category: slug(meta('category')) || undefined,
+    // the catalogue item the page is about (`<meta name="hio:item">`), in the collector's form
+    item: goalName(meta('item')) || undefined,
     ref: d.referrer.slice(0, MAX_URL_CHARS) || undefined,
   };
 }

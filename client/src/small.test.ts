@@ -69,24 +69,35 @@ describe('formName', () => {
 });
 
 describe('pageview', () => {
-  const doc = (category: string | null, referrer = '') => ({
+  const doc = (category: string | null, referrer = '', item: string | null = null) => ({
     referrer,
-    querySelector: () =>
-      category === null ? null : ({ getAttribute: () => category } as unknown as Element),
+    querySelector: (selector: string) => {
+      const v = selector.includes('hio:item') ? item : category;
+      return v === null ? null : ({ getAttribute: () => v } as unknown as Element);
+    },
   });
 
-  it('carries the path, the category and the referrer', () => {
-    expect(pageview(doc('shoes', 'https://a.example/'), '/p/1')).toEqual({
+  it('carries the path, the category, the item and the referrer', () => {
+    expect(pageview(doc('shoes', 'https://a.example/', 'boot.1'), '/p/1')).toEqual({
       t: 'pageview',
       path: '/p/1',
       category: 'shoes',
+      item: 'boot.1',
       ref: 'https://a.example/',
     });
+    // an item id the collector would refuse is made one it takes
+    expect(pageview(doc(null, '', ' Boot #1 '), '/p/1').item).toBe('Boot-1');
   });
 
   it('leaves out what the page does not have, and bounds long strings', () => {
     const e = pageview(doc(null), `/${'x'.repeat(600)}`);
-    expect(e).toEqual({ t: 'pageview', path: `/${'x'.repeat(511)}`, category: undefined, ref: undefined });
+    expect(e).toEqual({
+      t: 'pageview',
+      path: `/${'x'.repeat(511)}`,
+      category: undefined,
+      item: undefined,
+      ref: undefined,
+    });
     expect(pageview(doc('  '), '/').category).toBeUndefined();
   });
 

@@ -13,7 +13,7 @@ import { MAX_NAME_CHARS, MAX_VALUE } from '../../worker/engine/beacon-protocol.t
 export const goalName = (s: string): string =>
   s
     .trim()
-    .replace(/[^\w:-]+/g, '-')
+    .replace(/[^\w.:-]+/g, '-')
     .slice(0, MAX_NAME_CHARS);
 
 export function toValue(v: unknown): number | undefined {

@@ -18,7 +18,7 @@ import {
   NAME_PATTERN,
   SCROLL_DEPTHS,
 } from './beacon-protocol.ts';
-import { F, type FlatProfile, field, num, P, utcDay } from './profile-fields.ts';
+import { F, type FlatProfile, field, nameOf, num, P, utcDay } from './profile-fields.ts';
 import type { Op, OpGroup } from './profile-ops.ts';
 
 const id = v.pipe(v.string(), v.regex(EVENT_ID_PATTERN, 'must be 4-40 characters of [A-Za-z0-9_-]'));
@@ -149,6 +149,14 @@ export function foldEvents(events: readonly HioEvent[], ctx: FoldContext): OpGro
   let seen = ctx.profile[F.firstSeen] !== undefined;
   let visit = num(ctx.profile, F.visits);
   let lastSeen = num(ctx.profile, F.lastSeen);
+  // the current page's item, and the items carted in this visit (bought when the visit purchases)
+  const pi = ctx.profile[F.pageItem];
+  let item = typeof pi === 'string' && pi ? pi : null;
+  const carted = new Map<string, number>();
+  for (const [k, val] of Object.entries(ctx.profile)) {
+    const name = nameOf(k, P.itemCarted);
+    if (name !== null) carted.set(name, Number(val) || 0);
+  }
   const groups: OpGroup[] = [];
   const interest = (n: number): Op[] =>
     cat ? [{ o: 'decay', f: field(P.interest, cat), n, now: ctx.now, half: ctx.interestHalfLifeMs }] : [];
@@ -171,6 +179,13 @@ export function foldEvents(events: readonly HioEvent[], ctx: FoldContext): OpGro
         cat = e.category ?? null;
         if (cat) ops.push({ o: 'set', f: F.lastCategory, v: cat }, ...interest(INTEREST_WEIGHTS.pageview));
         else ops.push({ o: 'del', f: F.lastCategory });
+        item = e.item ?? null;
+        if (item)
+          ops.push(
+            { o: 'set', f: F.pageItem, v: item },
+            { o: 'max', f: field(P.itemViewed, item), n: ctx.now },
+          );
+        else ops.push({ o: 'del', f: F.pageItem });
         break;
       case 'scroll':
         ops.push(
@@ -196,8 +211,20 @@ export function foldEvents(events: readonly HioEvent[], ctx: FoldContext): OpGro
         // a conversion (a click on a data-hio-goal element, or a tracked goal) is a click on the page too
         ops.push({ o: 'inc', f: field(P.conversions, e.goal), n: 1 }, { o: 'inc', f: F.pageClicks, n: 1 });
         if (e.value !== undefined) ops.push({ o: 'inc', f: field(P.conversionValue, e.goal), n: e.value });
-        if (e.goal === ctx.cartGoal) ops.push({ o: 'max', f: F.cartVisit, n: visit });
-        if (e.goal === ctx.purchaseGoal) ops.push({ o: 'max', f: F.purchaseVisit, n: visit });
+        if (e.goal === ctx.cartGoal) {
+          ops.push({ o: 'max', f: F.cartVisit, n: visit });
+          // added to the cart on an item's page: that item is in the cart
+          if (item) {
+            ops.push({ o: 'max', f: field(P.itemCarted, item), n: visit });
+            carted.set(item, Math.max(carted.get(item) ?? 0, visit));
+          }
+        }
+        if (e.goal === ctx.purchaseGoal) {
+          ops.push({ o: 'max', f: F.purchaseVisit, n: visit });
+          // what was carted in this visit is bought
+          for (const [name, v] of carted)
+            if (v === visit) ops.push({ o: 'max', f: field(P.itemBought, name), n: ctx.now });
+        }
         break;
       case 'impression':
       case 'form_start':

@@ -362,3 +362,55 @@ describe('the decision API (mode decide)', () => {
     expect(b.measurement.slotEvents).toEqual([]);
   });
 });
+
+describe('items a visitor viewed, carted and bought', () => {
+  const doc = compile({
+    version: 1,
+    settings: { goals: ['add_to_cart', 'purchase'] },
+    campaigns: [],
+  });
+  const fold = (stored: FlatProfile, events: unknown[], now = NOW) => {
+    const w = planBeacon({ doc, visitorId: 'v', stored, events: batch(events), now });
+    const p: FlatProfile = { ...stored };
+    applyOps(p, w.profile?.groups ?? []);
+    return p;
+  };
+
+  it('records item pages as views, and what was carted in a visit that purchased as bought', () => {
+    let p = fold({}, [
+      { t: 'pageview', id: 'pv-0001', path: '/p/boot', item: 'boot' },
+      { t: 'conversion', id: 'cv-0001', goal: 'add_to_cart' },
+      { t: 'pageview', id: 'pv-0002', path: '/p/bag', item: 'bag' },
+    ]);
+    expect(p['iv.boot']).toBe(NOW);
+    expect(p['iv.bag']).toBe(NOW);
+    expect(p['ic.boot']).toBe(1);
+    expect(p['ic.bag']).toBeUndefined();
+    expect(p.pi).toBe('bag');
+    // a later batch of the same visit: the cart (from the stored profile) becomes bought
+    p = fold(p, [
+      { t: 'pageview', id: 'pv-0003', path: '/checkout' },
+      { t: 'conversion', id: 'cv-0002', goal: 'purchase' },
+    ]);
+    expect(p['ib.boot']).toBe(NOW);
+    expect(p['ib.bag']).toBeUndefined();
+    expect(p.pi).toBeUndefined();
+  });
+
+  it('keeps the 20 most recent items viewed', () => {
+    const events = Array.from({ length: 25 }, (_, i) => ({
+      t: 'pageview',
+      id: `pv-${String(i).padStart(4, '0')}`,
+      path: `/p/item-${i}`,
+      item: `item-${i}`,
+    }));
+    let p: FlatProfile = {};
+    events.forEach((e, i) => {
+      p = fold(p, [e], NOW + i * 1000);
+    });
+    const viewed = Object.keys(p).filter((k) => k.startsWith('iv.'));
+    expect(viewed).toHaveLength(20);
+    expect(viewed).not.toContain('iv.item-0');
+    expect(viewed).toContain('iv.item-24');
+  });
+});

@@ -44,6 +44,8 @@ export const F = {
   pageMaxScroll: 'ps',
   /** visit number last counted in a `dv.` day bucket (each visit counts once, on the day it started) */
   windowVisit: 'wv',
+  /** the catalogue item of the current page (`<meta name="hio:item">`), when it has one */
+  pageItem: 'pi',
 } as const;
 
 /** Per-name fields: `<prefix><name>`. */
@@ -73,6 +75,12 @@ export const P = {
   dayPageviews: 'dp.',
   /** beacon-owned: UTC day number -> engaged ms that day */
   dayEngagedMs: 'de.',
+  /** beacon-owned: catalogue item -> when the visitor last viewed it (the last {@link MAX_ITEMS} are kept) */
+  itemViewed: 'iv.',
+  /** beacon-owned: catalogue item -> visit number in which it was added to the cart */
+  itemCarted: 'ic.',
+  /** beacon-owned: catalogue item -> when it was bought (carted in a visit that ended in a purchase) */
+  itemBought: 'ib.',
 } as const;
 
 export type Prefix = (typeof P)[keyof typeof P];
@@ -95,6 +103,7 @@ export function isStringField(f: string): boolean {
   return (
     f === F.lastCategory ||
     f === F.pagePath ||
+    f === F.pageItem ||
     f.startsWith(P.assignment) ||
     f.startsWith(P.exposuresDaily) ||
     f.startsWith(P.pendingExposure)
@@ -105,6 +114,8 @@ export function isStringField(f: string): boolean {
 export const MAX_INTERESTS = 16;
 /** Most goals a profile keeps conversions of (the most converted win). */
 export const MAX_GOALS = 32;
+/** Items a profile keeps of each kind (viewed, carted, bought): the most recent win. */
+export const MAX_ITEMS = 20;
 /** Days of per-day buckets a profile keeps (visits30d and friends); older days are trimmed. */
 export const WINDOW_DAYS = 30;
 

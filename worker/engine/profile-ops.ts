@@ -15,6 +15,7 @@ import {
   interestTimeField,
   MAX_GOALS,
   MAX_INTERESTS,
+  MAX_ITEMS,
   num,
   P,
   WINDOW_DAYS,
@@ -224,6 +225,9 @@ export const TRIMS: readonly { prefix: string; companion: string; max: number; b
   { prefix: P.dayVisits, companion: '', max: WINDOW_DAYS, byName: true },
   { prefix: P.dayPageviews, companion: '', max: WINDOW_DAYS, byName: true },
   { prefix: P.dayEngagedMs, companion: '', max: WINDOW_DAYS, byName: true },
+  { prefix: P.itemViewed, companion: '', max: MAX_ITEMS, byName: false },
+  { prefix: P.itemCarted, companion: '', max: MAX_ITEMS, byName: false },
+  { prefix: P.itemBought, companion: '', max: MAX_ITEMS, byName: false },
 ];
 
 /** Applies {@link TRIMS}. */
