@@ -98,6 +98,7 @@ export {
   type ExposureRow,
   isEmptyMeasurement,
   type Measurement,
+  type MetricRow,
   type PageInput,
   type PagePlan,
   planBeacon,
@@ -142,6 +143,16 @@ export {
   type Report,
   type VariantResult,
 } from './report.ts';
+export {
+  EMPTY_SECONDARY,
+  type Estimate,
+  isSecondaryMetric,
+  SECONDARY_METRICS,
+  type SecondaryMetric,
+  type SecondaryResult,
+  type SecondarySums,
+  secondaryResult,
+} from './secondary.ts';
 export {
   buildSeries,
   type CounterRow,
