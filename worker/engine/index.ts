@@ -47,6 +47,8 @@ export {
 export { type Batch, foldEvents, type HioEvent, parseBatch } from './events.ts';
 export {
   type ActiveAction,
+  bounceLagFor,
+  DEFAULT_BOUNCE_LAG_MS,
   DEFAULT_GUARDRAIL_ALPHA,
   evaluateGuardrails,
   type GuardrailAction,
