@@ -7,6 +7,7 @@
  */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import type { Report } from '../engine/index.ts';
 import {
   applyOps,
   buildReport,
@@ -19,6 +20,7 @@ import {
   parseDocument,
   planBeacon,
 } from '../engine/index.ts';
+import { ADMIN, call, collect, eventId, page, putConfig, settle, visitorCookie } from '../test/helpers.ts';
 import { runGuardrails } from './guardrail-job.ts';
 import { createMeasurementWriter } from './measurement.ts';
 import { readRawCounts } from './results.ts';
@@ -204,5 +206,49 @@ describe('secondary metrics in D1', () => {
     expect(fired[0]?.evidence).toMatchObject({ metric: 'bounce', lagMinutes: 31, threshold: 0.5 });
     expect(fired[0]?.evidence.bound).toBeGreaterThan(0.5);
     expect(fired[0]?.evidence.observations).toBe(tally['s3/b']?.sessions);
+  });
+
+  it('through the worker: a resent beacon counts once; the results API and the dashboard show the session', async () => {
+    await putConfig({
+      version: 1,
+      holdout: 0,
+      campaigns: [campaign('s5', { variants: [{ id: 'only', html: 'x' }] })],
+    });
+    const res = await page('/page');
+    const cookie = visitorCookie(res);
+    await res.text();
+    await settle();
+    const landing = { events: [{ t: 'pageview', id: eventId(), path: '/page' }] };
+    for (let i = 0; i < 2; i++) {
+      expect((await collect(cookie, landing)).status).toBe(204);
+      await settle();
+    }
+    expect(await sums('metric_daily', 's5')).toEqual({
+      only: { sessions: 1, pageviews: 1, pageviews_sq: 1 },
+    });
+    await (await page('/page', cookie)).text();
+    await settle();
+    const next = {
+      events: [
+        { t: 'pageview', id: eventId(), path: '/page' },
+        { t: 'engaged', id: eventId(), ms: 4_000 },
+      ],
+    };
+    for (let i = 0; i < 2; i++) {
+      expect((await collect(cookie, next)).status).toBe(204);
+      await settle();
+    }
+    const report = (await (await call('/__hio/admin/results', { headers: ADMIN })).json()) as Report;
+    const s = report.campaigns.find((c) => c.id === 's5')?.variants[0]?.secondary;
+    expect(s).toMatchObject({ sessions: 1, bounceRate: { value: 0 }, pagesPerSession: { value: 2 } });
+    expect(s?.engagedMsPerSession?.value).toBe(4_000);
+    const dashboard = await (await call('/__hio/dashboard', { headers: ADMIN })).text();
+    expect(dashboard).toContain('data-testid="sessions-s5-only">1<');
+    expect(dashboard).toContain('data-testid="bounce-s5-only">0.00%<');
+    expect(dashboard).toContain('data-testid="pages-s5-only">2.00<');
+    const csv = await (await call('/__hio/admin/results?format=csv', { headers: ADMIN })).text();
+    expect(csv.split('\n')[0]).toMatch(
+      /,sessions,bounce_rate,bounce_ci_low,bounce_ci_high,pages_per_session,engaged_ms_per_session$/,
+    );
   });
 });
