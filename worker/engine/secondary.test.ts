@@ -188,6 +188,28 @@ describe('planBeacon: secondary-metric rows', () => {
   });
 });
 
+describe('the campaign document', () => {
+  const withRule = (rule: Record<string, unknown>) =>
+    parseDocument({
+      version: 1,
+      campaigns: [
+        {
+          id: 'g',
+          slot: { selector: '#g', action: 'replace' },
+          variants: [{ id: 'a' }, { id: 'b' }],
+          guardrails: [{ window: '30m', min: 200, action: 'pause', ...rule }],
+        },
+      ],
+    });
+  it('accepts a bounce guardrail with above, and refuses one with below', () => {
+    expect(withRule({ metric: 'bounce', above: 0.7 }).ok).toBe(true);
+    const below = withRule({ metric: 'bounce', below: 0.2 });
+    expect(below.ok).toBe(false);
+    if (!below.ok) expect(below.problems.join()).toMatch(/guardrails\.0: below: a bounce rule/);
+    expect(withRule({ metric: 'pagesPerSession', above: 0.5 }).ok).toBe(false);
+  });
+});
+
 describe('engagedSquareIncrement', () => {
   it('telescopes to round(the session’s engaged seconds²)', () => {
     const parts = [12_500, 3_000, 61_234, 0, 999];
