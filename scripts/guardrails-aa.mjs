@@ -71,6 +71,19 @@ const scenarios = [
     perMinute: 200,
     looks: 1,
   },
+  // after the others, so their seeds (by index) and the figures in docs/guardrails.md stay as they were
+  {
+    name: 'bounce above 0.7, 30m (lag 31m), 10 sessions/min, true 0.7',
+    rule: { metric: 'bounce', above: 0.7, window: '30m', min: 200, action: 'pause' },
+    rate: 0.7,
+    perMinute: 10,
+  },
+  {
+    name: 'bounce above 0.7, 1h (lag 31m), 50 sessions/min, true 0.7',
+    rule: { metric: 'bounce', above: 0.7, window: '1h', min: 1000, action: 'pause' },
+    rate: 0.7,
+    perMinute: 50,
+  },
 ];
 
 console.log(

@@ -4,11 +4,13 @@
  * counters, so an action applies at most a minute behind the events that prove it, and writes each new
  * action to the audit log; the page path reads the actions in force with the campaign document. The
  * statistics are the engine's (guardrails.ts: exact Clopper-Pearson bounds at alpha / 1440 looks).
+ * Bounce rules read the sessions that started a session timeout (plus a minute) before their window.
  */
 import { and, desc, eq, gte, inArray, isNull } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import {
   type ActiveAction,
+  bounceLagFor,
   type CompiledDocument,
   evaluateGuardrails,
   type GuardrailAction,
@@ -59,6 +61,17 @@ export async function readStopped(d1: D1Database, doc: CompiledDocument): Promis
   return out;
 }
 
+/** The minute counters the rules read (the table holds every metric; a campaign's day is many rows). */
+function countersOf(rules: CompiledDocument['campaigns'][number]['guardrails']): string[] {
+  const out = new Set<string>();
+  for (const r of rules) {
+    if (r.metric === 'ctr') out.add('impressions').add('clicks');
+    else if (r.metric === 'bounce') out.add('sessions').add('multi_page_sessions');
+    else out.add('exposures').add(r.metric);
+  }
+  return [...out];
+}
+
 export async function runGuardrails(
   d1: D1Database,
   doc: CompiledDocument,
@@ -67,8 +80,12 @@ export async function runGuardrails(
   const db = drizzle(d1);
   const fired: GuardrailAction[] = [];
   const nowMinute = Math.floor(now / 60_000);
+  const bounceLagMs = bounceLagFor(doc.settings.sessionTimeoutMs);
   for (const c of doc.campaigns) {
     if (c.status !== 'active' || !c.guardrails.length) continue;
+    // bounce windows end `bounceLagMs` back; minutes rolled into hours (older than 24 h) are not read,
+    // which only leaves the oldest sessions out of a long window
+    const back = 24 * 60 + (c.guardrails.some((g) => g.metric === 'bounce') ? bounceLagMs / 60_000 : 0);
     const control = c.variants.find((v) => v.control)?.id ?? c.variants[0]?.id ?? '';
     const rows = await db
       .select()
@@ -77,7 +94,8 @@ export async function runGuardrails(
         and(
           eq(minuteCounts.campaignId, c.id),
           eq(minuteCounts.seed, c.seed),
-          gte(minuteCounts.minute, nowMinute - 24 * 60),
+          gte(minuteCounts.minute, nowMinute - back),
+          inArray(minuteCounts.metric, countersOf(c.guardrails)),
         ),
       );
     const byKey = new Map<string, MinuteBucket>();
@@ -98,6 +116,8 @@ export async function runGuardrails(
       if (r.metric === 'impressions') b.impressions += r.count;
       else if (r.metric === 'clicks') b.clicks += r.count;
       else if (r.metric === 'exposures') b.exposures += r.count;
+      else if (r.metric === 'sessions') b.sessions = (b.sessions ?? 0) + r.count;
+      else if (r.metric === 'multi_page_sessions') b.multiPageSessions = (b.multiPageSessions ?? 0) + r.count;
       else if (r.metric.startsWith('conversion:')) {
         const goal = r.metric.slice('conversion:'.length);
         b.conversions[goal] = (b.conversions[goal] ?? 0) + r.count;
@@ -128,6 +148,7 @@ export async function runGuardrails(
       buckets: [...byKey.values()],
       now,
       active,
+      bounceLagMs,
     });
     for (const a of actions) {
       await db.insert(auditLog).values({

@@ -12,12 +12,19 @@
 import { eq, inArray, lt, type Query, type SQL, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import { HMAC_CONTEXT, sign, verify } from '../edge/hmac.ts';
-import { ALL_CAMPAIGN, HOLDOUT_VARIANT, type Measurement, type Writes } from '../engine/index.ts';
+import {
+  ALL_CAMPAIGN,
+  HOLDOUT_VARIANT,
+  type Measurement,
+  type MetricRow,
+  type Writes,
+} from '../engine/index.ts';
 import type { Log } from '../log.ts';
 import {
   conversionEvents,
   erasures,
   exposures,
+  metricDaily,
   minuteCounts,
   seenEvents,
   slotDaily,
@@ -39,6 +46,17 @@ export function verifyReplayRecord(secret: string, r: ReplayRecord, sig: string)
 
 const canonical = (r: ReplayRecord) =>
   JSON.stringify({ visitorId: r.visitorId, at: r.at, measurement: r.measurement });
+
+/** The seen_events key of a secondary-metric event counted for a campaign (one event counts per campaign). */
+export const metricEventKey = (r: Pick<MetricRow, 'campaignId' | 'eventId'>) =>
+  `m:${r.campaignId}:${r.eventId}`;
+
+/** The seen_events key of a session counted for a campaign: its later events count only when it exists. */
+export const sessionKey = (r: Pick<MetricRow, 'campaignId' | 'seed' | 'visit'>) =>
+  `s:${r.campaignId}:${r.seed}:${r.visit}`;
+
+/** D1 binds at most 100 parameters per statement: VALUES rows per secondary-metric statement. */
+const METRIC_ROWS_PER_STATEMENT = 16;
 
 export interface MeasurementWriterOptions {
   /** signs replay records (HIO_SECRET); without it, failed records are logged unsigned (not replayable) */
@@ -171,6 +189,75 @@ export function createMeasurementWriter(
           ON CONFLICT (campaign_id, seed, variant_id, day) DO UPDATE SET ${sql.identifier(column.name)} = ${sql.identifier(column.name)} + 1`)
           .getQuery(),
         db.insert(seenEvents).values({ visitorId, eventId: s.eventId, at }).onConflictDoNothing().toSQL(),
+      );
+    }
+    if (m.metrics?.length) out.push(...metricStatements(visitorId, at, m.metrics));
+    return out;
+  }
+
+  /**
+   * Secondary metrics: per campaign, seed and variant, the rows summed into minute_counts and
+   * metric_daily in the minute and day their session started. A row counts only when its event was
+   * not counted for the campaign before (key `m:<campaign>:<event>`) and, unless its session starts
+   * in this same request, when the session's start was counted (key `s:<campaign>:<seed>:<visit>`):
+   * a visitor assigned mid-session, or a session whose start was lost, counts none of that session,
+   * so every counted session is whole. The keys are inserted after the counters (one transaction).
+   */
+  function metricStatements(visitorId: string, at: number, rows: readonly MetricRow[]): Query[] {
+    const out: Query[] = [];
+    const opened = new Set(rows.filter((r) => r.metric === 'sessions').map(sessionKey));
+    const arms = new Map<string, MetricRow[]>();
+    for (const r of rows) {
+      const k = `${r.campaignId}\u0000${r.seed}\u0000${r.variantId}`;
+      arms.set(k, [...(arms.get(k) ?? []), r]);
+    }
+    for (const arm of arms.values()) {
+      const { campaignId, seed, variantId } = arm[0] as MetricRow;
+      for (let i = 0; i < arm.length; i += METRIC_ROWS_PER_STATEMENT) {
+        const chunk = arm.slice(i, i + METRIC_ROWS_PER_STATEMENT);
+        // (bucket, metric, amount, event key, session key or null)
+        const values = (bucket: (r: MetricRow) => number | string) =>
+          sql.join(
+            chunk.map(
+              (r) =>
+                sql`(${bucket(r)}, ${r.metric}, ${r.amount}, ${metricEventKey(r)}, ${opened.has(sessionKey(r)) ? null : sessionKey(r)})`,
+            ),
+            sql`, `,
+          );
+        const guard = sql`NOT EXISTS (SELECT 1 FROM ${seenEvents} WHERE visitor_id = ${visitorId} AND event_id = r.column4)
+            AND (r.column5 IS NULL OR EXISTS (SELECT 1 FROM ${seenEvents} WHERE visitor_id = ${visitorId} AND event_id = r.column5))`;
+        // Drizzle cannot express an INSERT ... SELECT from VALUES with a guard; it stays parameterized.
+        out.push(
+          db
+            .run(sql`INSERT INTO ${minuteCounts} (campaign_id, seed, variant_id, minute, metric, count)
+              SELECT ${campaignId}, ${seed}, ${variantId}, r.column1, r.column2, SUM(r.column3)
+              FROM (VALUES ${values((r) => Math.floor(r.sessionStart / 60_000))}) AS r
+              WHERE ${guard} GROUP BY r.column1, r.column2
+              ON CONFLICT (campaign_id, seed, variant_id, minute, metric) DO UPDATE SET count = count + excluded.count`)
+            .getQuery(),
+          db
+            .run(sql`INSERT INTO ${metricDaily} (campaign_id, seed, variant_id, day, metric, count)
+              SELECT ${campaignId}, ${seed}, ${variantId}, r.column1, r.column2, SUM(r.column3)
+              FROM (VALUES ${values((r) => dayOf(r.sessionStart))}) AS r
+              WHERE ${guard} GROUP BY r.column1, r.column2
+              ON CONFLICT (campaign_id, seed, variant_id, day, metric) DO UPDATE SET count = count + excluded.count`)
+            .getQuery(),
+        );
+      }
+    }
+    const keys = [
+      ...new Set([
+        ...rows.map(metricEventKey),
+        ...rows.filter((r) => r.metric === 'sessions').map(sessionKey),
+      ]),
+    ];
+    for (let i = 0; i < keys.length; i += 30) {
+      out.push(
+        db
+          .insert(seenEvents)
+          .values(keys.slice(i, i + 30).map((eventId) => ({ visitorId, eventId, at })))
+          .onConflictDoNothing()
+          .toSQL(),
       );
     }
     return out;

@@ -6,7 +6,7 @@
 import { count, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import type { CompiledDocument, ContextShares, RawCounts } from '../engine/index.ts';
-import { banditState, conversionEvents, exposures, slotDaily } from './schema.ts';
+import { banditState, conversionEvents, exposures, metricDaily, slotDaily } from './schema.ts';
 
 export async function readRawCounts(d1: D1Database): Promise<RawCounts> {
   const db = drizzle(d1);
@@ -43,7 +43,7 @@ export async function readRawCounts(d1: D1Database): Promise<RawCounts> {
              COALESCE(SUM(MIN(pv.v, caps.cap) * MIN(pv.v, caps.cap)), 0) AS winsorizedSumSq
       FROM pv JOIN caps ON caps.campaign_id = pv.campaign_id AND caps.seed = pv.seed AND caps.goal = pv.goal
       GROUP BY pv.campaign_id, pv.seed, pv.variant_id, pv.goal`);
-  const [[exposed, daily, slots], conversions] = await Promise.all([
+  const [[exposed, daily, slots, secondary], conversions] = await Promise.all([
     db.batch([
       db
         .select({
@@ -83,10 +83,20 @@ export async function readRawCounts(d1: D1Database): Promise<RawCounts> {
           clicks: slotDaily.clicks,
         })
         .from(slotDaily),
+      db
+        .select({
+          campaignId: metricDaily.campaignId,
+          seed: metricDaily.seed,
+          variantId: metricDaily.variantId,
+          metric: metricDaily.metric,
+          count: sql<number>`sum(${metricDaily.count})`,
+        })
+        .from(metricDaily)
+        .groupBy(metricDaily.campaignId, metricDaily.seed, metricDaily.variantId, metricDaily.metric),
     ]),
     converted,
   ]);
-  return { exposures: exposed, conversions, conversionsDaily: daily, slots };
+  return { exposures: exposed, conversions, conversionsDaily: daily, slots, secondary };
 }
 
 /**

@@ -83,7 +83,29 @@ export const slotDaily = sqliteTable(
   (t) => [primaryKey({ columns: [t.campaignId, t.seed, t.variantId, t.day] })],
 );
 
-/** Ids of counted impression/click events (kept 7 days), which make the counters idempotent. */
+/**
+ * Per campaign, seed, variant, UTC day and secondary metric (engine/secondary.ts: sessions,
+ * multi_page_sessions, pageviews, pageviews_sq, engaged_ms, engaged_s2): the sum over the sessions that
+ * started that day. Written with the minute counters, guarded by the same keys; the results read it.
+ */
+export const metricDaily = sqliteTable(
+  'metric_daily',
+  {
+    campaignId: text('campaign_id').notNull(),
+    seed: text('seed').notNull(),
+    variantId: text('variant_id').notNull(),
+    day: text('day').notNull(),
+    metric: text('metric').notNull(),
+    count: integer('count').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.seed, t.variantId, t.day, t.metric] })],
+);
+
+/**
+ * Ids of counted impression/click events (kept 7 days), which make the counters idempotent; also the
+ * keys of counted secondary-metric events (`m:<campaign>:<event id>`) and of the sessions counted per
+ * campaign (`s:<campaign>:<seed>:<visit>`), which cannot collide with event ids (no `:` in those).
+ */
 export const seenEvents = sqliteTable(
   'seen_events',
   {
@@ -137,8 +159,9 @@ export const trainingRows = sqliteTable(
 
 /**
  * Per campaign, variant and minute: exposed visitors, viewable impressions, clicks and converting
- * visitors per goal (`metric`: exposures | impressions | clicks | conversion:<goal>). Guardrails read
- * their sliding windows from these; kept 25 hours.
+ * visitors per goal (`metric`: exposures | impressions | clicks | conversion:<goal>, and the secondary
+ * metrics of engine/secondary.ts, counted in the minute their session started). Guardrails read their
+ * sliding windows from these; kept 25 hours.
  */
 export const minuteCounts = sqliteTable(
   'minute_counts',

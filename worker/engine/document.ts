@@ -63,8 +63,8 @@ const CampaignSchema = v.strictObject({
           metric: v.pipe(
             v.string(),
             v.regex(
-              /^(ctr|conversion:[A-Za-z0-9][A-Za-z0-9_.:-]{0,63})$/,
-              'must be "ctr" or "conversion:<goal>"',
+              /^(ctr|bounce|conversion:[A-Za-z0-9][A-Za-z0-9_.:-]{0,63})$/,
+              'must be "ctr", "bounce" or "conversion:<goal>"',
             ),
           ),
           below: v.optional(fraction),

@@ -135,6 +135,54 @@ export interface FoldContext {
 /** Interest added per signal on a categorized page. */
 export const INTEREST_WEIGHTS = { pageview: 1, deepScroll: 0.5, engagedMinute: 1 } as const;
 
+/** Where one event of a batch falls in the visitor's visits (sessions), as {@link foldEvents} counts them. */
+export interface EventSession {
+  /** the visit number the event counts towards (0: no visit yet, an event before any pageview) */
+  visit: number;
+  /** when that visit started (ms): the profile's session start, or `now` for a visit the batch starts */
+  startedAt: number;
+  /** pageviews: the page's position in its visit (1: the pageview started it); 0 for other events */
+  page: number;
+  /** the visit's engaged ms before this event */
+  engagedBefore: number;
+}
+
+export type SessionContext = Pick<FoldContext, 'now' | 'profile' | 'sessionTimeoutMs'>;
+
+/**
+ * The visit of each event, following the `session` op's arithmetic on the stored profile: a pageview
+ * more than the session timeout after the last one (or a visitor's first) starts a visit; the other
+ * events of the batch count towards the visit in progress. Every event of a batch shares `now` (the
+ * arrival of the batch), as in the profile ops, so only a batch's first pageview can start a visit.
+ */
+export function sessionsOf(events: readonly HioEvent[], ctx: SessionContext): EventSession[] {
+  const p = ctx.profile;
+  let seen = p[F.firstSeen] !== undefined;
+  let visit = num(p, F.visits);
+  let lastSeen = num(p, F.lastSeen);
+  let startedAt = num(p, F.sessionStart) || ctx.now;
+  let pages = num(p, F.sessionPageviews);
+  // the stored session engagement belongs to the visit named by `sid` (the `sess` op resets it otherwise)
+  let engaged = num(p, F.sessionId) === visit ? num(p, F.sessionEngagedMs) : 0;
+  return events.map((e) => {
+    const engagedBefore = engaged;
+    if (e.t === 'pageview') {
+      if (!seen || ctx.now - lastSeen > ctx.sessionTimeoutMs) {
+        visit = seen ? visit + 1 : 1;
+        startedAt = ctx.now;
+        pages = 0;
+        engaged = 0;
+      }
+      seen = true;
+      lastSeen = Math.max(lastSeen, ctx.now);
+      pages++;
+      return { visit, startedAt, page: pages, engagedBefore: engaged };
+    }
+    if (e.t === 'engaged') engaged += e.ms;
+    return { visit, startedAt, page: 0, engagedBefore };
+  });
+}
+
 /**
  * Turns a batch into op groups, one per event (keyed by the event id so a retried batch is not
  * counted twice). A pageview counts the visit (a new one after the session timeout) and the page.
@@ -146,9 +194,7 @@ export function foldEvents(events: readonly HioEvent[], ctx: FoldContext): OpGro
   const lc = ctx.profile[F.lastCategory];
   let cat = typeof lc === 'string' ? lc : null;
   // follow the session op's arithmetic to know which visit the later events belong to
-  let seen = ctx.profile[F.firstSeen] !== undefined;
-  let visit = num(ctx.profile, F.visits);
-  let lastSeen = num(ctx.profile, F.lastSeen);
+  const sessions = sessionsOf(events, ctx);
   // the current page's item, and the items carted in this visit (bought when the visit purchases)
   const pi = ctx.profile[F.pageItem];
   let item = typeof pi === 'string' && pi ? pi : null;
@@ -160,14 +206,11 @@ export function foldEvents(events: readonly HioEvent[], ctx: FoldContext): OpGro
   const groups: OpGroup[] = [];
   const interest = (n: number): Op[] =>
     cat ? [{ o: 'decay', f: field(P.interest, cat), n, now: ctx.now, half: ctx.interestHalfLifeMs }] : [];
-  for (const e of events) {
+  events.forEach((e, i) => {
     const ops: Op[] = [];
+    const visit = sessions[i]?.visit ?? 0;
     switch (e.t) {
       case 'pageview':
-        if (!seen) visit = 1;
-        else if (ctx.now - lastSeen > ctx.sessionTimeoutMs) visit++;
-        seen = true;
-        lastSeen = Math.max(lastSeen, ctx.now);
         ops.push(...pageviewOps(ctx.now, ctx.sessionTimeoutMs));
         // the current page's own state (hesitated, deepReader): reset by every pageview
         ops.push(
@@ -233,6 +276,6 @@ export function foldEvents(events: readonly HioEvent[], ctx: FoldContext): OpGro
         break;
     }
     groups.push({ id: e.id, ops });
-  }
+  });
   return groups;
 }

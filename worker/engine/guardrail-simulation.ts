@@ -8,6 +8,7 @@
 
 import { mulberry32 } from './bandit.ts';
 import {
+  DEFAULT_BOUNCE_LAG_MS,
   evaluateGuardrails,
   type GuardrailAction,
   type GuardrailRule,
@@ -41,9 +42,9 @@ export function sampleBinomial(n: number, p: number, random: () => number): numb
 
 export interface SimulationOptions {
   rule: GuardrailRule;
-  /** The true rate of the simulated variant (clicks per impression, or conversions per exposure). */
+  /** The true rate of the simulated variant (clicks per impression, conversions per exposure, or bounces per session). */
   rate: number;
-  /** Observations (impressions or exposures) per minute. */
+  /** Observations (impressions, exposures or sessions) per minute. */
   perMinute: number;
   days: number;
   seed: number;
@@ -51,6 +52,8 @@ export interface SimulationOptions {
   minutes?: number;
   alpha?: number;
   looks?: number;
+  /** bounce rules: the lag of the window (default the engine's); each minute's sessions are complete */
+  bounceLagMs?: number;
 }
 
 export interface SimulationResult {
@@ -70,23 +73,38 @@ export function simulateGuardrailDays(options: SimulationOptions): SimulationRes
   const { rule, rate, perMinute, days, seed, minutes = 1440 } = options;
   const windowMs = parseWindow(rule.window);
   if (windowMs === null) throw new RangeError(`simulateGuardrailDays: bad window "${rule.window}"`);
-  const keep = windowMs / 60_000 + 1;
+  const bounce = rule.metric === 'bounce';
+  const lagMs = bounce ? (options.bounceLagMs ?? DEFAULT_BOUNCE_LAG_MS) : 0;
+  const keep = (windowMs + lagMs) / 60_000 + 1;
   const random = mulberry32(seed);
-  const goal = rule.metric === 'ctr' ? null : rule.metric.slice('conversion:'.length);
+  const goal = rule.metric === 'ctr' || bounce ? null : rule.metric.slice('conversion:'.length);
   const result: SimulationResult = { fired: 0, firstFire: [], actions: [] };
   for (let day = 0; day < days; day++) {
     const buckets: MinuteBucket[] = [];
     let first: number | null = null;
     for (let minute = 0; minute < minutes && first === null; minute++) {
       const successes = sampleBinomial(perMinute, rate, random);
-      buckets.push({
-        minute,
-        variant: 'b',
-        impressions: goal === null ? perMinute : 0,
-        clicks: goal === null ? successes : 0,
-        exposures: goal === null ? 0 : perMinute,
-        conversions: goal === null ? {} : { [goal]: successes },
-      });
+      buckets.push(
+        bounce
+          ? {
+              minute,
+              variant: 'b',
+              impressions: 0,
+              clicks: 0,
+              exposures: 0,
+              conversions: {},
+              sessions: perMinute,
+              multiPageSessions: perMinute - successes,
+            }
+          : {
+              minute,
+              variant: 'b',
+              impressions: goal === null ? perMinute : 0,
+              clicks: goal === null ? successes : 0,
+              exposures: goal === null ? 0 : perMinute,
+              conversions: goal === null ? {} : { [goal]: successes },
+            },
+      );
       if (buckets.length > keep) buckets.shift();
       const actions = evaluateGuardrails({
         campaign: 'sim',
@@ -97,6 +115,7 @@ export function simulateGuardrailDays(options: SimulationOptions): SimulationRes
         now: (minute + 1) * 60_000,
         ...(options.alpha === undefined ? {} : { alpha: options.alpha }),
         ...(options.looks === undefined ? {} : { looks: options.looks }),
+        bounceLagMs: lagMs,
       });
       const action = actions[0];
       if (action) {

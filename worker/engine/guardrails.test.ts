@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { clopperPearsonUpper } from './binomial-bounds.ts';
 import { simulateGuardrailDays } from './guardrail-simulation.ts';
 import {
+  bounceLagFor,
   evaluateGuardrails,
   type GuardrailInput,
   type GuardrailRule,
@@ -61,7 +62,14 @@ describe('windowTotals', () => {
   const buckets = [
     bucket(99, 'b', { impressions: 1000 }),
     bucket(100, 'b', { impressions: 1, clicks: 1, exposures: 5, conversions: { buy: 1 } }),
-    bucket(102, 'b', { impressions: 10, clicks: 2, exposures: 7, conversions: { buy: 2, signup: 1 } }),
+    bucket(102, 'b', {
+      impressions: 10,
+      clicks: 2,
+      exposures: 7,
+      conversions: { buy: 2, signup: 1 },
+      sessions: 9,
+      multiPageSessions: 4,
+    }),
     bucket(104, 'b', { impressions: 100 }),
     bucket(105, 'b', { impressions: 10_000 }),
     bucket(102, 'c', { impressions: 50 }),
@@ -74,6 +82,8 @@ describe('windowTotals', () => {
       clicks: 3,
       exposures: 12,
       conversions: { buy: 3, signup: 1 },
+      sessions: 9,
+      multiPageSessions: 4,
     });
   });
 
@@ -99,6 +109,11 @@ describe('guardrailRuleError', () => {
     expect(guardrailRuleError({ ...ok, action: 'swap' }, ['a', 'b'])).toMatch(/^to/);
     expect(guardrailRuleError({ ...ok, action: 'swap', to: 'x' }, ['a', 'b'])).toMatch(/^to/);
     expect(guardrailRuleError({ ...ok, metric: 'conversion:' }, ['a', 'b'])).toMatch(/^metric/);
+    // bounce guards against too many bounces only
+    expect(guardrailRuleError({ ...ok, metric: 'bounce' }, ['a', 'b'])).toMatch(/^below/);
+    expect(
+      guardrailRuleError({ ...ok, metric: 'bounce', below: undefined, above: 0.7 }, ['a', 'b']),
+    ).toBeNull();
   });
 });
 
@@ -221,6 +236,62 @@ describe('evaluateGuardrails', () => {
   });
 });
 
+describe('evaluateGuardrails: bounce', () => {
+  const rule: GuardrailRule = { metric: 'bounce', above: 0.7, window: '30m', min: 200, action: 'pause' };
+  const now = 500 * MINUTE;
+  // with the default lag of 31 minutes, the window is the sessions that started in minutes 439..468
+  const at = (bounces: number, minute = 468, sessions = 200) =>
+    evaluateGuardrails({
+      campaign: 'hero',
+      control: 'a',
+      variants: ['a', 'b'],
+      rules: [rule],
+      buckets: [bucket(minute, 'b', { sessions, multiPageSessions: sessions - bounces })],
+      now,
+    });
+
+  it('fires where the exact upper tail of the bounces crosses alpha / 1440', () => {
+    // binom.sf(167, 200, 0.7) = 3.6545e-06 < 0.01 / 1440; binom.sf(166, 200, 0.7) = 8.1985e-06
+    const fired = at(168);
+    expect(fired).toHaveLength(1);
+    expect(at(167)).toEqual([]);
+    expect(fired[0]?.rule.text).toBe('bounce above 0.7 over 30m (min 200): pause');
+    expect(fired[0]?.evidence).toMatchObject({
+      metric: 'bounce',
+      observations: 200,
+      successes: 168,
+      rate: 0.84,
+      threshold: 0.7,
+      lagMinutes: 31,
+    });
+    // beta.ppf(0.01 / 1440, 168, 200 - 168 + 1)
+    expect(fired[0]?.evidence.bound).toBeCloseTo(0.7047487344955834, 12);
+  });
+
+  it('reads only sessions old enough to have had their second page (the lag), and needs min sessions', () => {
+    // sessions of the last 31 minutes may still get a second page: not in the window
+    expect(at(200, 469)).toEqual([]);
+    expect(at(200, 438)).toEqual([]);
+    expect(at(200, 439)).toHaveLength(1);
+    expect(at(199, 468, 199)).toEqual([]);
+    // a shorter session timeout, a shorter lag
+    const lagged = evaluateGuardrails({
+      campaign: 'hero',
+      control: 'a',
+      variants: ['a', 'b'],
+      rules: [rule],
+      buckets: [bucket(488, 'b', { sessions: 200, multiPageSessions: 0 })],
+      now,
+      bounceLagMs: bounceLagFor(10 * MINUTE),
+    });
+    expect(lagged[0]?.evidence.lagMinutes).toBe(11);
+  });
+
+  it('counts more second pages than sessions (a lost session start) as no bounce, never below zero', () => {
+    expect(at(-50)).toEqual([]);
+  });
+});
+
 describe('simulated traffic (hidden true rates)', () => {
   it('a variant far below its threshold fires within a couple of minutes of reaching min', () => {
     // 200 impressions a minute, true CTR 0.002 against `below: 0.03` with min 500: min is reached at the end
@@ -272,6 +343,24 @@ describe('simulated traffic (hidden true rates)', () => {
       looks: 1,
     });
     expect(uncorrected.fired).toBeGreaterThan(40);
+  });
+
+  it('bounce: fires on a variant well above the threshold, not on one just under it (A/A margin)', () => {
+    // 10 sessions a minute, `bounce above 0.7` over 30m with min 200. The window is the sessions that
+    // started 61 to 31 minutes ago (the 31-minute lag), so min is first reached after minute 50 (0-based),
+    // with 200 sessions: the rule fires there iff k >= 168 (binom.sf(167, 200, 0.7) < 0.01 / 1440), which
+    // a true bounce rate of 0.9 gives with binom.sf(167, 200, 0.9) = 0.997
+    const rule: GuardrailRule = { metric: 'bounce', above: 0.7, window: '30m', min: 200, action: 'pause' };
+    const bad = simulateGuardrailDays({ rule, rate: 0.9, perMinute: 10, days: 50, seed: 21, minutes: 240 });
+    expect(bad.fired).toBe(50);
+    expect(Math.min(...bad.firstFire.map(Number))).toBe(50);
+    expect(bad.firstFire.filter((m) => m === 50).length).toBeGreaterThanOrEqual(48);
+    // true bounce 0.65 (threshold minus a margin) and at the threshold: P(fire in a day) <= 0.01
+    const under = simulateGuardrailDays({ rule, rate: 0.65, perMinute: 10, days: 200, seed: 22 });
+    expect(under.fired).toBe(0);
+    const at = simulateGuardrailDays({ rule, rate: 0.7, perMinute: 10, days: 200, seed: 23 });
+    // P(Binomial(200, 0.01) >= 7) = 0.0043 (binom.sf(6, 200, 0.01))
+    expect(at.fired).toBeLessThanOrEqual(6);
   });
 });
 

@@ -1,9 +1,10 @@
 /**
  * @module guardrails
  * Guardrail rules of a campaign, evaluated every minute over sliding windows of minute buckets: a rule
- * pauses (or swaps) a non-control variant once its click-through or conversion rate is below (above) a
- * threshold with enough evidence to survive a day of minute-by-minute looks. Also which variant a paused
- * variant's visitors see instead. Pure: the caller loads the buckets and persists the actions.
+ * pauses (or swaps) a non-control variant once its click-through, conversion rate or bounce rate is
+ * below (above) a threshold with enough evidence to survive a day of minute-by-minute looks. Also which
+ * variant a paused variant's visitors see instead. Pure: the caller loads the buckets and persists the
+ * actions.
  *
  * The statistics (see docs/guardrails.md): an exact one-sided Clopper–Pearson bound of the windowed rate,
  * at level alpha / looks (Bonferroni over the day's 1440 evaluations). A confidence sequence would spend
@@ -15,7 +16,12 @@
 import { binomialCdf, binomialSf, clopperPearsonLower, clopperPearsonUpper } from './binomial-bounds.ts';
 import type { Counts } from './stats.ts';
 
-export type GuardrailMetric = 'ctr' | `conversion:${string}`;
+/**
+ * `ctr`: clicks per viewable impression; `conversion:<goal>`: converted visitors per exposed visitor;
+ * `bounce`: single-page sessions per session (`above` only), over the sessions that started in the
+ * window shifted back by the bounce lag (see {@link GuardrailInput.bounceLagMs}).
+ */
+export type GuardrailMetric = 'ctr' | 'bounce' | `conversion:${string}`;
 
 /** One entry of a campaign's `guardrails` (see the contract). Exactly one of `below` and `above`. */
 export interface GuardrailRule {
@@ -24,7 +30,7 @@ export interface GuardrailRule {
   above?: number;
   /** Sliding window, `"<N>m"` or `"<N>h"`, from 1 minute to 24 hours. */
   window: string;
-  /** Observations in the window (viewable impressions for ctr, exposed visitors for conversions) before it may fire. */
+  /** Observations in the window (viewable impressions for ctr, exposed visitors for conversions, sessions for bounce) before it may fire. */
   min: number;
   action: 'pause' | 'swap';
   /** The variant a `swap` shows instead. */
@@ -42,6 +48,9 @@ export interface MinuteBucket {
   exposures: number;
   /** Converted visitors per goal. */
   conversions: Record<string, number>;
+  /** Sessions that started in this minute (absent: none), and how many of them reached a second page. */
+  sessions?: number;
+  multiPageSessions?: number;
 }
 
 export interface WindowTotals {
@@ -49,6 +58,8 @@ export interface WindowTotals {
   clicks: number;
   exposures: number;
   conversions: Record<string, number>;
+  sessions: number;
+  multiPageSessions: number;
 }
 
 /** A guardrail action already in force (from the audit log, not undone): it is not emitted again. */
@@ -63,10 +74,12 @@ export interface ActiveAction {
 export interface GuardrailEvidence {
   metric: GuardrailMetric;
   window: string;
-  /** Viewable impressions (ctr) or exposed visitors (conversion) in the window. */
+  /** Viewable impressions (ctr), exposed visitors (conversion) or sessions (bounce) in the window. */
   observations: number;
-  /** Clicks or conversions in the window. */
+  /** Clicks, conversions or single-page sessions in the window. */
   successes: number;
+  /** bounce: the sessions counted started in [now - lag - window, now - lag), lag in minutes */
+  lagMinutes?: number;
   rate: number;
   /** The one-sided Clopper–Pearson bound at level `alpha`: upper for `below`, lower for `above`. */
   bound: number;
@@ -102,12 +115,25 @@ export interface GuardrailInput {
   /** The number of evaluations alpha is shared among (default 1440: one a minute for 24 hours). */
   looks?: number;
   active?: readonly ActiveAction[];
+  /**
+   * How far back `bounce` windows are shifted (ms; default {@link DEFAULT_BOUNCE_LAG_MS}): a session's
+   * second page can come until the session timeout after its first, so only sessions that started at
+   * least that long ago are known to have bounced or not. Pass the document's session timeout plus a
+   * minute (the beacon's write and the cron's schedule).
+   */
+  bounceLagMs?: number;
 }
 
 const MINUTE_MS = 60_000;
 const MAX_WINDOW_MS = 24 * 60 * MINUTE_MS;
 export const DEFAULT_GUARDRAIL_ALPHA = 0.01;
 export const DEFAULT_LOOKS = 1440;
+/** The default session timeout (30 minutes) plus a minute. */
+export const DEFAULT_BOUNCE_LAG_MS = 31 * MINUTE_MS;
+
+/** The bounce lag for a session timeout: the timeout plus a minute, in whole minutes. */
+export const bounceLagFor = (sessionTimeoutMs: number): number =>
+  Math.ceil(sessionTimeoutMs / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
 
 /** A window such as `"5m"` or `"1h"` in milliseconds, or null if malformed or outside 1 minute to 24 hours. */
 export function parseWindow(window: string): number | null {
@@ -122,9 +148,11 @@ export function parseWindow(window: string): number | null {
  * reject such rules when the campaign is saved; {@link evaluateGuardrails} skips them (failing open).
  */
 export function guardrailRuleError(rule: GuardrailRule, variants: readonly string[]): string | null {
-  if (!(rule.metric === 'ctr' || /^conversion:.+$/.test(rule.metric)))
-    return `metric: expected "ctr" or "conversion:<goal>", got "${rule.metric}"`;
+  if (!(rule.metric === 'ctr' || rule.metric === 'bounce' || /^conversion:.+$/.test(rule.metric)))
+    return `metric: expected "ctr", "bounce" or "conversion:<goal>", got "${rule.metric}"`;
   if ((rule.below === undefined) === (rule.above === undefined)) return 'exactly one of below and above';
+  if (rule.metric === 'bounce' && rule.below !== undefined)
+    return 'below: a bounce rule guards against too many bounces; use above';
   const threshold = rule.below ?? rule.above;
   if (!(typeof threshold === 'number' && threshold > 0 && threshold < 1))
     return `${rule.below === undefined ? 'above' : 'below'}: expected a rate strictly between 0 and 1`;
@@ -157,12 +185,21 @@ export function windowTotals(
 ): WindowTotals {
   const first = Math.floor((now - windowMs) / MINUTE_MS);
   const last = Math.ceil(now / MINUTE_MS) - 1;
-  const totals: WindowTotals = { impressions: 0, clicks: 0, exposures: 0, conversions: {} };
+  const totals: WindowTotals = {
+    impressions: 0,
+    clicks: 0,
+    exposures: 0,
+    conversions: {},
+    sessions: 0,
+    multiPageSessions: 0,
+  };
   for (const bucket of buckets) {
     if (bucket.variant !== variant || bucket.minute < first || bucket.minute > last) continue;
     totals.impressions += bucket.impressions;
     totals.clicks += bucket.clicks;
     totals.exposures += bucket.exposures;
+    totals.sessions += bucket.sessions ?? 0;
+    totals.multiPageSessions += bucket.multiPageSessions ?? 0;
     for (const [goal, count] of Object.entries(bucket.conversions)) {
       totals.conversions[goal] = (totals.conversions[goal] ?? 0) + count;
     }
@@ -172,9 +209,15 @@ export function windowTotals(
 
 /**
  * The rule's trials and successes in the window. Successes are capped at the trials: counters written
- * on different paths can disagree by a late beacon, and a rate above 1 is no evidence of anything.
+ * on different paths can disagree by a late beacon, and a rate above 1 is no evidence of anything. For
+ * bounce the successes are the sessions without a second page (multi-page sessions capped at the
+ * sessions, so a lost session start never makes bounces negative).
  */
-function metricCounts(totals: WindowTotals, metric: GuardrailMetric): Counts {
+export function metricCounts(totals: WindowTotals, metric: GuardrailMetric): Counts {
+  if (metric === 'bounce') {
+    const n = Math.max(0, Math.floor(totals.sessions));
+    return { n, x: n - Math.min(n, Math.max(0, Math.floor(totals.multiPageSessions))) };
+  }
   const n = metric === 'ctr' ? totals.impressions : totals.exposures;
   const x = metric === 'ctr' ? totals.clicks : (totals.conversions[metric.slice('conversion:'.length)] ?? 0);
   const trials = Math.max(0, Math.floor(n));
@@ -188,18 +231,27 @@ function metricCounts(totals: WindowTotals, metric: GuardrailMetric): Counts {
  * the upper bound being below t (and mirrored for `above`). The chance that a variant whose rate is at
  * or beyond the threshold (on the allowed side) triggers any one rule during a day of looks is at most
  * alpha, whatever the window and however much the windows overlap (union bound); see docs/guardrails.md
- * for the measured rate. Actions in `active` (same variant and rule) are not emitted again.
+ * for the measured rate. Actions in `active` (same variant and rule) are not emitted again. A `bounce`
+ * rule counts the sessions that started in the window shifted back by `bounceLagMs` (each then known to
+ * be a bounce or not) and fires when the lower bound of their bounce rate is above the threshold.
  *
  * @example
  * evaluateGuardrails({ campaign: 'hero', control: 'a', variants: ['a', 'b'], now,
  *   rules: [{ metric: 'ctr', below: 0.02, window: '15m', min: 1000, action: 'pause' }], buckets })
  */
 export function evaluateGuardrails(input: GuardrailInput): GuardrailAction[] {
-  const { alpha = DEFAULT_GUARDRAIL_ALPHA, looks = DEFAULT_LOOKS, active = [] } = input;
+  const {
+    alpha = DEFAULT_GUARDRAIL_ALPHA,
+    looks = DEFAULT_LOOKS,
+    active = [],
+    bounceLagMs = DEFAULT_BOUNCE_LAG_MS,
+  } = input;
   if (!(alpha > 0 && alpha < 1))
     throw new RangeError(`evaluateGuardrails: alpha must be in (0, 1), got ${alpha}`);
   if (!(Number.isInteger(looks) && looks >= 1))
     throw new RangeError(`evaluateGuardrails: looks must be a positive integer, got ${looks}`);
+  if (!(Number.isFinite(bounceLagMs) && bounceLagMs >= 0))
+    throw new RangeError(`evaluateGuardrails: bounceLagMs must be >= 0, got ${bounceLagMs}`);
   const level = alpha / looks;
   const method = `Clopper-Pearson one-sided exact bound at alpha ${alpha} / ${looks} looks (Bonferroni)`;
   const actions: GuardrailAction[] = [];
@@ -207,11 +259,16 @@ export function evaluateGuardrails(input: GuardrailInput): GuardrailAction[] {
     if (guardrailRuleError(rule, input.variants) !== null) return;
     const windowMs = parseWindow(rule.window) ?? 0;
     const text = ruleText(rule);
+    // bounce: the sessions of the window shifted back by the lag, each known to be a bounce or not
+    const lag = rule.metric === 'bounce' ? bounceLagMs : 0;
     for (const variant of input.variants) {
       if (variant === input.control) continue;
       if (active.some((a) => a.variant === variant && a.rule === index && (a.text ?? text) === text))
         continue;
-      const { n, x } = metricCounts(windowTotals(input.buckets, variant, input.now, windowMs), rule.metric);
+      const { n, x } = metricCounts(
+        windowTotals(input.buckets, variant, input.now - lag, windowMs),
+        rule.metric,
+      );
       if (n === 0 || n < rule.min) continue;
       const below = rule.below !== undefined;
       const threshold = rule.below ?? rule.above ?? 0;
@@ -235,6 +292,7 @@ export function evaluateGuardrails(input: GuardrailInput): GuardrailAction[] {
           threshold,
           alpha: level,
           method,
+          ...(rule.metric === 'bounce' ? { lagMinutes: lag / MINUTE_MS } : {}),
         },
       });
     }

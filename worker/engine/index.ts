@@ -48,6 +48,8 @@ export {
 export { type Batch, foldEvents, type HioEvent, parseBatch } from './events.ts';
 export {
   type ActiveAction,
+  bounceLagFor,
+  DEFAULT_BOUNCE_LAG_MS,
   DEFAULT_GUARDRAIL_ALPHA,
   evaluateGuardrails,
   type GuardrailAction,
@@ -99,6 +101,7 @@ export {
   type ExposureRow,
   isEmptyMeasurement,
   type Measurement,
+  type MetricRow,
   type PageInput,
   type PagePlan,
   planBeacon,
@@ -143,6 +146,16 @@ export {
   type Report,
   type VariantResult,
 } from './report.ts';
+export {
+  EMPTY_SECONDARY,
+  type Estimate,
+  isSecondaryMetric,
+  SECONDARY_METRICS,
+  type SecondaryMetric,
+  type SecondaryResult,
+  type SecondarySums,
+  secondaryResult,
+} from './secondary.ts';
 export {
   buildSeries,
   type CounterRow,

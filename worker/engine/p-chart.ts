@@ -7,7 +7,7 @@
  * points shows a few false signals a day by design).
  */
 
-import type { GuardrailMetric, MinuteBucket } from './guardrails.ts';
+import { type GuardrailMetric, type MinuteBucket, metricCounts } from './guardrails.ts';
 
 export interface PChartOptions {
   /** Minutes per point (default 1); points start at multiples of it in unix minutes. */
@@ -54,14 +54,24 @@ export function pChart(
   const { aggregate = 1, from = Number.NEGATIVE_INFINITY, to = Number.POSITIVE_INFINITY } = options;
   if (!(Number.isInteger(aggregate) && aggregate >= 1))
     throw new RangeError(`pChart: aggregate must be a positive integer, got ${aggregate}`);
-  const goal = metric === 'ctr' ? null : metric.slice('conversion:'.length);
   const byStart = new Map<number, { n: number; x: number }>();
   for (const bucket of buckets) {
     if (bucket.variant !== variant || bucket.minute < from || bucket.minute >= to) continue;
     const start = Math.floor(bucket.minute / aggregate) * aggregate;
     const sums = byStart.get(start) ?? { n: 0, x: 0 };
-    sums.n += goal === null ? bucket.impressions : bucket.exposures;
-    sums.x += goal === null ? bucket.clicks : (bucket.conversions[goal] ?? 0);
+    const { n, x } = metricCounts(
+      {
+        impressions: bucket.impressions,
+        clicks: bucket.clicks,
+        exposures: bucket.exposures,
+        conversions: bucket.conversions,
+        sessions: bucket.sessions ?? 0,
+        multiPageSessions: bucket.multiPageSessions ?? 0,
+      },
+      metric,
+    );
+    sums.n += n;
+    sums.x += x;
     byStart.set(start, sums);
   }
   const groups = [...byStart.entries()].filter(([, s]) => s.n > 0).sort(([a], [b]) => a - b);

@@ -8,7 +8,8 @@
  * adapter knows which slots were really on it, `settle(matched)` says what to store: profile op groups
  * (new assignments, frequency counts, session marks) and measurement rows (first exposures).
  * `planBeacon` turns an event batch into the profile's op groups and the measurement rows
- * (conversions attributed to the variant assigned before them, counted impressions and clicks).
+ * (conversions attributed to the variant assigned before them, counted impressions and clicks, and the
+ * secondary metrics of the visitor's sessions: sessions, second pages, pageviews, engaged time).
  * The adapters (edge/, state/, db/, routes/) only read inputs, stream and persist what they are handed.
  */
 import { buildAttributes, categoryFromRules, type RequestFacts } from './attributes.ts';
@@ -16,7 +17,7 @@ import type { ClusterRecord } from './clusters.ts';
 import type { ContextShares } from './contexts.ts';
 import { type DecideInput, type DecideResult, decide, isInHoldout } from './decide.ts';
 import type { CompiledDocument, SlotAction } from './document.ts';
-import { foldEvents, type HioEvent, pageviewOps } from './events.ts';
+import { foldEvents, type HioEvent, pageviewOps, sessionsOf } from './events.ts';
 import { type ProfileView, readProfile } from './profile.ts';
 import {
   ALL_CAMPAIGN,
@@ -38,6 +39,7 @@ import {
 } from './profile-fields.ts';
 import { applyOps, type Op, type OpGroup } from './profile-ops.ts';
 import { type PropensityRecord, propensityFeatures } from './propensity.ts';
+import { engagedSquareIncrement, type SecondaryMetric } from './secondary.ts';
 import { computeSignals, type Signal, type SignalName } from './signals.ts';
 import { renderSafe } from './template-safe.ts';
 
@@ -170,11 +172,34 @@ export interface TrainingRowOut {
   features: number[];
 }
 
+/**
+ * One secondary-metric amount (engine/secondary.ts: sessions, sessions that reached a second page,
+ * pageviews, engaged ms, and the per-session sums of squares the intervals need) of one event for one
+ * campaign the visitor is assigned to (or held out of). Every row of a session counts in the minute and
+ * day the session started (`sessionStart`), so a counter bucket holds whole sessions; the rows of a
+ * session whose start was not counted for the campaign (the visitor was assigned mid-visit) are not
+ * counted either (db/measurement.ts guards them by the session's key).
+ */
+export interface MetricRow {
+  eventId: string;
+  campaignId: string;
+  seed: string;
+  variantId: string;
+  metric: SecondaryMetric;
+  amount: number;
+  /** the visit number of the session the event belongs to */
+  visit: number;
+  /** when that session started (ms) */
+  sessionStart: number;
+}
+
 export interface Measurement {
   exposures: ExposureRow[];
   conversions: ConversionRow[];
   slotEvents: SlotEventRow[];
   trainingRows?: TrainingRowOut[];
+  /** secondary metrics (sessions, bounce, pages and engaged time per session); absent: none */
+  metrics?: MetricRow[];
 }
 
 /** Everything one request stores, as data: the adapters persist exactly this. */
@@ -190,7 +215,8 @@ export const isEmptyMeasurement = (m: Measurement): boolean =>
   m.exposures.length === 0 &&
   m.conversions.length === 0 &&
   m.slotEvents.length === 0 &&
-  !m.trainingRows?.length;
+  !m.trainingRows?.length &&
+  !m.metrics?.length;
 
 // ---- the page ----
 
@@ -383,7 +409,9 @@ export interface BeaconInput {
  * The op groups of a batch (one per event, keyed by its id so a resent batch is skipped) and its
  * measurement rows, which follow from the events alone: they are written whether or not this
  * particular store call applied the events (a lost reply must not lose the rows), and they are
- * idempotent by event id in D1.
+ * idempotent by event id in D1. The secondary-metric rows also depend on where each event falls in the
+ * visitor's sessions, read from the stored profile: a batch planned again after its profile write
+ * landed sees its own pageviews as the session's past (docs/measurement.md says what that costs).
  */
 export function planBeacon(input: BeaconInput): Writes {
   const { doc, visitorId, now } = input;
@@ -396,14 +424,17 @@ export function planBeacon(input: BeaconInput): Writes {
         ? { ...e, category: categoryFromRules(doc, e.path.split('?')[0] ?? '') ?? undefined }
         : e,
     );
-  const groups = foldEvents(events, {
+  const fold = {
     now,
     profile: input.stored,
     sessionTimeoutMs: doc.settings.sessionTimeoutMs,
     interestHalfLifeMs: doc.settings.interestHalfLifeMs,
     cartGoal: doc.settings.signals.cartGoal,
     purchaseGoal: doc.settings.signals.purchaseGoal,
-  });
+  };
+  const groups = foldEvents(events, fold);
+  // the visit each event belongs to, by the same arithmetic as the fold (secondary metrics)
+  const sessions = sessionsOf(events, fold);
   const stored = storedAssignments(input.stored);
   // the variant each campaign assigned this visitor before the batch (under the campaign's current seed)
   const assigned = new Map<string, string>();
@@ -413,9 +444,10 @@ export function planBeacon(input: BeaconInput): Writes {
   }
   const byId = new Map(doc.campaigns.map((c) => [c.id, c]));
   const measurement: Measurement = { exposures: [], conversions: [], slotEvents: [] };
+  const metrics: MetricRow[] = [];
   const programme = isInHoldout(doc, visitorId) ? HOLDOUT_VARIANT : TREATED_VARIANT;
   const exposed = new Set<string>();
-  for (const e of events) {
+  events.forEach((e, i) => {
     if (e.t === 'conversion') {
       const value = e.value ?? 0;
       const row = (campaignId: string, seed: string, variantId: string): ConversionRow => ({
@@ -435,7 +467,7 @@ export function planBeacon(input: BeaconInput): Writes {
     } else if (e.t === 'impression' || e.t === 'click') {
       const c = byId.get(e.campaign);
       // count only what this visitor was really shown: the marker must match the assignment
-      if (!c || assigned.get(c.id) !== e.variant) continue;
+      if (!c || assigned.get(c.id) !== e.variant) return;
       // the impression of a slot the decision API filled is its exposure (idempotent in D1)
       if (e.t === 'impression' && !exposed.has(c.id)) {
         const pending = pendingExposure(input.stored, c.id, e.variant, c.seed);
@@ -445,7 +477,7 @@ export function planBeacon(input: BeaconInput): Writes {
         }
       }
       // a held-out slot is marked only so that its impression exposes it
-      if (e.variant === HOLDOUT_VARIANT) continue;
+      if (e.variant === HOLDOUT_VARIANT) return;
       measurement.slotEvents.push({
         eventId: e.id,
         kind: e.t,
@@ -453,8 +485,43 @@ export function planBeacon(input: BeaconInput): Writes {
         seed: c.seed,
         variantId: e.variant,
       });
+    } else if (e.t === 'pageview' || e.t === 'engaged') {
+      // secondary metrics, for every campaign the visitor is assigned to (the holdout arm too: the baseline)
+      const s = sessions[i];
+      if (!s || s.visit < 1) return;
+      const amounts: [SecondaryMetric, number][] =
+        e.t === 'pageview'
+          ? [
+              ['sessions', s.page === 1 ? 1 : 0],
+              ['multi_page_sessions', s.page === 2 ? 1 : 0],
+              ['pageviews', 1],
+              // the k-th page adds k² - (k-1)² to the session's pageviews², so the sum is Σ pages²
+              ['pageviews_sq', 2 * s.page - 1],
+            ]
+          : [
+              ['engaged_ms', e.ms],
+              ['engaged_s2', engagedSquareIncrement(s.engagedBefore, e.ms)],
+            ];
+      for (const c of doc.campaigns) {
+        const variantId = assigned.get(c.id);
+        if (!variantId) continue;
+        for (const [metric, amount] of amounts) {
+          if (amount <= 0) continue;
+          metrics.push({
+            eventId: e.id,
+            campaignId: c.id,
+            seed: c.seed,
+            variantId,
+            metric,
+            amount,
+            visit: s.visit,
+            sessionStart: s.startedAt,
+          });
+        }
+      }
     }
-  }
+  });
+  if (metrics.length) measurement.metrics = metrics;
   return {
     visitorId,
     at: now,

@@ -10,7 +10,9 @@
  * (an expected cell below 5) a variant's goal also gets `smallSample`: Fisher's exact p-value and Koopman's
  * score interval. With breakdown rows, each campaign gets `breakdowns` per device, source, segment and
  * cluster (see breakdowns.ts); with pre-exposure covariate sums, each goal gets its CUPED-adjusted lift
- * beside the plain one (see cuped.ts). Pure: counts in, JSON-ready report out.
+ * beside the plain one (see cuped.ts). Each variant (and the campaign's holdout) also gets `secondary`:
+ * sessions, bounce rate, pages and engaged time per session and CTR, with intervals (see secondary.ts).
+ * Pure: counts in, JSON-ready report out.
  */
 import {
   type AdaptiveVariant,
@@ -25,6 +27,13 @@ import {
 import { type Breakdown, type BreakdownRow, breakdownSections } from './breakdowns.ts';
 import { type CupedResult, cupedLift, type MomentSums } from './cuped.ts';
 import type { CompiledCampaign, CompiledDocument } from './document.ts';
+import {
+  EMPTY_SECONDARY,
+  isSecondaryMetric,
+  type SecondaryResult,
+  type SecondarySums,
+  secondaryResult,
+} from './secondary.ts';
 import { fisherExact, liftInterval, whichMethod } from './small-sample.ts';
 import {
   type Counts,
@@ -91,6 +100,11 @@ export interface RawCounts {
     impressions: number;
     clicks: number;
   }[];
+  /**
+   * Per campaign, seed, variant and secondary metric (engine/secondary.ts): the counter's sum over all
+   * days. Absent: every variant's `secondary` is empty (no sessions).
+   */
+  secondary?: { campaignId: string; seed: string; variantId: string; metric: string; count: number }[];
   /**
    * Per campaign, goal, context and variant: sums over the exposed visitors of 1/p and r/p and their
    * squares, p the logged probability of the assigned variant in (0, 1] and r = 1 if the visitor converted
@@ -194,6 +208,8 @@ export interface VariantResult {
   clicks: number;
   clickRate: number;
   goals: Record<string, GoalResult>;
+  /** sessions, bounce rate, pages and engaged time per session, and CTR, with 95% intervals */
+  secondary: SecondaryResult;
 }
 
 export interface ArmSummary {
@@ -241,7 +257,11 @@ export interface CampaignReport {
   srm: { pValue: number | null; warning: boolean };
   minPerArm: number;
   variants: VariantResult[];
-  holdout: ArmSummary & { lift: Record<string, { lift: number; ci: [number, number]; pValue: number }> };
+  holdout: ArmSummary & {
+    lift: Record<string, { lift: number; ci: [number, number]; pValue: number }>;
+    /** the held-out visitors' sessions (they see no slot: no CTR) */
+    secondary: SecondaryResult;
+  };
   daily: DayRow[];
   /** adaptive campaigns: why the plain per-variant comparison above is not the one to read */
   note?: string;
@@ -334,6 +354,15 @@ export function buildReport(doc: CompiledDocument, raw: RawCounts, options: Repo
     d.clicks += s.clicks;
   }
 
+  const secondary = new Map<string, SecondarySums>();
+  for (const r of raw.secondary ?? []) {
+    if (!isSecondaryMetric(r.metric)) continue;
+    const k = key(r.campaignId, r.seed, r.variantId);
+    const t = secondary.get(k) ?? { ...EMPTY_SECONDARY };
+    t[r.metric] += r.count;
+    secondary.set(k, t);
+  }
+
   const cupedMap = new Map<string, CupedRow>();
   for (const r of raw.cuped ?? []) cupedMap.set(key(r.campaignId, r.seed, r.variantId, r.goal, r.metric), r);
 
@@ -344,6 +373,7 @@ export function buildReport(doc: CompiledDocument, raw: RawCounts, options: Repo
         visitors,
         conv,
         slots,
+        secondary,
         daily,
         weighted: raw.weighted,
         breakdowns: raw.breakdowns,
@@ -399,6 +429,7 @@ interface Maps {
   visitors: Map<string, number>;
   conv: Map<string, RawCounts['conversions'][number]>;
   slots: Map<string, { impressions: number; clicks: number }>;
+  secondary: Map<string, SecondarySums>;
   daily: Map<string, DayRow>;
   weighted: RawCounts['weighted'];
   breakdowns: RawCounts['breakdowns'];
@@ -439,6 +470,10 @@ function campaignReport(c: CompiledCampaign, m: Maps, o: CampaignOptions): Campa
       clicks: s?.clicks ?? 0,
       clickRate: s?.impressions ? s.clicks / s.impressions : 0,
       goals: {},
+      secondary: secondaryResult(m.secondary.get(key(c.id, c.seed, v.id)) ?? {}, {
+        impressions: s?.impressions ?? 0,
+        clicks: s?.clicks ?? 0,
+      }),
     };
     for (const g of goals) {
       const cv = m.conv.get(key(c.id, c.seed, v.id, g));
@@ -557,7 +592,14 @@ function campaignReport(c: CompiledCampaign, m: Maps, o: CampaignOptions): Campa
     srm: { pValue: srm, warning: srm !== null && srm < o.srmThreshold },
     minPerArm: o.minPerArm,
     variants,
-    holdout: { ...holdout, lift: holdoutLift },
+    holdout: {
+      ...holdout,
+      lift: holdoutLift,
+      secondary: secondaryResult(m.secondary.get(key(c.id, c.seed, HOLDOUT)) ?? {}, {
+        impressions: 0,
+        clicks: 0,
+      }),
+    },
     daily: days,
   };
   if (ADAPTIVE.has(c.allocation)) Object.assign(report, adaptiveSection(c, report, m.weighted, o));

@@ -49,6 +49,29 @@ describe('buildSeries', () => {
     expect(s.b?.minute.every((p) => p.ctr === null && p.impressions === 0)).toBe(true);
     expect(a?.minute.at(-1)?.at).toBe(new Date(now * 60_000).toISOString());
   });
+
+  it('sums the secondary metrics per session-start bucket, with the bounce rate', () => {
+    const s = buildSeries(
+      [
+        { variantId: 'a', start: now - 1, size: 1, metric: 'sessions', count: 4 },
+        { variantId: 'a', start: now - 1, size: 1, metric: 'multi_page_sessions', count: 1 },
+        { variantId: 'a', start: now - 1, size: 1, metric: 'pageviews', count: 7 },
+        { variantId: 'a', start: now - 1, size: 1, metric: 'engaged_ms', count: 42_000 },
+        { variantId: 'a', start: now - 1, size: 1, metric: 'pageviews_sq', count: 19 },
+      ],
+      ['a'],
+      now,
+    );
+    expect(s.a?.minute.at(-2)).toMatchObject({
+      sessions: 4,
+      multiPageSessions: 1,
+      pageviews: 7,
+      engagedMs: 42_000,
+      bounceRate: 0.75,
+    });
+    expect(s.a?.minute.at(-1)?.bounceRate).toBeNull();
+    expect(s.a?.day.at(-1)?.bounceRate).toBe(0.75);
+  });
 });
 
 describe('largeShareChanges', () => {

@@ -40,6 +40,13 @@ export interface SeriesPoint {
   ctr: number | null;
   exposures: number;
   conversions: Record<string, number>;
+  /** sessions that started in the bucket, how many reached a second page, their pageviews and engaged ms */
+  sessions: number;
+  multiPageSessions: number;
+  pageviews: number;
+  engagedMs: number;
+  /** 1 - multiPageSessions / sessions; null without sessions (the last session timeout's sessions are still open) */
+  bounceRate: number | null;
 }
 
 export interface VariantSeries {
@@ -55,12 +62,21 @@ const emptyPoint = (start: number): SeriesPoint => ({
   ctr: null,
   exposures: 0,
   conversions: {},
+  sessions: 0,
+  multiPageSessions: 0,
+  pageviews: 0,
+  engagedMs: 0,
+  bounceRate: null,
 });
 
 function add(p: SeriesPoint, metric: string, n: number): void {
   if (metric === 'impressions') p.impressions += n;
   else if (metric === 'clicks') p.clicks += n;
   else if (metric === 'exposures') p.exposures += n;
+  else if (metric === 'sessions') p.sessions += n;
+  else if (metric === 'multi_page_sessions') p.multiPageSessions += n;
+  else if (metric === 'pageviews') p.pageviews += n;
+  else if (metric === 'engaged_ms') p.engagedMs += n;
   else if (metric.startsWith('conversion:')) {
     const goal = metric.slice('conversion:'.length);
     p.conversions[goal] = (p.conversions[goal] ?? 0) + n;
@@ -106,8 +122,10 @@ export function buildSeries(
     if (d >= dayFrom && d <= dayNow) add(s.day[(d - dayFrom) / 1440] as SeriesPoint, r.metric, r.count);
   }
   for (const s of Object.values(out))
-    for (const p of [...s.minute, ...s.hour, ...s.day])
+    for (const p of [...s.minute, ...s.hour, ...s.day]) {
       p.ctr = p.impressions ? p.clicks / p.impressions : null;
+      p.bounceRate = p.sessions ? 1 - Math.min(p.multiPageSessions, p.sessions) / p.sessions : null;
+    }
   return out;
 }
 

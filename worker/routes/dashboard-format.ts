@@ -96,6 +96,8 @@ export const fmt = {
   money: (x: Num): string => (ok(x) ? group(fixed(x, 2)) : DASH),
   /** an absolute difference of rates, in percentage points */
   pp: (x: Num): string => (ok(x) ? `${fixed(x * 100, 3)} pp` : DASH),
+  /** a duration given in ms, in seconds: 12.3 s */
+  seconds: (ms: Num): string => (ok(ms) ? `${group(fixed(ms / 1000, 1))} s` : DASH),
 };
 
 const VERDICTS: Record<string, string> = {

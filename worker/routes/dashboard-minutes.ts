@@ -1,7 +1,8 @@
 /**
  * @module dashboard-minutes
  * The dashboard's minute-level section of a campaign: per metric (exposures, viewable impressions,
- * clicks, CTR, converted visitors per goal) a small line chart with one line per variant over the last
+ * clicks, CTR, converted visitors per goal, and sessions and bounce rate by session start once there
+ * are sessions) a small line chart with one line per variant over the last
  * hour (a point a minute), the last 24 hours (an hour) and 30 days (a day); and per variant a p-chart of
  * its CTR per minute (engine/p-chart.ts: center line, 3-sigma limits, points out of control marked).
  * Server-rendered SVG; the page reloads itself every minute.
@@ -40,12 +41,20 @@ function lines(series: readonly { id: string; color: string; values: (number | n
 const metricValue = (p: SeriesPoint, metric: string): number | null =>
   metric === 'ctr'
     ? p.ctr
-    : metric === 'exposures' || metric === 'impressions' || metric === 'clicks'
-      ? p[metric]
-      : (p.conversions[metric.slice('conversion:'.length)] ?? 0);
+    : metric === 'bounce'
+      ? p.bounceRate
+      : metric === 'exposures' || metric === 'impressions' || metric === 'clicks' || metric === 'sessions'
+        ? p[metric]
+        : (p.conversions[metric.slice('conversion:'.length)] ?? 0);
 
 const metricLabel = (m: string) =>
-  m === 'ctr' ? 'CTR' : m.startsWith('conversion:') ? `conversions (${m.slice(11)})` : m;
+  m === 'ctr'
+    ? 'CTR'
+    : m === 'bounce'
+      ? 'bounce rate (by session start)'
+      : m.startsWith('conversion:')
+        ? `conversions (${m.slice(11)})`
+        : m;
 
 function resolutionCharts(
   campaign: string,
@@ -54,12 +63,21 @@ function resolutionCharts(
   goals: readonly string[],
   res: Resolution,
 ): Html {
-  const metrics = ['exposures', 'impressions', 'clicks', 'ctr', ...goals.map((g) => `conversion:${g}`)];
   const ids = Object.keys(series);
+  // sessions and bounce only once the campaign has sessions (secondary metrics)
+  const sessions = ids.some((v) => (series[v]?.[res] ?? []).some((p) => p.sessions > 0));
+  const metrics = [
+    'exposures',
+    'impressions',
+    'clicks',
+    'ctr',
+    ...goals.map((g) => `conversion:${g}`),
+    ...(sessions ? ['sessions', 'bounce'] : []),
+  ];
   return html`<h4>${TITLES[res]}</h4><div class="charts" data-testid="${testId('series', campaign, res)}">${metrics.map(
     (m) => {
       const total =
-        m === 'ctr'
+        m === 'ctr' || m === 'bounce'
           ? ''
           : ids.reduce(
               (t, v) => t + (series[v]?.[res] ?? []).reduce((a, p) => a + (metricValue(p, m) ?? 0), 0),

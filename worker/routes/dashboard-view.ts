@@ -5,7 +5,8 @@
  * the cumulative rate chart and the lift forest plot; for adaptive campaigns first the results weighted by
  * the logged probabilities, and for contextual ones the shares and best variant per context and the
  * "what if" of other policies; the CUPED lift beside the plain one and a "By segment" section per device,
- * source, segment and cluster when the report has them). Self-contained: inline CSS, no script, no
+ * source, segment and cluster when the report has them; beside the traffic, the secondary metrics per
+ * variant: sessions, bounce rate, pages and engaged time per session, CTR). Self-contained: inline CSS, no script, no
  * external asset. Every number cell has a stable `data-testid` (see `testId`).
  */
 import type {
@@ -14,6 +15,7 @@ import type {
   GoalResult,
   PropensityRecord,
   Report,
+  SecondaryResult,
   VariantResult,
   VariantSeries,
 } from '../engine/index.ts';
@@ -146,6 +148,7 @@ const HELP = html`<details class="card help" data-testid="help"><summary>How to 
 <li><b>p (seq.)</b> is the sequential (always-valid) p-value: it stays honest however often you look, so use it when you check results every day and want to stop early.</li>
 <li><b>Chance to beat control</b> is Bayesian: the probability, given the data so far, that the variant's true rate is higher. <b>Expected loss</b> is how much rate you would lose on average by choosing the variant if it is in fact worse.</li>
 <li><b>SRM</b> (sample ratio mismatch): when the split of visitors differs from the configured weights beyond chance, assignment or tracking is broken, and the campaign's results are void until it is fixed.</li>
+<li><b>Secondary metrics</b> count sessions (visits) that started while the visitor was in the campaign. <b>Bounce rate</b> is the share of those sessions with a single page; <b>pages</b> and <b>engaged time</b> (visible and active) are per session. They are guardrails to watch beside the goal, not goals: a variant can convert better and bounce more. A <code>bounce</code> guardrail can pause a variant whose bounce rate is clearly above a threshold.</li>
 <li>The <b>holdout</b> sees the site without personalization: the lift against it is what HIO as a whole adds.</li>
 <li><b>Small counts</b>: when a comparison has fewer than 5 expected conversions (or non-conversions) in an arm, the usual z-test and delta-method interval are unreliable, so the exact interval (Koopman's score interval, never below −100%) and Fisher's exact p-value are shown too, marked "small counts, exact". Otherwise the z-test and the delta-method interval apply.</li>
 <li><b>By segment</b> splits each campaign by named segment, device, source and discovered cluster. Each comparison says its method: <b>Fisher exact test · Koopman interval</b> for small counts, <b>z-test · delta method</b> otherwise. Groups under the minimum sample are flagged as too small, and with many groups some look significant by chance: read <b>p (adj.)</b>, Holm-adjusted across all of them.</li>
@@ -215,6 +218,46 @@ function trafficTable(c: CampaignReport, colors: Map<string, string>): Html {
       ? html`<tr class="holdout"><td>${swatch(colors.get(HOLDOUT_ID))}holdout (not shown the campaign)</td><td>—</td><td data-testid="${testId('visitors', c.id, HOLDOUT_ID)}">${fmt.count(c.holdout.visitors)}</td><td>—</td><td>—</td><td>—</td></tr>`
       : '';
   return html`<div class="table-wrap"><table data-testid="${testId('traffic', c.id)}"><thead><tr><th>Variant</th><th>Traffic share</th><th>Visitors</th><th>Viewable impressions</th><th>Clicks</th><th>Click rate</th></tr></thead><tbody>${rows}${holdout}</tbody></table></div>`;
+}
+
+/** Per variant (and the holdout): sessions, bounce rate, pages and engaged time per session, CTR. */
+function secondaryTable(c: CampaignReport, colors: Map<string, string>): Part {
+  const arms: { id: string; name: Part; s: SecondaryResult; holdout?: boolean }[] = c.variants.map((v) => ({
+    id: v.id,
+    name: html`${swatch(colors.get(v.id))}${v.id}${v.control ? html` <span class="badge control">control</span>` : ''}`,
+    s: v.secondary,
+  }));
+  if (c.holdout.secondary.sessions > 0) {
+    arms.push({
+      id: HOLDOUT_ID,
+      name: html`${swatch(colors.get(HOLDOUT_ID))}holdout (not shown the campaign)`,
+      s: c.holdout.secondary,
+      holdout: true,
+    });
+  }
+  if (arms.every((a) => a.s.sessions === 0)) return '';
+  const cell = (kind: string, arm: string, value: string, ci: string | null) =>
+    html`<td><span data-testid="${testId(kind, c.id, arm)}">${value}</span>${ci === null ? '' : html`<br><span class="small" data-testid="${testId(`${kind}-ci`, c.id, arm)}">${ci}</span>`}</td>`;
+  const interval = (ci: readonly number[] | undefined, f: (x: number) => string) =>
+    ci ? `[${f(ci[0] ?? 0)}, ${f(ci[1] ?? 0)}]` : null;
+  const rows = arms.map(({ id, name, s, holdout }) => {
+    const b = s.bounceRate;
+    const pages = s.pagesPerSession;
+    const t = s.engagedMsPerSession;
+    return html`<tr${holdout ? new Html(' class="holdout"') : ''}><td>${name}</td>
+<td data-testid="${testId('sessions', c.id, id)}">${fmt.count(s.sessions)}</td>
+${cell('bounce', id, fmt.pct(b?.value), b ? fmt.rateCi(b.ci) : null)}
+${cell(
+  'pages',
+  id,
+  fmt.decimal(pages?.value, 2),
+  interval(pages?.ci, (x) => fmt.decimal(x, 2)),
+)}
+${cell('engaged', id, fmt.seconds(t?.value), interval(t?.ci, fmt.seconds))}
+${holdout ? html`<td>—</td>` : cell('secondary-ctr', id, fmt.pct(s.ctr?.value), s.ctr ? fmt.rateCi(s.ctr.ci) : null)}</tr>`;
+  });
+  return html`<h3>Secondary metrics</h3><p class="small">Per session (a visit: pages with no gap longer than the session timeout) that started while the visitor was in the campaign, counted by the day it started; the last half hour's sessions may still get a second page. Bounce: sessions of one page (Wilson interval). Pages and engaged time per session: means with a t interval. 95% intervals; a visitor's sessions are treated as independent, which narrows them somewhat.</p>
+<div class="table-wrap"><table data-testid="${testId('secondary', c.id)}"><thead><tr><th>Variant</th><th>Sessions</th><th>Bounce rate [95%]</th><th>Pages / session [95%]</th><th>Engaged time / session [95%]</th><th>Click rate [95%]</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 function verdictCell(c: CampaignReport, v: VariantResult, g: GoalResult | undefined, goal: string): Html {
@@ -482,11 +525,14 @@ function auditSection(c: CampaignReport, audit: readonly AuditEntry[]): Html | '
       threshold?: number;
       from?: number;
       to?: number;
+      lagMinutes?: number;
     } | null;
     if (x && typeof x.from === 'number' && typeof x.to === 'number')
       return `share ${fmt.pct(x.from)} → ${fmt.pct(x.to)} (moves beyond ${fmt.pct(x.threshold)} are logged)`;
+    const lag =
+      x && typeof x.lagMinutes === 'number' ? ` (sessions started at least ${x.lagMinutes} min before)` : '';
     return x
-      ? `${fmt.count(x.successes)} of ${fmt.count(x.observations)}; bound ${fmt.pct(x.bound)} vs threshold ${fmt.pct(x.threshold)}`
+      ? `${fmt.count(x.successes)} of ${fmt.count(x.observations)}${lag}; bound ${fmt.pct(x.bound)} vs threshold ${fmt.pct(x.threshold)}`
       : '';
   };
   return html`<h3>Automatic actions</h3><div class="table-wrap"><table data-testid="${testId('audit', c.id)}"><tr><th>when</th><th>variant</th><th>rule</th><th>action</th><th>evidence</th><th>state</th></tr>${mine.map(
@@ -519,7 +565,7 @@ function campaignSection(
   ];
   return html`<section class="card" id="${testId('c', c.id)}" data-testid="${testId('campaign', c.id)}">
 <div class="campaign-head"><h2>${c.id}</h2><span class="badge">${c.status}</span><span class="small">${details.filter(Boolean).join(' · ')}</span></div>
-${srm}${empty}${auditSection(c, audit)}${trafficTable(c, colors)}${minuteSection(c.id, series, colors, c.goals)}${adaptiveSection(c, colors)}${c.goals.map((g) => goalSection(c, g, colors))}
+${srm}${empty}${auditSection(c, audit)}${trafficTable(c, colors)}${secondaryTable(c, colors)}${minuteSection(c.id, series, colors, c.goals)}${adaptiveSection(c, colors)}${c.goals.map((g) => goalSection(c, g, colors))}
 ${breakdownSection(c)}
 </section>`;
 }

@@ -8,7 +8,7 @@
  */
 import * as v from 'valibot';
 import { type ReplayRecord, verifyReplayRecord } from '../db/measurement.ts';
-import { EVENT_ID_PATTERN, NAME_PATTERN } from '../engine/index.ts';
+import { EVENT_ID_PATTERN, NAME_PATTERN, SECONDARY_METRICS } from '../engine/index.ts';
 import type { Deps } from '../types.ts';
 import { json, jsonError, readJsonBody } from './json.ts';
 
@@ -51,6 +51,21 @@ const RecordSchema = v.strictObject({
     slotEvents: v.pipe(
       v.array(v.strictObject({ ...row, eventId, kind: v.picklist(['impression', 'click']) })),
       v.maxLength(1000),
+    ),
+    metrics: v.optional(
+      v.pipe(
+        v.array(
+          v.strictObject({
+            ...row,
+            eventId,
+            metric: v.picklist(SECONDARY_METRICS),
+            amount: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1e12)),
+            visit: v.pipe(v.number(), v.integer(), v.minValue(1)),
+            sessionStart: v.pipe(v.number(), v.integer(), v.minValue(0)),
+          }),
+        ),
+        v.maxLength(10_000),
+      ),
     ),
     trainingRows: v.optional(
       v.pipe(

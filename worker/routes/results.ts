@@ -7,7 +7,7 @@
 import { readBreakdowns, readCuped } from '../db/breakdowns.ts';
 import { readRawCounts, readWeighted } from '../db/results.ts';
 import { readSeries } from '../db/rollup.ts';
-import { buildReport, type Report } from '../engine/index.ts';
+import { buildReport, type Report, type SecondaryResult } from '../engine/index.ts';
 import type { Deps } from '../types.ts';
 import { readAudit } from './audit.ts';
 import type { DashboardReport } from './dashboard-view.ts';
@@ -72,7 +72,21 @@ export function reportCsv(report: Report): string {
       'expected_loss',
       'verdict',
       'srm_p_value',
+      'sessions',
+      'bounce_rate',
+      'bounce_ci_low',
+      'bounce_ci_high',
+      'pages_per_session',
+      'engaged_ms_per_session',
     ],
+  ];
+  const secondary = (s: SecondaryResult) => [
+    s.sessions,
+    s.bounceRate?.value,
+    s.bounceRate?.ci[0],
+    s.bounceRate?.ci[1],
+    s.pagesPerSession?.value,
+    s.engagedMsPerSession?.value,
   ];
   for (const c of report.campaigns) {
     for (const v of c.variants) {
@@ -100,6 +114,7 @@ export function reportCsv(report: Report): string {
           g?.expectedLoss,
           g?.verdict,
           c.srm.pValue,
+          ...secondary(v.secondary),
         ]);
       }
     }
@@ -116,6 +131,8 @@ export function reportCsv(report: Report): string {
           g.conversions,
           g.rate,
           g.value,
+          ...new Array(11).fill(''),
+          ...secondary(c.holdout.secondary),
         ]);
       }
     }
