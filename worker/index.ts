@@ -14,5 +14,5 @@ export default {
   fetch: (req, env, ctx) => app.fetch(req, env, ctx),
   scheduled: (_event, env, ctx) => ctx.waitUntil(runScheduled(env, Date.now())),
   // HIO_QUEUE's consumer: measurement rows to D1 in batches, raw events to R2 (queue.ts)
-  queue: (batch, env) => runQueue(batch, env),
+  queue: (batch, env, _ctx) => runQueue(batch, env),
 } satisfies ExportedHandler<Bindings>;

@@ -17,7 +17,8 @@ export async function handleEvents(deps: Deps, req: Request): Promise<Response> 
   if (!bucket) return jsonError(404, 'no event log here: the HIO_EVENTS R2 binding is not configured');
   const q = new URL(req.url).searchParams;
   const day = q.get('day') ?? '';
-  if (!DAY_PATTERN.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`)))
+  const start = DAY_PATTERN.test(day) ? Date.parse(`${day}T00:00:00Z`) : Number.NaN;
+  if (Number.isNaN(start) || new Date(start).toISOString().slice(0, 10) !== day)
     return jsonError(400, 'day must be a date, YYYY-MM-DD (UTC)');
   const limitRaw = q.get('limit');
   const limit = limitRaw === null ? 500 : Number(limitRaw);
