@@ -319,6 +319,14 @@ describe('the measurement queue', () => {
     }
   });
 
+  it('still writes the rows when a setting went bad after the messages were sent', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const broken = { ...env, ORIGIN_URL: 'not a url' } as Bindings;
+    const result = await consume('hio-measurement', [record('QCONF00000000000000000', 'q-conf')], 1, broken);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(await n("SELECT COUNT(*) AS n FROM exposures WHERE campaign_id = 'q-conf'")).toBe(1);
+  });
+
   it('writes D1 directly when the queue refuses a record, and loses nothing', async () => {
     const deps = createDeps(queued, createExecutionContext());
     const visitor = 'QBIG000000000000000000';

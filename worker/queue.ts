@@ -18,7 +18,7 @@
 import { appendEvents } from './db/event-log.ts';
 import { createMeasurementWriter, type MeasurementWriter, type ReplayRecord } from './db/measurement.ts';
 import { isEmptyMeasurement, type SentEvent } from './engine/index.ts';
-import { type Bindings, parseConfig } from './env.ts';
+import { type AppConfig, type Bindings, parseConfig } from './env.ts';
 import { log as defaultLog, type Log } from './log.ts';
 
 /** One message of HIO_QUEUE: a request's rows and, for a beacon, its raw events. */
@@ -130,14 +130,24 @@ export function consumeQueue(batch: MessageBatch<unknown>, d: ConsumerDeps): Pro
     : consumeMeasurement(batch, d);
 }
 
-/** The `queue` handler of the worker (index.ts). */
+/**
+ * The `queue` handler of the worker (index.ts). The rows need only D1: a setting that went bad after the
+ * messages were sent (the page path then serves the origin unpersonalized) does not hold them back; the
+ * event log, whose pseudonyms need HIO_SECRET, is skipped while there is none.
+ */
 export function runQueue(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
-  const config = parseConfig(env);
+  let config: AppConfig | null = null;
+  try {
+    config = parseConfig(env);
+  } catch (err) {
+    defaultLog('error', 'HIO is misconfigured; the queue consumer writes D1 with the defaults', err);
+  }
+  const secret = config?.secret ?? env.HIO_SECRET ?? '';
   return consumeQueue(batch, {
-    writer: createMeasurementWriter(env.HIO_DB, defaultLog, { secret: config.secret }),
-    bucket: env.HIO_EVENTS ?? null,
-    secret: config.secret,
+    writer: createMeasurementWriter(env.HIO_DB, defaultLog, secret ? { secret } : {}),
+    bucket: secret ? (env.HIO_EVENTS ?? null) : null,
+    secret,
     log: defaultLog,
-    retryDelaySeconds: config.queueRetryDelaySeconds,
+    retryDelaySeconds: config?.queueRetryDelaySeconds ?? 10,
   });
 }
