@@ -28,6 +28,21 @@ export default defineConfig(async () => {
                   ORIGIN_URL: 'http://origin.test',
                   HIO_SECRET: 'test-secret',
                   HIO_ADMIN_TOKEN: 'test-admin-token',
+                  // HIO_QUEUE and HIO_EVENTS are bound (from wrangler.toml), but the worker tests read D1
+                  // right after a request's waitUntil work: they write it directly, and the queue's own
+                  // tests (worker/queue.test.ts) turn the queue on per request
+                  MEASUREMENT_QUEUE: 'off',
+                  QUEUE_RETRY_DELAY_SECONDS: '0',
+                },
+                // wrangler.toml's consumers, with short batch timeouts and few retries for the queue tests
+                queueConsumers: {
+                  'hio-measurement': {
+                    maxBatchSize: 100,
+                    maxBatchTimeout: 0.2,
+                    maxRetries: 2,
+                    deadLetterQueue: 'hio-measurement-dlq',
+                  },
+                  'hio-measurement-dlq': { maxBatchSize: 100, maxBatchTimeout: 0.2, maxRetries: 0 },
                 },
                 outboundService: (req: Request) =>
                   import('./worker/test/origin.ts').then((m) => m.origin(req)),

@@ -390,10 +390,11 @@ export async function recordedTotals(base, token) {
 
 /**
  * Waits until the results API holds at least `target` visitors and purchases. The worker writes them to D1
- * after it has answered, in another process, so there is nothing to await but its results: this asks again
- * every `intervalMs`, at most `attempts` times, then throws with what it last saw.
+ * after it has answered, in another process, and through the measurement queue a batch timeout (5 s) later,
+ * so there is nothing to await but its results: this asks again every `intervalMs`, at most `attempts`
+ * times, then throws with what it last saw.
  */
-export async function waitForRecorded(base, token, target, { attempts = 40, intervalMs = 250 } = {}) {
+export async function waitForRecorded(base, token, target, { attempts = 120, intervalMs = 250 } = {}) {
   let last = null;
   for (let i = 0; i < attempts; i++) {
     last = await recordedTotals(base, token);

@@ -20,6 +20,7 @@ import { handleClientScript } from './routes/client-script.ts';
 import { handleCollect } from './routes/collect.ts';
 import { registerDashboard } from './routes/dashboard.ts';
 import { handleDecide } from './routes/decide.ts';
+import { handleEvents } from './routes/events.ts';
 import { handleHealth } from './routes/health.ts';
 import { jsonError } from './routes/json.ts';
 import { handleMe, handleMeDelete } from './routes/me.ts';
@@ -79,6 +80,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     handlePutCatalog(c.var.deps, c.req.raw),
   );
   app.get('/__hio/admin/results', (c) => handleResults(c.var.deps, c.req.raw));
+  app.get('/__hio/admin/events', (c) => handleEvents(c.var.deps, c.req.raw));
   app.post('/__hio/admin/bandits', (c) => handleBanditUpdate(c.var.deps));
   app.post('/__hio/admin/train', (c) => handleTrain(c.var.deps));
   app.get('/__hio/admin/audit', (c) => handleAudit(c.var.deps));

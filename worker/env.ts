@@ -21,9 +21,23 @@ export interface Secrets {
   ADMIN_HOSTNAME?: string;
   /** `on` keeps the origin's shareable HTML in the Cache API (default off) */
   HTML_CACHE?: string;
+  /** `off` writes measurement to D1 directly even when HIO_QUEUE is bound (default on) */
+  MEASUREMENT_QUEUE?: string;
+  /** seconds before the first redelivery of a batch D1 refused, doubled per attempt (default 10) */
+  QUEUE_RETRY_DELAY_SECONDS?: string;
 }
 
-export type Bindings = Omit<Env, 'STATE_BACKEND'> & { STATE_BACKEND?: string } & Secrets;
+/**
+ * The queue and the event log bucket are optional: a deployment without Queues or R2 (and a test or
+ * benchmark harness that binds neither) writes D1 directly and keeps no event log.
+ */
+type OptionalBindings = 'STATE_BACKEND' | 'HIO_QUEUE' | 'HIO_EVENTS';
+
+export type Bindings = Omit<Env, OptionalBindings> & {
+  STATE_BACKEND?: string;
+  HIO_QUEUE?: Queue;
+  HIO_EVENTS?: R2Bucket;
+} & Secrets;
 
 export interface AppConfig {
   origin: URL;
@@ -37,12 +51,17 @@ export interface AppConfig {
   adminHostname: string | null;
   /** keep HTML the origin marks shareable in the Cache API (edge/html-cache.ts) */
   htmlCache: boolean;
+  /** send measurement through HIO_QUEUE when it is bound (MEASUREMENT_QUEUE, default on) */
+  measurementQueue: boolean;
+  /** the consumer's first redelivery delay after a D1 failure, doubled per attempt */
+  queueRetryDelaySeconds: number;
 }
 
-function htmlCacheSetting(v: string | undefined): boolean {
-  if (v === undefined || v === '' || v === 'on') return true;
+function onOff(name: string, v: string | undefined, fallback: boolean): boolean {
+  if (v === 'on') return true;
   if (v === 'off') return false;
-  throw new ConfigError(`HTML_CACHE must be "on" or "off", got "${v}"`);
+  if (v === undefined || v === '') return fallback;
+  throw new ConfigError(`${name} must be "on" or "off", got "${v}"`);
 }
 
 /** Values that are published (in this repository, its docs and tests) or too short to be secret. */
@@ -152,7 +171,9 @@ export function parseConfig(env: Bindings): AppConfig {
     stateBudgetMs: positive(env.STATE_BUDGET_MS, 50, 'STATE_BUDGET_MS'),
     configTtlMs: positive(env.CONFIG_TTL_SECONDS, 10, 'CONFIG_TTL_SECONDS') * 1000,
     adminHostname: env.ADMIN_HOSTNAME ? env.ADMIN_HOSTNAME.toLowerCase() : null,
-    htmlCache: htmlCacheSetting(env.HTML_CACHE),
+    htmlCache: onOff('HTML_CACHE', env.HTML_CACHE, true),
+    measurementQueue: onOff('MEASUREMENT_QUEUE', env.MEASUREMENT_QUEUE, true),
+    queueRetryDelaySeconds: positive(env.QUEUE_RETRY_DELAY_SECONDS, 10, 'QUEUE_RETRY_DELAY_SECONDS'),
   };
   cache.set(env, config);
   return config;

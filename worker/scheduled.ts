@@ -2,13 +2,14 @@
  * @module scheduled
  * The cron job (wrangler.toml `[triggers]`, every minute): recompute the shares of contextual campaigns
  * (so they follow the events within a minute) and, every ten minutes, of bandit campaigns; purge old
- * counted-event ids and per-visitor rows past the retention period; roll minute counters up into
- * hours and days; train the propensity model.
+ * counted-event ids, per-visitor rows and event log partitions past the retention period; roll minute
+ * counters up into hours and days; train the propensity model.
  */
 
 import { updateBandits } from './db/bandit-job.ts';
 import { createConfigRepo } from './db/config-repo.ts';
 import { updateContextual } from './db/contextual-job.ts';
+import { purgeEventLog } from './db/event-log.ts';
 import { runGuardrails } from './db/guardrail-job.ts';
 import { createMeasurementWriter } from './db/measurement.ts';
 import { trainPropensityModel } from './db/propensity-job.ts';
@@ -40,6 +41,12 @@ export async function runScheduled(env: Bindings, now: number): Promise<void> {
   await rollupCounters(env.HIO_DB, now);
   const measurement = createMeasurementWriter(env.HIO_DB, log);
   await measurement.purgeSeenEvents(now);
+  const retentionMs = live.doc.settings.retentionSeconds * 1000;
+  // the event log's day partitions go before the erasure records that filter them
+  if (env.HIO_EVENTS) {
+    const deleted = await purgeEventLog(env.HIO_EVENTS, now, retentionMs);
+    if (deleted) log('info', `event log: ${deleted} objects past the retention period deleted`);
+  }
   // per-visitor rows live no longer than the profiles they came from
-  await measurement.purgeExpired(now, live.doc.settings.retentionSeconds * 1000);
+  await measurement.purgeExpired(now, retentionMs);
 }

@@ -14,4 +14,5 @@ export default {
     return worker.fetch(req, env, ctx);
   },
   scheduled: (event, env, ctx) => worker.scheduled(event, env, ctx),
+  queue: (batch, env, ctx) => worker.queue(batch, env, ctx),
 };

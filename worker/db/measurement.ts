@@ -71,11 +71,23 @@ export type ReplayRecord = Pick<Writes, 'visitorId' | 'at' | 'measurement'>;
 
 export const REPLAY_MSG = 'hio-replay';
 
+/** Statements per D1 batch when several records are written together (D1 runs a batch as one transaction). */
+export const MAX_STATEMENTS_PER_BATCH = 500;
+
 export interface MeasurementWriter {
   /** writes the rows; never throws (a write that keeps failing is logged for replay) */
   persist(w: ReplayRecord): Promise<void>;
   /** writes the rows or throws (the replay route reports failures to its caller) */
   persistOrThrow(w: ReplayRecord): Promise<void>;
+  /**
+   * Writes several requests' rows, their statements concatenated in order into D1 batches (one
+   * transaction each) of at most MAX_STATEMENTS_PER_BATCH statements, a record never split; throws when
+   * one fails (batches before it stay written: every statement is idempotent, so writing all again is
+   * safe). The queue consumer writes a whole message batch this way.
+   */
+  persistManyOrThrow(records: readonly ReplayRecord[]): Promise<void>;
+  /** logs a record that could not be written as a signed `hio-replay` line (scripts/replay.mjs) */
+  logForReplay(r: ReplayRecord, why: string, err?: unknown): Promise<void>;
   /** deletes the visitor's rows and remembers the erasure, so a replayed record cannot bring them back */
   eraseVisitor(visitorId: string, now: number): Promise<void>;
   /** the visitors among `ids` whose data was erased */
@@ -263,37 +275,53 @@ export function createMeasurementWriter(
     return out;
   }
 
-  async function write(r: ReplayRecord): Promise<void> {
-    const queries = statements(r.visitorId, r.at, r.measurement);
-    if (!queries.length) return;
-    await d1.batch(queries.map((q) => d1.prepare(q.sql).bind(...q.params)));
+  // Several records' statements run in order in one transaction: a record's guards (NOT EXISTS) see
+  // the rows of the records before it, so an event repeated across records still counts once.
+  async function writeMany(records: readonly ReplayRecord[]): Promise<void> {
+    let pending: Query[] = [];
+    const flush = async () => {
+      if (pending.length) await d1.batch(pending.map((q) => d1.prepare(q.sql).bind(...q.params)));
+      pending = [];
+    };
+    for (const r of records) {
+      const queries = statements(r.visitorId, r.at, r.measurement);
+      if (pending.length && pending.length + queries.length > MAX_STATEMENTS_PER_BATCH) await flush();
+      pending.push(...queries);
+    }
+    await flush();
+  }
+
+  async function logForReplay(r: ReplayRecord, why: string, err?: unknown): Promise<void> {
+    // the rows are not lost: this line holds them; scripts/replay.mjs sends them back
+    const record: ReplayRecord = { visitorId: r.visitorId, at: r.at, measurement: r.measurement };
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        msg: `${REPLAY_MSG}: ${why}`,
+        record,
+        sig: opts.secret ? await signReplayRecord(opts.secret, record) : undefined,
+      }),
+    );
+    log('error', 'measurement write failed; logged for replay', err);
   }
 
   return {
-    persistOrThrow: write,
+    persistOrThrow: (r) => writeMany([r]),
+    persistManyOrThrow: writeMany,
+    logForReplay,
 
     async persist(r) {
       let lastError: unknown;
       for (let attempt = 0; attempt < attempts; attempt++) {
         try {
-          await write(r);
+          await writeMany([r]);
           return;
         } catch (err) {
           lastError = err;
           if (attempt < attempts - 1) await sleep(backoffMs * 2 ** attempt);
         }
       }
-      // the rows are not lost: this line holds them; scripts/replay.mjs sends them back
-      const record: ReplayRecord = { visitorId: r.visitorId, at: r.at, measurement: r.measurement };
-      console.error(
-        JSON.stringify({
-          level: 'error',
-          msg: `${REPLAY_MSG}: measurement failed after ${attempts} attempts`,
-          record,
-          sig: opts.secret ? await signReplayRecord(opts.secret, record) : undefined,
-        }),
-      );
-      log('error', 'measurement write failed; logged for replay', lastError);
+      await logForReplay(r, `measurement failed after ${attempts} attempts`, lastError);
     },
 
     async eraseVisitor(visitorId, now) {

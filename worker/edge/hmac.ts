@@ -1,8 +1,8 @@
 /**
  * @module hmac
  * HMAC-SHA256 with keys derived from HIO_SECRET behind a context prefix, so a signature made for one
- * purpose (visitor cookie, admin session, preview link, replay record) never verifies for another.
- * Keys are imported once per isolate.
+ * purpose (visitor cookie, admin session, preview link, replay record, event log pseudonym) never
+ * verifies for another. Keys are imported once per isolate.
  */
 import { b64url, unb64url } from './base64url.ts';
 
@@ -12,6 +12,8 @@ export const HMAC_CONTEXT = {
   adminSession: 'hio-admin-session:v1:',
   preview: 'hio-preview:',
   replay: 'hio-replay:v1:',
+  /** the pseudonymous visitor id of the raw event log (db/event-log.ts) */
+  eventLog: 'hio-event-log:v1:',
 } as const;
 
 type Context = (typeof HMAC_CONTEXT)[keyof typeof HMAC_CONTEXT];

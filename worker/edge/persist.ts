@@ -1,9 +1,12 @@
 /**
  * @module persist
  * Stores exactly what a plan hands over (engine/plan.ts `Writes`): the profile op groups through the
- * state store, the measurement rows through D1. Nothing here decides anything.
+ * state store, the measurement rows (and a beacon's raw events) through the measurement queue when it
+ * is bound, or D1 (and the R2 event log) directly. Nothing here decides anything.
  */
-import { isEmptyMeasurement, type Writes } from '../engine/index.ts';
+import { appendEvents } from '../db/event-log.ts';
+import { isEmptyMeasurement, type SentEvent, type Writes } from '../engine/index.ts';
+import type { QueuedRecord } from '../queue.ts';
 import type { LoadedState } from '../state/store.ts';
 import type { Deps } from '../types.ts';
 
@@ -20,10 +23,39 @@ export async function applyProfile(
   });
 }
 
-/** The measurement part; never throws (a write that keeps failing is logged for replay). */
-export async function persistMeasurement(deps: Deps, w: Writes): Promise<void> {
-  if (isEmptyMeasurement(w.measurement)) return;
-  await deps.measurement.persist(w);
+/**
+ * The measurement part, and the raw events of a beacon for the event log (when HIO_EVENTS is bound);
+ * never throws. With HIO_QUEUE bound (and MEASUREMENT_QUEUE not `off`) it is one message, which the
+ * consumer (queue.ts) writes with others; when the queue refuses it, or is not there, D1 is written
+ * directly (a write that keeps failing is logged for replay).
+ */
+export async function persistMeasurement(
+  deps: Deps,
+  w: Writes,
+  events?: readonly SentEvent[],
+): Promise<void> {
+  const rows = !isEmptyMeasurement(w.measurement);
+  const bucket = events?.length ? deps.env.HIO_EVENTS : undefined;
+  if (!rows && !bucket) return;
+  const record: QueuedRecord = { visitorId: w.visitorId, at: w.at, measurement: w.measurement };
+  if (bucket && events) record.events = [...events];
+  const queue = deps.config.measurementQueue ? deps.env.HIO_QUEUE : undefined;
+  if (queue) {
+    try {
+      await queue.send(record, { contentType: 'json' });
+      return;
+    } catch (err) {
+      deps.log('warn', 'the measurement queue refused a record; writing it directly', err);
+    }
+  }
+  await Promise.all([
+    rows ? deps.measurement.persist(record) : undefined,
+    bucket
+      ? appendEvents(bucket, deps.config.secret, [record]).catch((err: unknown) =>
+          deps.log('error', 'writing the event log failed', err),
+        )
+      : undefined,
+  ]);
 }
 
 /** Both, after a page has streamed: failures are logged, never thrown. */

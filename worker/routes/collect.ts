@@ -83,7 +83,7 @@ export async function handleCollect(deps: Deps, req: Request): Promise<Response>
       now,
     });
     await applyProfile(deps, writes, loaded);
-    deps.waitUntil(persistMeasurement(deps, writes));
+    deps.waitUntil(persistMeasurement(deps, writes, parsed.batch.events));
   } catch (err) {
     deps.log('error', 'storing events failed; asking the client to retry', err);
     return jsonError(503, 'events could not be stored; retry later', undefined, {
