@@ -46,7 +46,7 @@ const categoryOf = (item: string) => CATEGORY[item];
 
 describe('learnNeighbours on a matrix computed by hand', () => {
   it('keeps pairs with at least two common sessions, scored c / sqrt(n_i n_j)', () => {
-    const model = learnNeighbours(SESSIONS, { now: NOW, categoryOf });
+    const model = learnNeighbours(SESSIONS, { now: NOW, categoryOf, shrinkage: 0 });
     // AB: 3 / sqrt(4 · 4) = 0.75; AC: 2 / sqrt(4 · 3) = 0.57735 -> 0.577; the pairs seen once are dropped
     expect(model.neighbours).toEqual({
       A: [
@@ -61,7 +61,7 @@ describe('learnNeighbours on a matrix computed by hand', () => {
   });
 
   it('with a support of one keeps every pair, ties by id', () => {
-    const model = learnNeighbours(SESSIONS, { now: NOW, minSupport: 1 });
+    const model = learnNeighbours(SESSIONS, { now: NOW, minSupport: 1, shrinkage: 0 });
     // BC 1/sqrt(12) = 0.2887; AD, BD 1/sqrt(8) = 0.3536; CD 1/sqrt(6) = 0.4082
     expect(model.neighbours.D).toEqual([
       ['C', 0.408],
@@ -79,14 +79,19 @@ describe('learnNeighbours on a matrix computed by hand', () => {
     const model = learnNeighbours(SESSIONS, { now: NOW, shrinkage: 1, k: 1 });
     // AB 0.75 · 3/4 = 0.5625 -> 0.563; AC 0.57735 · 2/3 = 0.3849 -> 0.385 (cut from A's list by k = 1)
     expect(model.neighbours).toEqual({ A: [['B', 0.563]], B: [['A', 0.563]], C: [['A', 0.385]] });
+    // the default λ = 10: AB 0.75 · 3/13 = 0.1731, AC 0.57735 · 2/12 = 0.0962
+    expect(learnNeighbours(SESSIONS, { now: NOW }).neighbours.A).toEqual([
+      ['B', 0.173],
+      ['C', 0.0962],
+    ]);
   });
 
   it('learns co-purchases from purchase events only (singletons count in n)', () => {
-    const model = learnNeighbours(SESSIONS, { now: NOW, minSupport: 1 });
+    const model = learnNeighbours(SESSIONS, { now: NOW, minSupport: 1, shrinkage: 0 });
     // purchased: S1 {A,C}, S3 {B}, S5 {A,C}: AC 2 / sqrt(2 · 2) = 1; B bought alone has no partner
     expect(model.bought).toEqual({ A: [['C', 1]], C: [['A', 1]] });
     // one more session buying A alone: n_A = 3, so AC = 2 / sqrt(6) = 0.8165
-    const more = learnNeighbours([...SESSIONS, [buy('A', 10)]], { now: NOW });
+    const more = learnNeighbours([...SESSIONS, [buy('A', 10)]], { now: NOW, shrinkage: 0 });
     expect(more.bought.A).toEqual([['C', 0.816]]);
   });
 

@@ -8,7 +8,7 @@
  * Learning (`learnNeighbours`):
  * - co-views: every item present in a session (viewed or purchased) counts once per session. For two items
  *   i and j, with n_i the sessions holding i and c_ij those holding both, the similarity is the cosine
- *   c_ij / sqrt(n_i · n_j), multiplied by the shrinkage c_ij / (c_ij + λ) (λ = 0 turns it off), and kept
+ *   c_ij / sqrt(n_i · n_j), multiplied by the shrinkage c_ij / (c_ij + λ) (λ = 10; 0 turns it off), and kept
  *   only when c_ij ≥ `minSupport`;
  * - co-purchases ("bought together"): the same over the items purchased in a session;
  * - popularity: the sessions holding an item, each weighted 2^(-age / half-life) by the item's last event
@@ -51,7 +51,7 @@ export interface LearnOptions {
   categoryOf?: (item: string) => string | null | undefined;
   /** fewest sessions holding both items for a pair to count (default 2) */
   minSupport?: number;
-  /** λ of the shrinkage c / (c + λ) (default 0: none) */
+  /** λ of the shrinkage c / (c + λ), which discounts pairs seen in few sessions (default 10; 0: none) */
   shrinkage?: number;
   /** neighbours kept per item, for co-views and co-purchases (default 20) */
   k?: number;
@@ -65,7 +65,7 @@ export interface LearnOptions {
 
 export const DEFAULT_LEARN_OPTIONS = {
   minSupport: 2,
-  shrinkage: 0,
+  shrinkage: 10,
   k: 20,
   popularK: 50,
   halfLife: 7 * 86_400_000,
