@@ -396,6 +396,36 @@ describe('recommend', () => {
     }
   });
 
+  it('treats ids such as __proto__ and constructor as plain data', () => {
+    const odd = [view('__proto__', 9), view('constructor', 9), view('A', 9)];
+    const model = learnNeighbours([odd, odd], {
+      now: NOW,
+      shrinkage: 0,
+      categoryOf: (id) => (id === 'A' ? 'toString' : '__proto__'),
+    });
+    expect(Object.keys(model.neighbours).sort()).toEqual(['A', '__proto__', 'constructor']);
+    expect(Object.getOwnPropertyDescriptor(model.neighbours, '__proto__')?.value).toEqual([
+      ['A', 1],
+      ['constructor', 1],
+    ]);
+    const parsed = parseRecommendModel(JSON.parse(JSON.stringify(model)));
+    expect(parsed).toEqual(model);
+    const catalogue = [
+      item('__proto__', '__proto__'),
+      item('constructor', '__proto__'),
+      item('A', 'toString'),
+    ];
+    const ids = (request: RecommendRequest) =>
+      recommend(parsed, catalogue, { topInterest: 'valueOf' }, request).map((r) => [r.item.id, r.source]);
+    expect(ids({ strategy: 'similar', count: 2, item: 'constructor' })).toEqual([
+      ['A', 'similar'],
+      ['__proto__', 'similar'],
+    ]);
+    expect(ids({ strategy: 'bought-together', count: 1, item: 'hasOwnProperty' })).toEqual([
+      ['A', 'popular'],
+    ]);
+  });
+
   it('answers nothing without a model, a catalogue or a count', () => {
     expect(recommend(null, CATALOGUE, {}, { strategy: 'similar', count: 2, item: 'P' })).toEqual([]);
     expect(recommend(MODEL, [], {}, { strategy: 'similar', count: 2, item: 'P' })).toEqual([]);

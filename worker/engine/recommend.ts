@@ -148,13 +148,14 @@ function cooccurrence(
     (lists[i] as ScoredItem[]).push([ids[j] as string, sim]);
     (lists[j] as ScoredItem[]).push([ids[i] as string, sim]);
   }
-  const out: Record<string, ScoredItem[]> = {};
+  const out: [string, ScoredItem[]][] = [];
   const order = ids.map((_, i) => i).sort((a, b) => ((ids[a] as string) < (ids[b] as string) ? -1 : 1));
   for (const i of order) {
     const top = topK(lists[i] as ScoredItem[], k);
-    if (top.length > 0) out[ids[i] as string] = top;
+    if (top.length > 0) out.push([ids[i] as string, top]);
   }
-  return out;
+  // fromEntries defines own properties, so an item id such as "__proto__" is kept as data
+  return Object.fromEntries(out);
 }
 
 /**
@@ -194,10 +195,11 @@ export function learnNeighbours(
       byCategory.set(category, list);
     }
   }
-  const categories: Record<string, ScoredItem[]> = {};
-  for (const category of [...byCategory.keys()].sort()) {
-    categories[category] = topK(byCategory.get(category) as ScoredItem[], o.popularK);
-  }
+  const categories: Record<string, ScoredItem[]> = Object.fromEntries(
+    [...byCategory.keys()]
+      .sort()
+      .map((category) => [category, topK(byCategory.get(category) as ScoredItem[], o.popularK)]),
+  );
   return {
     version: RECOMMEND_MODEL_VERSION,
     trainedAt: o.now,
@@ -341,11 +343,16 @@ function recentViews(visitor: RecommendVisitor): string[] {
   return [...last.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([item]) => item);
 }
 
+/** A model list by key, own properties only (an id such as "constructor" must not reach Object.prototype). */
+function listOf(lists: Record<string, ScoredItem[]>, key: string): ScoredItem[] {
+  return Object.hasOwn(lists, key) ? (lists[key] as ScoredItem[]) : [];
+}
+
 /** Σ_r weight_r · score(seed_r, j) over the neighbour lists of weighted seed items. */
 function aggregate(lists: Record<string, ScoredItem[]>, seeds: readonly [string, number][]): ScoredItem[] {
   const sum = new Map<string, number>();
   for (const [seed, w] of seeds) {
-    for (const [j, s] of lists[seed] ?? []) sum.set(j, (sum.get(j) ?? 0) + w * s);
+    for (const [j, s] of listOf(lists, seed)) sum.set(j, (sum.get(j) ?? 0) + w * s);
   }
   return [...sum.entries()].sort(byScore);
 }
@@ -398,13 +405,13 @@ export function recommend(
   const candidates = (source: RecommendSource): ScoredItem[] => {
     switch (source) {
       case 'similar': {
-        const own = page ? (m.neighbours[page] ?? []) : [];
+        const own = page ? listOf(m.neighbours, page) : [];
         return own.length > 0 ? own : aggregate(m.neighbours, weighted);
       }
       case 'for-you':
         return aggregate(m.neighbours, weighted);
       case 'popular-in-interest':
-        return interest ? (m.popular.byCategory[interest] ?? []) : [];
+        return interest ? listOf(m.popular.byCategory, interest) : [];
       case 'recently-viewed':
         return views.map((item, r): ScoredItem => [item, roundScore(o.recencyDecay ** r)]);
       case 'bought-together': {
