@@ -138,6 +138,7 @@ export {
   type TrainingRow,
   trainPropensity,
 } from './propensity.ts';
+export * from './recommend.ts';
 export {
   buildReport,
   type CampaignReport,
