@@ -39,7 +39,7 @@ import { buildEngine, buildWorker, migrationStatements, QUIET_WRANGLER_ENV } fro
 import { createClient } from './lib/http-client.mjs';
 import { measurePath } from './lib/measure.mjs';
 import { childPids, cpuNs, cpuSource, createMemoryTracker, rssKb } from './lib/processes.mjs';
-import { bundleModules, cpuProfile, openInspector, renderProfiles, selfTimes } from './lib/profile.mjs';
+import { bundleModules, cpuProfiles, openInspector, renderProfiles, selfTimes } from './lib/profile.mjs';
 import { renderReport, summarize } from './lib/report.mjs';
 import { explain, floorWrites, loadCampaigns, putConfig, seedVisitor } from './lib/visitor.mjs';
 import { buildPage, PAGE_SIZES } from './origin.mjs';
@@ -476,11 +476,14 @@ async function profileMain() {
     const pages = (QUICK ? QUICK_PROFILE_PAGES : PROFILE_PAGES)[size.name];
     for (const { name, w, client, moduleOf } of workers) {
       log(`profiling ${name} on ${size.label}: ${pages} pages ...`);
-      const session = await openInspector(w.mf, w.name);
+      const sessions = [
+        await openInspector(w.mf, `core:user:${w.name}`),
+        await openInspector(w.mf, 'core:entry'),
+      ];
       try {
         for (let i = 0; i < 30; i++) await client.get(p, { headers });
         const cpu0 = cpuNs(w.pids);
-        const profile = await cpuProfile(session, async () => {
+        const [profile, entryProfile] = await cpuProfiles(sessions, async () => {
           for (let i = 0; i < pages; i++) {
             const res = await client.get(p, { headers });
             if (res.status !== 200) throw new Error(`${name} ${p}: status ${res.status} while profiling`);
@@ -497,9 +500,10 @@ async function profileMain() {
           pages,
           processMsPerPage,
           times: selfTimes(profile, moduleOf),
+          entryBusySamples: selfTimes(entryProfile, () => 'entry').busySamples,
         });
       } finally {
-        session.close();
+        for (const s of sessions) s.close();
       }
     }
   }

@@ -237,7 +237,7 @@ describe('the profile summary (bench/lib/profile.mjs)', () => {
     ]);
   });
 
-  it('sums self time per function and per module, idle left out of the shares', () => {
+  it('counts self samples per function and per module, idle left out of the shares', () => {
     const frame = (id: number, functionName: string, lineNumber = -1, url = 'index.js') => ({
       id,
       callFrame: { functionName, url: lineNumber < 0 ? '' : url, lineNumber, columnNumber: 0, scriptId: '1' },
@@ -250,18 +250,18 @@ describe('the profile summary (bench/lib/profile.mjs)', () => {
         frame(4, 'planPage', 6),
         frame(5, 'get'),
       ],
-      // each sample lasts until the next one: 3 for 300 µs, 4 for 100 µs, 5 for 200 µs, idle for 400 µs
+      // counted, not weighted by the deltas (wall time, which spans the time the isolate was not running)
       samples: [3, 4, 5, 2, 3],
-      timeDeltas: [0, 300, 100, 200, 400, 0],
+      timeDeltas: [0, 5000, 100, 100, 100, 100],
     };
     const t = selfTimes(profile, (_url: string, line: number) => bundleModules(bundle)(line));
-    expect(t.activeMs).toBeCloseTo(0.6);
-    expect(t.idleMs).toBeCloseTo(0.4);
-    expect(t.functions.map((f: { name: string; module: string }) => [f.name, f.module])).toEqual([
-      ['handlePage', 'worker/edge/page.ts'],
-      ['get', '(native)'],
-      ['planPage', 'worker/engine/plan.ts'],
+    expect([t.busySamples, t.idleSamples]).toEqual([4, 1]);
+    type Fn = { name: string; module: string; share: number };
+    expect(t.functions.map((f: Fn) => [f.name, f.module, f.share])).toEqual([
+      ['handlePage', 'worker/edge/page.ts', 0.5],
+      ['planPage', 'worker/engine/plan.ts', 0.25],
+      ['get', '(native)', 0.25],
     ]);
-    expect(t.modules[0]).toEqual({ module: 'worker/edge/page.ts', ms: 0.3, share: 0.5 });
+    expect(t.modules[0]).toEqual({ module: 'worker/edge/page.ts', samples: 2, share: 0.5 });
   });
 });

@@ -22,15 +22,16 @@ function loadWebSocket() {
 }
 
 /**
- * Opens a DevTools protocol session on the user worker `workerName` of a Miniflare instance started
- * with `inspectorPort`. Resolves to `{ send(method, params), close() }`.
+ * Opens a DevTools protocol session on one isolate of a Miniflare instance started with
+ * `inspectorPort`: `core:user:<name>` for a user worker, `core:entry` for Miniflare's entry worker
+ * (which every request crosses first). Resolves to `{ send(method, params), close() }`.
  */
-export async function openInspector(mf, workerName) {
+export async function openInspector(mf, targetId) {
   const WebSocket = loadWebSocket();
   const base = await mf.getInspectorURL();
   const list = await (await fetch(`http://${base.host}/json`)).json();
-  const entry = list.find((t) => t.id === `core:user:${workerName}`);
-  if (!entry) throw new Error(`no inspector target core:user:${workerName} (have ${list.map((t) => t.id)})`);
+  const entry = list.find((t) => t.id === targetId);
+  if (!entry) throw new Error(`no inspector target ${targetId} (have ${list.map((t) => t.id)})`);
   const ws = new WebSocket(entry.webSocketDebuggerUrl);
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
@@ -57,20 +58,24 @@ export async function openInspector(mf, workerName) {
   };
 }
 
-/** A CPU profile (DevTools `Profiler.Profile`) of whatever `run()` makes the worker do. */
-export async function cpuProfile(session, run, intervalUs = 100) {
-  await session.send('Profiler.enable');
-  await session.send('Profiler.setSamplingInterval', { interval: intervalUs });
-  await session.send('Profiler.start');
-  let profile;
+export const SAMPLING_US = 100;
+
+/** CPU profiles (DevTools `Profiler.Profile`), one per session, of whatever `run()` makes the isolates do. */
+export async function cpuProfiles(sessions, run, intervalUs = SAMPLING_US) {
+  for (const session of sessions) {
+    await session.send('Profiler.enable');
+    await session.send('Profiler.setSamplingInterval', { interval: intervalUs });
+    await session.send('Profiler.start');
+  }
+  const profiles = [];
   try {
     await run();
   } finally {
-    // stop whatever happened, so the isolate does not keep sampling
-    ({ profile } = await session.send('Profiler.stop'));
+    // stop whatever happened, so no isolate keeps sampling
+    for (const session of sessions) profiles.push((await session.send('Profiler.stop')).profile);
   }
-  await session.send('Profiler.disable');
-  return profile;
+  for (const session of sessions) await session.send('Profiler.disable');
+  return profiles;
 }
 
 const PSEUDO = new Set(['(program)', '(garbage collector)', '(idle)', '(root)']);
@@ -101,51 +106,88 @@ export function bundleModules(source) {
 }
 
 /**
- * Self time of a profile per function and per module, in ms, busiest first; `(idle)` is left out of
- * the shares. `moduleOf(url, line)` names a frame's module.
+ * Self time of a profile per function and per module, as sample counts and shares of the isolate's
+ * busy samples, busiest first; `(idle)` is counted apart. `moduleOf(url, line)` names a frame's module.
+ *
+ * Samples are counted, not weighted by their wall-clock deltas (what DevTools shows): V8 samples an
+ * isolate only while a thread holds it, so a delta also spans the time the isolate was not running
+ * (workerd serving the entry worker or the KV emulator, the thread descheduled), and would hand that
+ * to whatever function ran last. Counts are proportional to the time each function ran; they are no
+ * absolute measure (the sampling thread itself falls behind on a loaded machine), hence shares.
  */
 export function selfTimes(profile, moduleOf) {
-  const self = new Map();
-  const { samples, timeDeltas } = profile;
-  for (let i = 0; i < samples.length; i++) {
-    // a sample's delta is the time since the previous one: it belongs to the sample before it
-    const dt = timeDeltas[i + 1] ?? 0;
-    self.set(samples[i], (self.get(samples[i]) ?? 0) + dt);
-  }
+  const count = new Map();
+  for (const id of profile.samples) count.set(id, (count.get(id) ?? 0) + 1);
   const fns = new Map();
   const mods = new Map();
-  let activeUs = 0;
-  let idleUs = 0;
+  let busy = 0;
+  let idle = 0;
   for (const node of profile.nodes) {
-    const us = self.get(node.id) ?? 0;
-    if (!us) continue;
+    const n = count.get(node.id) ?? 0;
+    if (!n) continue;
     const { functionName, url, lineNumber } = node.callFrame;
     if (functionName === '(idle)') {
-      idleUs += us;
+      idle += n;
       continue;
     }
-    activeUs += us;
+    busy += n;
     const pseudo = PSEUDO.has(functionName);
     const module = pseudo ? functionName : url ? moduleOf(url, lineNumber) : '(native)';
     const name = pseudo ? functionName : functionName || '(anonymous)';
     const key = `${name}\u0000${module}\u0000${pseudo ? '' : lineNumber}`;
-    const f = fns.get(key) ?? { name, module, line: pseudo || !url ? null : lineNumber + 1, us: 0 };
-    f.us += us;
+    const f = fns.get(key) ?? { name, module, line: pseudo || !url ? null : lineNumber + 1, samples: 0 };
+    f.samples += n;
     fns.set(key, f);
-    mods.set(module, (mods.get(module) ?? 0) + us);
+    mods.set(module, (mods.get(module) ?? 0) + n);
   }
-  const share = (us) => (activeUs ? us / activeUs : 0);
-  const ms = (us) => us / 1000;
+  const share = (n) => (busy ? n / busy : 0);
   return {
-    activeMs: ms(activeUs),
-    idleMs: ms(idleUs),
+    busySamples: busy,
+    idleSamples: idle,
+    inclusive: inclusiveTimes(profile, count, moduleOf, share),
     functions: [...fns.values()]
-      .sort((a, b) => b.us - a.us)
-      .map((f) => ({ name: f.name, module: f.module, line: f.line, ms: ms(f.us), share: share(f.us) })),
+      .sort((a, b) => b.samples - a.samples)
+      .map((f) => ({ ...f, share: share(f.samples) })),
     modules: [...mods.entries()]
       .sort((a, b) => b[1] - a[1])
-      .map(([module, us]) => ({ module, ms: ms(us), share: share(us) })),
+      .map(([module, samples]) => ({ module, samples, share: share(samples) })),
   };
+}
+
+/**
+ * Total (inclusive) samples of each JavaScript function of the worker's own code: the samples in which
+ * it is anywhere on the stack, once per sample even when recursive. Says what a whole step costs
+ * (`planPage` with everything it calls), where self time says which leaf is hot.
+ */
+function inclusiveTimes(profile, count, moduleOf, share) {
+  const parent = new Map();
+  for (const node of profile.nodes) for (const c of node.children ?? []) parent.set(c, node.id);
+  const keyOf = new Map();
+  for (const node of profile.nodes) {
+    const { functionName, url, lineNumber } = node.callFrame;
+    if (!url || PSEUDO.has(functionName)) continue;
+    const module = moduleOf(url, lineNumber);
+    keyOf.set(node.id, {
+      key: `${functionName}\u0000${module}\u0000${lineNumber}`,
+      name: functionName || '(anonymous)',
+      module,
+    });
+  }
+  const totals = new Map();
+  for (const [id, n] of count) {
+    const seen = new Set();
+    for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
+      const k = keyOf.get(cur);
+      if (!k || seen.has(k.key)) continue;
+      seen.add(k.key);
+      const t = totals.get(k.key) ?? { name: k.name, module: k.module, samples: 0 };
+      t.samples += n;
+      totals.set(k.key, t);
+    }
+  }
+  return [...totals.values()]
+    .sort((a, b) => b.samples - a.samples)
+    .map((t) => ({ ...t, share: share(t.samples) }));
 }
 
 /** Groups HIO's source modules into the parts of its page path; packages and pseudo-frames stay as they are. */
@@ -175,16 +217,24 @@ function table(head, rows) {
 }
 
 /**
- * The Markdown report of a profiling run: per page size, each worker's CPU per page (its process, and
- * its isolate as the profile saw it), then HIO's time per part of the page path, per module, and its
- * top functions by self time. `runs`: `{ worker, size, label, pages, processMsPerPage, times }`.
+ * The Markdown report of a profiling run: per page size, each worker's CPU per page (its whole
+ * process) and busy samples per page (its isolate), then the shares of HIO's isolate per part of the
+ * page path and its top functions by self time. `runs`: `{ worker, size, label, pages,
+ * processMsPerPage, times }`.
  */
-export function renderProfiles(runs, { top = 15, command, files }) {
-  const lines = [`## Where the CPU goes: \`${command}\``, ''];
+export function renderProfiles(runs, { top = 15, command, files, intervalUs = SAMPLING_US }) {
+  const lines = [
+    `## Where the CPU goes: \`${command}\``,
+    '',
+    `Sampled every ${intervalUs} µs. Process CPU: the worker's whole workerd process over the profiled pages, profiler on. Busy samples: the worker's own isolate, and Miniflare's entry worker in the same process, profiled at once (counts to compare, not absolute time; the shares below are of the worker's isolate).`,
+    '',
+  ];
   const sizes = [...new Set(runs.map((r) => r.size))];
   for (const size of sizes) {
     const here = runs.filter((r) => r.size === size);
     const hio = here.find((r) => r.worker === 'hio');
+    const floor = here.find((r) => r.worker !== 'hio');
+    const share = (r, name) => r.times.modules.find((m) => m.module === name)?.share ?? 0;
     lines.push(
       `### ${here[0].label}`,
       '',
@@ -192,43 +242,53 @@ export function renderProfiles(runs, { top = 15, command, files }) {
         [
           'worker',
           'pages',
-          'process CPU ms/page (profiling on)',
-          'isolate active ms/page',
-          'of which (program)',
+          'process CPU ms/page',
+          'isolate busy samples/page',
+          'entry worker busy samples/page',
+          '(program)',
           'GC',
         ],
-        here.map((r) => {
-          const part = (name) => (r.times.modules.find((m) => m.module === name)?.ms ?? 0) / r.pages;
-          return [
-            r.worker,
-            String(r.pages),
-            ms3(r.processMsPerPage),
-            ms3(r.times.activeMs / r.pages),
-            ms3(part('(program)')),
-            ms3(part('(garbage collector)')),
-          ];
-        }),
+        here.map((r) => [
+          r.worker,
+          String(r.pages),
+          ms3(r.processMsPerPage),
+          (r.times.busySamples / r.pages).toFixed(1),
+          (r.entryBusySamples / r.pages).toFixed(1),
+          pct(share(r, '(program)')),
+          pct(share(r, '(garbage collector)')),
+        ]),
       ),
       '',
     );
     if (!hio) continue;
+    if (floor)
+      lines.push(
+        `HIO's isolate takes ${(hio.times.busySamples / hio.pages / (floor.times.busySamples / floor.pages)).toFixed(2)}× the busy samples per page of floor+state's.`,
+        '',
+      );
     const areas = new Map();
-    for (const m of hio.times.modules) areas.set(areaOf(m.module), (areas.get(areaOf(m.module)) ?? 0) + m.ms);
+    for (const m of hio.times.modules)
+      areas.set(areaOf(m.module), (areas.get(areaOf(m.module)) ?? 0) + m.share);
     lines.push(
       "HIO's isolate by part (self time):",
       '',
       table(
-        ['part', 'ms/page', 'share'],
-        [...areas.entries()]
-          .sort((a, b) => b[1] - a[1])
-          .map(([area, ms]) => [area, ms3(ms / hio.pages), pct(ms / hio.times.activeMs)]),
+        ['part', 'share'],
+        [...areas.entries()].sort((a, b) => b[1] - a[1]).map(([area, x]) => [area, pct(x)]),
+      ),
+      '',
+      `HIO's top ${top} functions by total time (with what they call; they nest, so shares overlap):`,
+      '',
+      table(
+        ['function', 'module', 'share'],
+        hio.times.inclusive.slice(0, top).map((f) => [f.name, f.module, pct(f.share)]),
       ),
       '',
       `HIO's top ${top} functions by self time:`,
       '',
       table(
-        ['function', 'module', 'ms/page', 'share'],
-        hio.times.functions.slice(0, top).map((f) => [f.name, f.module, ms3(f.ms / hio.pages), pct(f.share)]),
+        ['function', 'module', 'share'],
+        hio.times.functions.slice(0, top).map((f) => [f.name, f.module, pct(f.share)]),
       ),
       '',
     );
