@@ -356,6 +356,7 @@ async function main() {
     pids,
     expectedBytes: {},
     deviations: {},
+    retries: {},
   });
   const targets = [
     target('origin', origin.url, [origin.pid]),
@@ -466,7 +467,13 @@ async function profileMain() {
   await writeFile(bundleCopy, bundle);
   const hioModules = bundleModules(bundle);
   const workers = [
-    { name: 'hio', w: hio, client: hioClient, moduleOf: (_url, line) => hioModules(line) },
+    {
+      name: 'hio',
+      w: hio,
+      client: hioClient,
+      // the bundle by its esbuild comments; the runtime's own JS modules (node-internal:...) by name
+      moduleOf: (url, line) => (url === path.basename(hioScript) ? hioModules(line) : url),
+    },
     { name: 'floor+state', w: floorState, client: floorClient, moduleOf: (url) => path.basename(url) },
   ];
   const runs = [];

@@ -22,6 +22,7 @@ const rotate = (list, by) => list.map((_, i) => list[(i + by) % list.length]);
  */
 function expectSame(target, res, path) {
   if (res.status !== 200) throw new Error(`${target.name} ${path}: status ${res.status} during the run`);
+  if (res.retried) target.retries[path] = (target.retries[path] ?? 0) + 1;
   if (res.bytes !== target.expectedBytes[path]) target.deviations[path] = (target.deviations[path] ?? 0) + 1;
 }
 

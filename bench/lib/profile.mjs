@@ -196,6 +196,7 @@ export function areaOf(module) {
   if (module === '(garbage collector)') return '(garbage collector)';
   if (module === '(native)')
     return 'runtime built-ins called from JS (Request, Headers, URL, KV get, rewriter API)';
+  if (/^(node|cloudflare)-internal:/.test(module)) return `runtime JS: ${module}`;
   if (module.startsWith('worker/engine/')) return 'worker/engine: decision, profile view, templates';
   if (module === 'worker/edge/rewrite.ts') return 'worker/edge/rewrite.ts: rewriter handlers';
   if (module.startsWith('worker/edge/')) return 'worker/edge (other): page path, proxy, cookie';

@@ -156,6 +156,7 @@ export function summarize(input) {
           samples: m.lat.length,
           ...(m.server.length ? { serverTimingMsP50: round(median(m.server)) } : {}),
           deviations: t.deviations[path] ?? 0,
+          retries: t.retries[path] ?? 0,
         };
       }
       return {
@@ -294,6 +295,16 @@ export function renderReport(r) {
       .map(([n, t]) => `${n} ${s.label}: ${t.deviations}`),
   );
   if (dev.length) lines.push(`Responses whose length differed from the verified one: ${dev.join(', ')}`, '');
+  const retries = r.sizes.flatMap((s) =>
+    Object.entries(s.targets)
+      .filter(([, t]) => t.retries)
+      .map(([n, t]) => `${n} ${s.label}: ${t.retries}`),
+  );
+  if (retries.length)
+    lines.push(
+      `Requests sent again after the server closed their keep-alive socket (timed from the new start): ${retries.join(', ')}`,
+      '',
+    );
   const [mid, big] = ['200k', '2m'].map((n) => r.sizes.find((s) => s.name === n)?.targets.HIO);
   if (mid && big)
     lines.push(
