@@ -9,19 +9,27 @@
  *   floor        the contract's "rewrite floor": HTMLRewriter injecting the same bytes at the same
  *                selectors, no state, no decision, no beacon (bench/workers/floor.js)
  *   floor′       a second, identical floor: the A/A pair that shows this run's noise
- *   floor+KV     the floor plus one KV read and one KV write per page (diagnostic: what state costs
- *                on this runtime, where KV is emulated locally in the same workerd process)
+ *   floor+state  the floor plus one visitor-state read (the bulk KV get of the visitor's two keys HIO's
+ *                store makes) started in parallel with the origin fetch: what any KV-backed
+ *                personalizer pays (bench/workers/floor-state.js)
  *   HIO          HIO's production bundle (`wrangler deploy --dry-run`), KV state backend, with the five
  *                campaigns of bench/campaigns.json, three of which match the benchmark visitor
  * Reported: p50/p99 latency (whole body), p50 TTFB (first body byte), throughput (concurrent burst),
- * peak RSS of each workerd process per page size, the ratios HIO / floor and HIO / pass-through with
- * the interquartile range of their per-round values; the engine alone (bench/engine.mjs); state and
- * config reads per page (bench/workers/hio-counted.js); the browser script's gzip size.
+ * CPU time per page of each target's own process (read before and after each of its bursts), peak
+ * RSS of each workerd process per page size, the ratios HIO / (floor + state), HIO / floor and HIO /
+ * pass-through with the interquartile range of their per-round values, checked against the targets;
+ * the engine alone (bench/engine.mjs); state and config reads per page (bench/workers/hio-counted.js);
+ * the browser script's gzip size.
  *
  *   node bench/run.mjs [--rounds N] [--quick] [--out path]   (default out: bench/results.json)
+ *   node bench/run.mjs --profile [--quick] [--out dir]        (default out: dist/bench/profiles)
+ *
+ * `--profile` times nothing: it CPU-profiles HIO and floor+state through workerd's inspector on each
+ * page size (bench/lib/profile.mjs), writes one .cpuprofile per worker and size, and prints where
+ * each one's CPU goes: per source module and the top functions by self time.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -30,7 +38,8 @@ import { Miniflare } from 'miniflare';
 import { buildEngine, buildWorker, migrationStatements, QUIET_WRANGLER_ENV } from './lib/build.mjs';
 import { createClient } from './lib/http-client.mjs';
 import { measurePath } from './lib/measure.mjs';
-import { childPids, createMemoryTracker, rssKb } from './lib/processes.mjs';
+import { childPids, cpuNs, cpuSource, createMemoryTracker, rssKb } from './lib/processes.mjs';
+import { bundleModules, cpuProfiles, openInspector, renderProfiles, selfTimes } from './lib/profile.mjs';
 import { renderReport, summarize } from './lib/report.mjs';
 import { explain, floorWrites, loadCampaigns, putConfig, seedVisitor } from './lib/visitor.mjs';
 import { buildPage, PAGE_SIZES } from './origin.mjs';
@@ -43,11 +52,13 @@ const { values: opts } = parseArgs({
     quick: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     out: { type: 'string' },
+    profile: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (opts.help) {
   console.log('usage: node bench/run.mjs [--rounds N] [--quick] [--out path]');
+  console.log('       node bench/run.mjs --profile [--quick] [--out dir]');
   process.exit(0);
 }
 const QUICK = opts.quick;
@@ -57,7 +68,11 @@ if (!Number.isInteger(ROUNDS) || ROUNDS < 1) {
   console.error(`--rounds must be a positive integer, got "${opts.rounds}"`);
   process.exit(2);
 }
-const OUT = path.resolve(opts.out ?? path.join(root, 'bench', 'results.json'));
+const PROFILE = opts.profile;
+const OUT = path.resolve(
+  opts.out ??
+    (PROFILE ? path.join(root, 'dist', 'bench', 'profiles') : path.join(root, 'bench', 'results.json')),
+);
 
 /** Requests per target per round, per page size: sequential burst, then concurrency x perLoop. */
 const PLANS = {
@@ -116,7 +131,11 @@ async function startOriginProcess() {
 }
 
 /** Starts one Miniflare instance (one workerd process) and returns its URL, workerd PIDs and log lines. */
-async function startWorker(name, scriptPath, { bindings = {}, kv = false, d1 = false } = {}) {
+async function startWorker(
+  name,
+  scriptPath,
+  { bindings = {}, kv = false, d1 = false, inspector = false } = {},
+) {
   const before = new Set(childPids('workerd'));
   const lines = [];
   const collect = (stream) => {
@@ -133,6 +152,8 @@ async function startWorker(name, scriptPath, { bindings = {}, kv = false, d1 = f
     modules: true,
     scriptPath,
     modulesRoot: path.dirname(scriptPath),
+    // the floors import a shared module: .js files are ES modules here, as in bench/workers
+    modulesRules: [{ type: 'ESModule', include: ['**/*.js'] }],
     compatibilityDate: '2026-04-20',
     compatibilityFlags: ['nodejs_compat'],
     bindings,
@@ -141,6 +162,7 @@ async function startWorker(name, scriptPath, { bindings = {}, kv = false, d1 = f
     cf: false,
     host: '127.0.0.1',
     port: 0,
+    ...(inspector ? { inspectorPort: 0 } : {}),
     handleRuntimeStdio: (stdout, stderr) => {
       collect(stdout);
       collect(stderr);
@@ -208,6 +230,43 @@ async function countStateReads(countedScript, originUrl, doc, pages) {
   }
 }
 
+/**
+ * Loads the campaigns into HIO, seeds the benchmark visitor and checks what HIO shows them. Resolves
+ * to the visitor's cookie, HIO's explanation (`/__hio/me`) and the writes the floors mirror.
+ */
+async function benchVisitor(hioClient, doc) {
+  await putConfig(hioClient, doc, ADMIN_TOKEN);
+  const cookie = await seedVisitor(hioClient, '/p/20k');
+  const me = await explain(hioClient, cookie);
+  const shown = me.campaigns.filter((c) => c.status === 'assigned').map((c) => c.campaign);
+  if (shown.join() !== MATCHING.join())
+    throw new Error(
+      `the bench visitor sees [${shown}], expected [${MATCHING}]: ${JSON.stringify(me.campaigns)}`,
+    );
+  // JSON bindings hold plain JSON: drop undefined fields
+  const writes = JSON.parse(JSON.stringify(floorWrites(doc, me)));
+  return { cookie, me, writes };
+}
+
+/**
+ * Copies the benchmark visitor's two state keys from HIO's KV into floor+state's, byte for byte, so
+ * that both read the same values. Resolves to the bytes copied.
+ */
+async function copyState(hio, floorState, cookie) {
+  await new Promise((r) => setTimeout(r, 300)); // HIO's writes after the response (waitUntil)
+  const id = cookie.slice('hio_vid='.length).split('.')[0];
+  const from = await hio.mf.getKVNamespace('HIO_KV');
+  const to = await floorState.mf.getKVNamespace('HIO_KV');
+  let bytes = 0;
+  for (const key of [`p:${id}`, `b:${id}`]) {
+    const value = await from.get(key, 'text');
+    if (value === null) throw new Error(`HIO holds no ${key} for the bench visitor`);
+    await to.put(key, value);
+    bytes += value.length;
+  }
+  return bytes;
+}
+
 /** Checks each target's response once per page and records its length (re-checked on every timed request). */
 async function verify(targets, originPages, hioCookie) {
   const problems = [];
@@ -269,16 +328,7 @@ async function main() {
     d1: true,
   });
   const hioClient = createClient(hio.url);
-  await putConfig(hioClient, doc, ADMIN_TOKEN);
-  const cookie = await seedVisitor(hioClient, '/p/20k');
-  const me = await explain(hioClient, cookie);
-  const shown = me.campaigns.filter((c) => c.status === 'assigned').map((c) => c.campaign);
-  if (shown.join() !== MATCHING.join())
-    throw new Error(
-      `the bench visitor sees [${shown}], expected [${MATCHING}]: ${JSON.stringify(me.campaigns)}`,
-    );
-  // JSON bindings hold plain JSON: drop undefined fields
-  const writes = JSON.parse(JSON.stringify(floorWrites(doc, me)));
+  const { cookie, writes } = await benchVisitor(hioClient, doc);
   const workersDir = path.join(root, 'bench', 'workers');
   const pass = await startWorker('pass-through', path.join(workersDir, 'passthrough.js'), {
     bindings: { ORIGIN_URL: origin.url },
@@ -289,15 +339,10 @@ async function main() {
   const floorB = await startWorker('floor-b', path.join(workersDir, 'floor.js'), {
     bindings: { ORIGIN_URL: origin.url, FLOOR_WRITES: writes },
   });
-  const floorKv = await startWorker('floor+KV', path.join(workersDir, 'floor.js'), {
+  const floorState = await startWorker('floor-state', path.join(workersDir, 'floor-state.js'), {
     bindings: { ORIGIN_URL: origin.url, FLOOR_WRITES: writes },
     kv: true,
   });
-  // the same profile HIO holds for the visitor, so the state floor moves the same bytes
-  await (await floorKv.mf.getKVNamespace('HIO_KV')).put(
-    `p:${cookie.slice(8).split('.')[0]}`,
-    JSON.stringify(me.stored),
-  );
 
   const script = await hioClient.get('/__hio/client.js', { keepBody: true, headers: { accept: '*/*' } });
   const clientScript = { bytes: script.bytes, gzipBytes: gzipSync(script.body, { level: 9 }).length };
@@ -311,13 +356,14 @@ async function main() {
     pids,
     expectedBytes: {},
     deviations: {},
+    retries: {},
   });
   const targets = [
     target('origin', origin.url, [origin.pid]),
     target('pass-through', pass.url, pass.pids),
     target('floor', floor.url, floor.pids),
     target('floor′', floorB.url, floorB.pids),
-    target('floor+KV', floorKv.url, floorKv.pids),
+    target('floor+state', floorState.url, floorState.pids),
     target('HIO', hio.url, hio.pids),
   ];
   cleanups.push(() => {
@@ -326,6 +372,9 @@ async function main() {
   });
   await verify(targets, originPages, cookie);
   log(`verified: HIO shows ${MATCHING.join(', ')} and the script tag; the floors return HIO's exact bytes`);
+  // after the verifying page views, whose exposures HIO may still have been storing
+  const stateBytes = await copyState(hio, floorState, cookie);
+  log(`floor+state reads the visitor's state as HIO stores it (${stateBytes} bytes)`);
 
   const idleKb = Object.fromEntries(targets.map((t) => [t.name, t.pids.reduce((s, p) => s + rssKb(p), 0)]));
   const memory = createMemoryTracker(Object.fromEntries(targets.map((t) => [t.name, t.pids])));
@@ -342,13 +391,16 @@ async function main() {
     sizes.push({ size, plan, rec, peakKb, bytes: originPages.get(size.name).length });
   }
 
-  const warnings = [hio, pass, floor, floorB, floorKv].flatMap((w) => w.lines.map((l) => `${w.name}: ${l}`));
+  const warnings = [hio, pass, floor, floorB, floorState].flatMap((w) =>
+    w.lines.map((l) => `${w.name}: ${l}`),
+  );
   const results = summarize({
     command: QUICK
       ? `node bench/run.mjs --quick${opts.rounds ? ` --rounds ${ROUNDS}` : ''}`
       : `npm run bench${ROUNDS === DEFAULT_ROUNDS ? '' : ` -- --rounds ${ROUNDS}`}`,
     quick: QUICK,
     rounds: ROUNDS,
+    cpuSource: cpuSource(),
     sizes,
     targets,
     idleKb,
@@ -364,6 +416,116 @@ async function main() {
   log(`wrote ${path.relative(process.cwd(), OUT) || OUT}`);
 }
 
+/** Sequential page requests profiled per worker and page size (after a warm-up of 30). */
+const PROFILE_PAGES = { '20k': 1500, '200k': 400, '2m': 60 };
+const QUICK_PROFILE_PAGES = { '20k': 20, '200k': 10, '2m': 4 };
+
+/**
+ * `--profile`: CPU profiles of HIO and of floor+state through workerd's inspector, one per page size,
+ * written to OUT with HIO's bundle (the profiles' line numbers point into it); prints where the CPU goes.
+ */
+async function profileMain() {
+  const started = Date.now();
+  const doc = await loadCampaigns(path.join(root, 'bench', 'campaigns.json'));
+  await mkdir(path.join(root, 'dist', 'bench'), { recursive: true });
+  const buildDir = await mkdtemp(path.join(root, 'dist', 'bench', 'run-'));
+  cleanups.push(() => rm(buildDir, { recursive: true, force: true }));
+  log('building HIO (wrangler deploy --dry-run) ...');
+  const hioScript = await buildWorker(root, path.join(buildDir, 'hio'));
+  const origin = await startOriginProcess();
+  const hio = await startWorker('hio', hioScript, {
+    bindings: hioBindings(origin.url),
+    kv: true,
+    d1: true,
+    inspector: true,
+  });
+  const hioClient = createClient(hio.url);
+  const { cookie, writes } = await benchVisitor(hioClient, doc);
+  const floorState = await startWorker('floor-state', path.join(root, 'bench', 'workers', 'floor-state.js'), {
+    bindings: { ORIGIN_URL: origin.url, FLOOR_WRITES: writes },
+    kv: true,
+    inspector: true,
+  });
+  const floorClient = createClient(floorState.url);
+  cleanups.push(() => {
+    hioClient.close();
+    floorClient.close();
+  });
+  const headers = { cookie };
+  for (const size of PAGE_SIZES) {
+    const p = `/p/${size.name}`;
+    const [a, b] = await Promise.all(
+      [hioClient, floorClient].map((c) => c.get(p, { headers, keepBody: true })),
+    );
+    if (a.status !== 200 || !a.body.equals(b.body)) throw new Error(`${p}: floor+state's body is not HIO's`);
+  }
+  await copyState(hio, floorState, cookie);
+
+  await mkdir(OUT, { recursive: true });
+  const bundleCopy = path.join(OUT, 'hio-bundle.js');
+  const bundle = await readFile(hioScript, 'utf8');
+  await writeFile(bundleCopy, bundle);
+  const hioModules = bundleModules(bundle);
+  const workers = [
+    {
+      name: 'hio',
+      w: hio,
+      client: hioClient,
+      // the bundle by its esbuild comments; the runtime's own JS modules (node-internal:...) by name
+      moduleOf: (url, line) => (url === path.basename(hioScript) ? hioModules(line) : url),
+    },
+    { name: 'floor+state', w: floorState, client: floorClient, moduleOf: (url) => path.basename(url) },
+  ];
+  const runs = [];
+  const files = [path.relative(process.cwd(), bundleCopy)];
+  for (const size of PAGE_SIZES) {
+    const p = `/p/${size.name}`;
+    const pages = (QUICK ? QUICK_PROFILE_PAGES : PROFILE_PAGES)[size.name];
+    for (const { name, w, client, moduleOf } of workers) {
+      log(`profiling ${name} on ${size.label}: ${pages} pages ...`);
+      const sessions = [
+        await openInspector(w.mf, `core:user:${w.name}`),
+        await openInspector(w.mf, 'core:entry'),
+      ];
+      try {
+        for (let i = 0; i < 30; i++) await client.get(p, { headers });
+        const cpu0 = cpuNs(w.pids);
+        const [profile, entryProfile] = await cpuProfiles(sessions, async () => {
+          for (let i = 0; i < pages; i++) {
+            const res = await client.get(p, { headers });
+            if (res.status !== 200) throw new Error(`${name} ${p}: status ${res.status} while profiling`);
+          }
+        });
+        const processMsPerPage = (cpuNs(w.pids) - cpu0) / 1e6 / pages;
+        const file = path.join(OUT, `${name.replace('+', '-')}-${size.name}.cpuprofile`);
+        await writeFile(file, JSON.stringify(profile));
+        files.push(path.relative(process.cwd(), file));
+        runs.push({
+          worker: name,
+          size: size.name,
+          label: size.label,
+          pages,
+          processMsPerPage,
+          times: selfTimes(profile, moduleOf),
+          entryBusySamples: selfTimes(entryProfile, () => 'entry').busySamples,
+        });
+      } finally {
+        for (const s of sessions) s.close();
+      }
+    }
+  }
+  const command = `node bench/run.mjs --profile${QUICK ? ' --quick' : ''}`;
+  const summary = {
+    date: new Date().toISOString(),
+    command,
+    seconds: (Date.now() - started) / 1000,
+    runs: runs.map((r) => ({ ...r, times: { ...r.times, functions: r.times.functions.slice(0, 60) } })),
+  };
+  await writeFile(path.join(OUT, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  process.stdout.write(renderProfiles(runs, { command, files }));
+  log(`wrote ${path.relative(process.cwd(), OUT) || OUT}`);
+}
+
 let exitCode = 0;
 const interrupted = () => {
   log('interrupted: stopping everything started');
@@ -372,7 +534,7 @@ const interrupted = () => {
 process.once('SIGINT', interrupted);
 process.once('SIGTERM', interrupted);
 try {
-  await main();
+  await (PROFILE ? profileMain() : main());
 } catch (err) {
   log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : err}`);
   exitCode = 1;

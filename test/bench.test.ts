@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleModules, selfTimes } from '../bench/lib/profile.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const committed = path.join(root, 'bench', 'results.json');
@@ -21,17 +22,33 @@ interface TargetFigures {
   latencyMs: { p50: number; p99: number };
   ttfbMs: { p50: number; p99: number };
   throughputRps: number;
+  cpuMsPerPage: number;
+  cpuStatMsPerPage: number;
+  cpuPages: number;
   peakRssMb: number;
   samples: number;
+}
+interface Target {
+  target: string;
+  ratio: string;
+  field: string;
+  max: number;
+  sizes: { size: string; value: number; pass: boolean }[];
+  pass: boolean;
 }
 interface Results {
   quick: boolean;
   rounds: number;
+  cpuSource: string;
   sizes: {
     name: string;
     pageBytes: number;
+    plan: { seq: number; concurrency: number; perLoop: number };
     targets: Record<string, TargetFigures>;
-    ratios: Record<string, { latencyP50: number; latencyIqr: number[]; ttfbP50: number }>;
+    ratios: Record<
+      string,
+      { latencyP50: number; latencyIqr: number[]; ttfbP50: number; cpuPerPage: number; cpuIqr: number[] }
+    >;
   }[];
   engine: Record<
     string,
@@ -46,6 +63,7 @@ interface Results {
     d1Statements: number;
   };
   clientScript: { bytes: number; gzipBytes: number };
+  targets: Target[];
   checks: { target: string; value: string; ok: boolean }[];
 }
 
@@ -80,12 +98,31 @@ afterAll(async () => {
 
 describe('npm run bench --quick', () => {
   it('prints the results table, the ratios, the engine figures and the target checks', () => {
-    expect(stdout).toContain('| page | target | p50 ms | p99 ms | TTFB p50 ms | req/s | peak RSS MB |');
+    expect(stdout).toContain(
+      '| page | target | p50 ms | p99 ms | TTFB p50 ms | CPU ms/page | req/s | peak RSS MB |',
+    );
     for (const label of ['20 KB', '200 KB', '2 MB']) expect(stdout).toContain(`| ${label} | origin |`);
+    expect(stdout).toContain('| page | ratio | p50 latency | p50 TTFB | CPU/page | throughput |');
+    expect(stdout).toContain('| 20 KB | HIO / floor+state |');
     expect(stdout).toContain('| HIO / floor |');
     expect(stdout).toContain('| HIO / pass-through |');
     expect(stdout).toContain('| campaigns | targeted / shown |');
     expect(stdout).toMatch(/\| p50 latency HIO \/ floor ≤ 1\.10 on every page size \| .* \| [✓✗] \|/);
+  });
+
+  it('prints CPU per page of every worker and the floor + state targets, each ratio with PASS or MISS', () => {
+    expect(stdout).toContain('| target | 20 KB | 200 KB | 2 MB |\n');
+    for (const name of ['pass-through', 'floor', 'floor+state', 'HIO', 'HIO / floor+state'])
+      expect(stdout).toMatch(new RegExp(`\\| ${name.replace(/[+/]/g, '\\$&')} \\| [\\d.]+ .*\\|\\n`));
+    const cell = '[\\d.]+ (?:PASS|MISS)';
+    for (const t of [
+      'CPU per page HIO / \\(floor \\+ state\\) ≤ 1\\.25',
+      'p50 latency HIO / \\(floor \\+ state\\) ≤ 1\\.05',
+      'p50 TTFB HIO / \\(floor \\+ state\\) ≤ 1\\.05',
+    ])
+      expect(stdout).toMatch(
+        new RegExp(`\\| ${t} \\| ${cell} \\| ${cell} \\| ${cell} \\| (?:PASS|MISS) \\|`),
+      );
   });
 
   it('writes well-formed results for every page size and target', () => {
@@ -97,19 +134,57 @@ describe('npm run bench --quick', () => {
         'pass-through',
         'floor',
         'floor′',
-        'floor+KV',
+        'floor+state',
         'HIO',
       ]);
       for (const t of Object.values(size.targets)) {
         expect(t.samples).toBeGreaterThan(0);
-        for (const x of [t.latencyMs.p50, t.latencyMs.p99, t.ttfbMs.p50, t.throughputRps, t.peakRssMb])
+        // every timed request is in one burst whose CPU was read
+        expect(t.cpuPages).toBe(t.samples + size.plan.concurrency * size.plan.perLoop * results.rounds);
+        for (const x of [
+          t.latencyMs.p50,
+          t.latencyMs.p99,
+          t.ttfbMs.p50,
+          t.throughputRps,
+          t.cpuMsPerPage,
+          t.peakRssMb,
+        ])
           expect(Number.isFinite(x) && x > 0).toBe(true);
+        expect(Number.isFinite(t.cpuStatMsPerPage)).toBe(true);
       }
-      for (const label of ['HIO / floor', 'HIO / pass-through']) {
+      for (const label of [
+        'HIO / floor+state',
+        'HIO / floor',
+        'HIO / pass-through',
+        'floor′ / floor (A/A)',
+      ]) {
         const r = size.ratios[label];
         expect(Number.isFinite(r?.latencyP50)).toBe(true);
         expect(r?.latencyIqr).toHaveLength(2);
+        expect(Number.isFinite(r?.cpuPerPage) && (r?.cpuPerPage ?? 0) > 0).toBe(true);
+        expect(r?.cpuIqr).toHaveLength(2);
       }
+    }
+    expect(['schedstat', 'stat']).toContain(results.cpuSource);
+  });
+
+  it('checks the floor + state targets on every page size, each verdict consistent with its ratio', () => {
+    expect(results.targets.map((t) => [t.field, t.max])).toEqual([
+      ['cpuPerPage', 1.25],
+      ['latencyP50', 1.05],
+      ['ttfbP50', 1.05],
+    ]);
+    for (const t of results.targets) {
+      expect(t.ratio).toBe('HIO / floor+state');
+      expect(t.sizes.map((x) => x.size)).toEqual(['20k', '200k', '2m']);
+      for (const x of t.sizes) {
+        const size = results.sizes.find((s) => s.name === x.size);
+        const ratios: Record<string, unknown> = size?.ratios['HIO / floor+state'] ?? {};
+        expect(x.value).toBe(ratios[t.field]);
+        expect(x.pass).toBe(x.value <= t.max);
+      }
+      expect(t.pass).toBe(t.sizes.every((x) => x.pass));
+      expect(results.checks.find((c) => c.target === `${t.target} on every page size`)?.ok).toBe(t.pass);
     }
   });
 
@@ -132,11 +207,61 @@ describe('npm run bench --quick', () => {
     expect(results.checks.find((c) => c.target.startsWith('one state read per page'))?.ok).toBe(true);
     expect(results.clientScript.gzipBytes).toBeGreaterThan(0);
     expect(results.clientScript.gzipBytes).toBeLessThan(results.clientScript.bytes);
-    expect(results.checks).toHaveLength(6);
+    expect(results.checks).toHaveLength(9);
     for (const c of results.checks) expect(typeof c.ok).toBe('boolean');
   });
 
   it('leaves the committed bench/results.json alone', async () => {
     expect(await mtime(committed)).toBe(committedBefore);
+  });
+});
+
+describe('the profile summary (bench/lib/profile.mjs)', () => {
+  const bundle = [
+    'var helper = 1;',
+    '// ../../main/node_modules/hono/dist/hono.js',
+    'function route() {}',
+    '// worker/edge/page.ts',
+    'function handlePage() {}',
+    '// worker/engine/plan.ts',
+    'function planPage() {}',
+  ].join('\n');
+
+  it('names the module of a bundle line from the comments esbuild leaves', () => {
+    const moduleOf = bundleModules(bundle);
+    expect([0, 2, 4, 6].map(moduleOf)).toEqual([
+      '(bundle)',
+      'hono',
+      'worker/edge/page.ts',
+      'worker/engine/plan.ts',
+    ]);
+  });
+
+  it('counts self samples per function and per module, idle left out of the shares', () => {
+    const frame = (id: number, functionName: string, lineNumber = -1, url = 'index.js') => ({
+      id,
+      callFrame: { functionName, url: lineNumber < 0 ? '' : url, lineNumber, columnNumber: 0, scriptId: '1' },
+    });
+    const profile = {
+      nodes: [
+        frame(1, '(root)'),
+        frame(2, '(idle)'),
+        frame(3, 'handlePage', 4),
+        frame(4, 'planPage', 6),
+        frame(5, 'get'),
+      ],
+      // counted, not weighted by the deltas (wall time, which spans the time the isolate was not running)
+      samples: [3, 4, 5, 2, 3],
+      timeDeltas: [0, 5000, 100, 100, 100, 100],
+    };
+    const t = selfTimes(profile, (_url: string, line: number) => bundleModules(bundle)(line));
+    expect([t.busySamples, t.idleSamples]).toEqual([4, 1]);
+    type Fn = { name: string; module: string; share: number };
+    expect(t.functions.map((f: Fn) => [f.name, f.module, f.share])).toEqual([
+      ['handlePage', 'worker/edge/page.ts', 0.5],
+      ['planPage', 'worker/engine/plan.ts', 0.25],
+      ['get', '(native)', 0.25],
+    ]);
+    expect(t.modules[0]).toEqual({ module: 'worker/edge/page.ts', samples: 2, share: 0.5 });
   });
 });

@@ -3,6 +3,10 @@
  * The load generator's requests: node:http with a keep-alive agent per target, timing each request
  * from the call to the first body byte (TTFB) and to the end of the body (latency). Bodies are
  * counted, not kept, unless asked for (verification).
+ *
+ * A keep-alive socket the server closes just as a request is written on it fails with ECONNRESET
+ * ("socket hang up"); as Node's documentation advises, such a request (one that reused a socket) is
+ * sent once more on a fresh one, timed from its new start, and its result says `retried`.
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -19,7 +23,8 @@ export function createClient(baseUrl, { maxSockets = 16 } = {}) {
   const agent = new http.Agent({ keepAlive: true, maxSockets, scheduling: 'lifo' });
   const defaults = { 'user-agent': DESKTOP_UA, accept: 'text/html,application/xhtml+xml' };
 
-  function request(method, path, { headers = {}, body, keepBody = false } = {}) {
+  function request(method, path, options = {}, retried = false) {
+    const { headers = {}, body, keepBody = false } = options;
     return new Promise((resolve, reject) => {
       const started = performance.now();
       const req = http.request(
@@ -49,12 +54,17 @@ export function createClient(baseUrl, { maxSockets = 16 } = {}) {
               totalMs,
               bytes,
               body: keepBody ? Buffer.concat(chunks) : undefined,
+              retried,
             });
           });
           res.on('error', reject);
         },
       );
-      req.on('error', reject);
+      req.on('error', (err) => {
+        if (!retried && req.reusedSocket && err.code === 'ECONNRESET')
+          resolve(request(method, path, options, true));
+        else reject(new Error(`${method} ${base.host}${path}: ${err.message}`, { cause: err }));
+      });
       req.end(body);
     });
   }
