@@ -11,8 +11,9 @@
  * Passes only with zero errors (every page 200, every beacon 204, no request failed) and every page
  * personalized (the page carries a campaign's marker and no `hio-skip`). Reports throughput, p50/p99
  * latency and time to first byte of pages and beacons, and the worker's memory: the workerd process's
- * resident set over the run, beside what the local KV and D1 emulators hold (they live in the same
- * process here; on Cloudflare they are remote).
+ * resident set over the run, beside what the local KV, D1 and R2 emulators hold (they live in the same
+ * process here; on Cloudflare they are remote). Measurement goes the production way: through the queue
+ * (HIO_QUEUE, consumer batches into D1) with the raw events into the R2 event log (HIO_EVENTS).
  *
  *   node scripts/load.mjs [--seconds 60] [--visitors 300] [--think-ms 4000] [--out .tmp/load.json]
  */
@@ -156,6 +157,19 @@ async function main() {
       d1Databases: ['HIO_DB'],
       kvPersist: path.join(work, 'kv'),
       d1Persist: path.join(work, 'd1'),
+      // the production path: measurement through the queue (as in wrangler.toml), raw events into R2
+      queueProducers: { HIO_QUEUE: 'hio-measurement' },
+      queueConsumers: {
+        'hio-measurement': {
+          maxBatchSize: 100,
+          maxBatchTimeout: 1,
+          maxRetries: 5,
+          deadLetterQueue: 'hio-measurement-dlq',
+        },
+        'hio-measurement-dlq': { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 2 },
+      },
+      r2Buckets: ['HIO_EVENTS'],
+      r2Persist: path.join(work, 'r2'),
       cf: false,
       host: '127.0.0.1',
       port: 0,
@@ -277,6 +291,29 @@ async function main() {
     clearInterval(sampler);
     const endKb = rss();
 
+    // the queue delivers the last rows a batch timeout later: wait until D1 stops growing (at most 30 s)
+    const count = async () =>
+      Number((await db.prepare('SELECT COUNT(*) AS n FROM seen_events').first())?.n ?? 0);
+    let last = -1;
+    for (let waited = 0; waited < 30_000; waited += 1500) {
+      const n = await count();
+      if (n === last) break;
+      last = n;
+      await sleep(1500);
+    }
+    const bucket = await mf.getR2Bucket('HIO_EVENTS');
+    let r2Objects = 0;
+    let r2Bytes = 0;
+    let r2Cursor;
+    do {
+      const listed = await bucket.list({ cursor: r2Cursor, limit: 1000 });
+      for (const o of listed.objects) {
+        r2Objects++;
+        r2Bytes += o.size;
+      }
+      r2Cursor = listed.truncated ? listed.cursor : undefined;
+    } while (r2Cursor);
+
     // what the local emulators hold, in this same process: the KV values and the D1 database
     const kv = await mf.getKVNamespace('HIO_KV');
     let kvBytes = 0;
@@ -323,6 +360,8 @@ async function main() {
         workerdRssEndMb: Math.round(endKb / 102.4) / 10,
         kvEmulatorKeys: kvKeys,
         kvEmulatorDataKb: Math.round(kvBytes / 102.4) / 10,
+        r2EventLogObjects: r2Objects,
+        r2EventLogKb: Math.round(r2Bytes / 102.4) / 10,
         d1EmulatorDiskMb: Math.round(d1Bytes / 104_857.6) / 10,
       },
       stored: { exposures: Number(exposures?.n ?? 0), conversions: Number(conversions?.n ?? 0) },
@@ -337,7 +376,7 @@ HIO load test: ${report.visitors} returning visitors, ${report.seconds} s, mean 
   beacons   ${report.beacons} (${report.throughput.beaconsPerSecond}/s)  p50 ${report.latencyMs.beacon.p50} ms  p99 ${report.latencyMs.beacon.p99} ms
   errors    ${report.errors}    unpersonalized pages ${report.unpersonalized}
   memory    workerd RSS ${m.workerdRssStartMb} MB at start, ${m.workerdRssPeakMb} MB peak, ${m.workerdRssEndMb} MB at the end
-            of which the local emulators hold: KV ${m.kvEmulatorKeys} keys, ${m.kvEmulatorDataKb} kB of data; D1 ${m.d1EmulatorDiskMb} MB
+            of which the local emulators hold: KV ${m.kvEmulatorKeys} keys, ${m.kvEmulatorDataKb} kB of data; D1 ${m.d1EmulatorDiskMb} MB; R2 event log ${m.r2EventLogObjects} objects, ${m.r2EventLogKb} kB
   stored    ${report.stored.exposures} exposures, ${report.stored.conversions} conversion rows
   written to ${path.relative(process.cwd(), OUT)}`);
     for (const e of report.errorSamples) console.log(`  error: ${e}`);
