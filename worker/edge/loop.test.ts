@@ -187,9 +187,14 @@ describe('/__hio/me', () => {
 
 describe('/__hio/health and /__hio/client.js', () => {
   it('reports the backends', async () => {
-    const h = (await (await call('/__hio/health')).json()) as { ok: boolean; backends: { state: string } };
+    const h = (await (await call('/__hio/health')).json()) as {
+      ok: boolean;
+      backends: { state: string; measurement: string; eventLog: string; htmlCache: string };
+    };
     expect(h.ok).toBe(true);
     expect(h.backends.state).toBe('kv');
+    // the tests bind the queue and the event log (wrangler.toml), and write D1 directly (MEASUREMENT_QUEUE=off)
+    expect(h.backends).toMatchObject({ measurement: 'direct', eventLog: 'r2', htmlCache: 'on' });
   });
 
   it('serves the script with a validator', async () => {

@@ -21,19 +21,30 @@ async function check(probe: () => Promise<unknown>): Promise<'ok' | 'timeout' | 
 }
 
 export async function handleHealth(deps: Deps): Promise<Response> {
-  const [state, d1, live] = await Promise.all([
+  const bucket = deps.env.HIO_EVENTS;
+  const [state, d1, live, eventLog] = await Promise.all([
     check(() => deps.store.ping()),
     check(() => drizzle(deps.env.HIO_DB).run(sql`select 1`)),
     deps.configRepo.live(deps.now(), deps.waitUntil),
+    bucket ? check(() => bucket.head('events/')) : Promise.resolve(undefined),
   ]);
   const degraded: string[] = [];
   if (state !== 'ok') degraded.push(`state (${deps.store.backend}): ${state}`);
   if (d1 !== 'ok') degraded.push(`d1: ${d1}`);
+  if (eventLog !== undefined && eventLog !== 'ok') degraded.push(`event log (r2): ${eventLog}`);
   if (live.degraded) degraded.push('config: serving a cached or empty campaign document');
   return json({
     ok: degraded.length === 0,
-    backends: { state: deps.store.backend, config: 'd1', analytics: 'd1' },
-    checks: { state, d1 },
+    backends: {
+      state: deps.store.backend,
+      config: 'd1',
+      analytics: 'd1',
+      // how measurement reaches D1: through the queue's batches, or written by each request
+      measurement: deps.config.measurementQueue && deps.env.HIO_QUEUE ? 'queue' : 'direct',
+      eventLog: bucket ? 'r2' : 'none',
+      htmlCache: deps.htmlCache ? 'on' : 'off',
+    },
+    checks: { state, d1, ...(eventLog !== undefined && { eventLog }) },
     configVersion: live.version,
     campaigns: live.doc.campaigns.length,
     degraded,
