@@ -171,7 +171,7 @@ export function parseConfig(env: Bindings): AppConfig {
     stateBudgetMs: positive(env.STATE_BUDGET_MS, 50, 'STATE_BUDGET_MS'),
     configTtlMs: positive(env.CONFIG_TTL_SECONDS, 10, 'CONFIG_TTL_SECONDS') * 1000,
     adminHostname: env.ADMIN_HOSTNAME ? env.ADMIN_HOSTNAME.toLowerCase() : null,
-    htmlCache: onOff('HTML_CACHE', env.HTML_CACHE, true),
+    htmlCache: onOff('HTML_CACHE', env.HTML_CACHE, false),
     measurementQueue: onOff('MEASUREMENT_QUEUE', env.MEASUREMENT_QUEUE, true),
     queueRetryDelaySeconds: positive(env.QUEUE_RETRY_DELAY_SECONDS, 10, 'QUEUE_RETRY_DELAY_SECONDS'),
   };

@@ -3,8 +3,8 @@
  * visitor on the way out; everything the origin keeps private, varies or sets a cookie on is fetched
  * every time; conditional and credentialed requests go to the origin; a purge drops a copy.
  */
-import { describe, expect, it } from 'vitest';
-import { ADMIN, call, page, putConfig, settle } from '../test/helpers.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN, call, overrideEnv, page, putConfig, settle } from '../test/helpers.ts';
 
 const SHOWN = 'data-hio-campaign="all" data-hio-variant="v"';
 const DOC = {
@@ -22,6 +22,10 @@ async function originHits(pathAndQuery: string): Promise<number> {
 const q = (params: Record<string, string>) => `?${new URLSearchParams(params)}`;
 
 describe('the HTML cache', () => {
+  // opt-in (HTML_CACHE=on): see README "Cached origin HTML"
+  beforeAll(() => overrideEnv({ HTML_CACHE: 'on' }));
+  afterAll(() => overrideEnv(null));
+
   it('asks the origin once for 30 visitors of a shareable page, and personalizes each copy privately', async () => {
     await putConfig(DOC);
     const path = '/shared/thirty';

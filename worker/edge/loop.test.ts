@@ -194,7 +194,7 @@ describe('/__hio/health and /__hio/client.js', () => {
     expect(h.ok).toBe(true);
     expect(h.backends.state).toBe('kv');
     // the tests bind the queue and the event log (wrangler.toml), and write D1 directly (MEASUREMENT_QUEUE=off)
-    expect(h.backends).toMatchObject({ measurement: 'direct', eventLog: 'r2', htmlCache: 'on' });
+    expect(h.backends).toMatchObject({ measurement: 'direct', eventLog: 'r2', htmlCache: 'off' });
   });
 
   it('serves the script with a validator', async () => {

@@ -205,7 +205,12 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
     });
   }
   // pages the origin lets shared caches keep come from the HTML cache (edge/html-cache.ts)
-  const origin = fetchOriginPage(deps, req, originReq).catch((err: unknown) => {
+  // a preview shows the origin's page as it is now, and leaves nothing behind (not even a cached copy)
+  const origin = (
+    preview
+      ? deps.fetchOrigin(originReq).then((res) => ({ res, hit: false }))
+      : fetchOriginPage(deps, req, originReq)
+  ).catch((err: unknown) => {
     deps.log('error', `origin ${deps.config.origin.host} unreachable`, err);
     return null;
   });

@@ -14,6 +14,15 @@ export const DESKTOP_UA =
 
 let contexts: ExecutionContext[] = [];
 
+let overridden: typeof env | null = null;
+/**
+ * Bindings to change for the requests that follow (e.g. `{ HTML_CACHE: 'on' }`); `null` restores them.
+ * The worker builds its per-isolate dependencies per env object, so the change takes effect at once.
+ */
+export function overrideEnv(o: Record<string, unknown> | null): void {
+  overridden = o ? ({ ...env, ...o } as typeof env) : null;
+}
+
 export async function call(path: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   if (!headers.has('user-agent')) headers.set('user-agent', DESKTOP_UA);
@@ -21,7 +30,7 @@ export async function call(path: string, init: RequestInit = {}): Promise<Respon
   contexts.push(ctx);
   // the runtime gives the worker an IncomingRequest; a test request has no `cf` facts
   const req = new Request(BASE + path, { ...init, headers }) as Request<unknown, IncomingRequestCfProperties>;
-  return worker.fetch(req, env, ctx);
+  return worker.fetch(req, overridden ?? env, ctx);
 }
 
 /** A page request as a browser makes it, with the visitor cookie when given. */
