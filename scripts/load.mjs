@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { spawn } from 'node:child_process';
 /**
  * @module load
  * `npm run load`: a sustained load test through the worker. HIO's production bundle (`wrangler deploy
@@ -15,21 +16,21 @@
  * process here; on Cloudflare they are remote). Measurement goes the production way: through the queue
  * (HIO_QUEUE, consumer batches into D1) with the raw events into the R2 event log (HIO_EVENTS).
  *
- *   node scripts/load.mjs [--seconds 60] [--visitors 300] [--think-ms 4000] [--out .tmp/load.json]
+ *   node scripts/load.mjs [--seconds 60] [--visitors 300] [--think-ms 10000] [--out .tmp/load.json]
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Miniflare } from 'miniflare';
 import { buildWorker, migrationStatements, QUIET_WRANGLER_ENV } from '../bench/lib/build.mjs';
 import { createClient } from '../bench/lib/http-client.mjs';
 import { childPids, rssKb } from '../bench/lib/processes.mjs';
+import { openInspector } from '../bench/lib/profile.mjs';
 import { quantile } from '../bench/lib/stats.mjs';
 import { CATEGORIES, PRODUCTS } from '../examples/shop/catalog.mjs';
-import { startShop } from '../examples/shop/server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 Object.assign(process.env, QUIET_WRANGLER_ENV);
@@ -38,13 +39,13 @@ const { values: opts } = parseArgs({
   options: {
     seconds: { type: 'string', default: '60' },
     visitors: { type: 'string', default: '300' },
-    'think-ms': { type: 'string', default: '4000' },
+    'think-ms': { type: 'string', default: '10000' },
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (opts.help) {
-  console.log('usage: node scripts/load.mjs [--seconds 60] [--visitors 300] [--think-ms 4000] [--out file]');
+  console.log('usage: node scripts/load.mjs [--seconds 60] [--visitors 300] [--think-ms 10000] [--out file]');
   process.exit(0);
 }
 const SECONDS = Number(opts.seconds);
@@ -110,6 +111,33 @@ const categoryOf = (p) => {
   return slug ? PRODUCTS.get(slug)?.category : undefined;
 };
 
+/** The demo shop in a child process; resolves once it listens. */
+function startShopProcess() {
+  const code = `import(${JSON.stringify(pathToFileURL(path.join(root, 'examples/shop/server.mjs')).href)})
+    .then((m) => m.startShop({ port: 0 }))
+    .then((s) => console.log(JSON.stringify({ url: s.url })));`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (d) => {
+      buf += d;
+      if (!buf.includes('\n')) return;
+      resolve({
+        url: JSON.parse(buf.split('\n')[0]).url,
+        close: () =>
+          new Promise((done) => {
+            if (child.exitCode !== null) return done(undefined);
+            child.once('exit', done);
+            child.kill('SIGTERM');
+          }),
+      });
+    });
+    child.once('exit', (c) => reject(new Error(`the shop exited with ${c} before listening`)));
+  });
+}
+
 /** Bytes of the files under `dir`. */
 async function sizeOnDisk(dir) {
   let total = 0;
@@ -136,7 +164,8 @@ async function main() {
   try {
     log('load: building the production bundle (wrangler deploy --dry-run)...');
     const script = await buildWorker(root, path.join(work, 'dist'));
-    const shop = await startShop({ port: 0 });
+    // the shop in a process of its own, so that the load generator's work does not slow the origin down
+    const shop = await startShopProcess();
     cleanups.push(() => shop.close());
 
     const before = new Set(childPids('workerd'));
@@ -173,6 +202,8 @@ async function main() {
       cf: false,
       host: '127.0.0.1',
       port: 0,
+      // the inspector tells the isolate's own heap apart from the process (which holds the emulators too)
+      inspectorPort: 0,
       handleRuntimeStdio: (stdout, stderr) => {
         stdout.resume();
         stderr.resume();
@@ -195,6 +226,24 @@ async function main() {
     if (put.status !== 200) throw new Error(`PUT /__hio/admin/config: ${put.status} ${put.body}`);
 
     const rss = () => pids.reduce((s, p) => s + (rssKb(p) || 0), 0);
+    const inspector = await Promise.race([
+      openInspector(mf, 'core:user:hio').catch((err) => {
+        log(`load: no inspector (${err.message}); the isolate heap is not reported`);
+        return null;
+      }),
+      sleep(5000).then(() => null),
+    ]);
+    cleanups.push(() => inspector?.close());
+    /** The HIO isolate's JavaScript heap in use (MB), after a full collection when `gc` */
+    const ask = (method) =>
+      Promise.race([inspector.send(method).catch(() => null), sleep(3000).then(() => null)]);
+    const heapMb = async (gc) => {
+      if (!inspector) return null;
+      if (gc) await ask('HeapProfiler.collectGarbage');
+      const h = await ask('Runtime.getHeapUsage');
+      return h?.usedSize ? Math.round(h.usedSize / 104_857.6) / 10 : null;
+    };
+    const heapStartMb = await heapMb(true);
     const memory = { startKb: rss(), peakKb: 0, samples: [] };
     const stats = {
       pages: [],
@@ -203,18 +252,37 @@ async function main() {
       errors: [],
       unpersonalized: [],
       seeded: 0,
+      resent: 0,
     };
     const error = (what) => {
       if (stats.errors.length < 20) stats.errors.push(what);
       else stats.errors.length++;
     };
 
+    /**
+     * A request whose connection was reset is sent once more, as a browser does when a kept-alive
+     * connection it reused turns out closed (the batch's event ids make a resent beacon count once);
+     * how often that happened is reported.
+     */
+    const again = async (send) => {
+      try {
+        return await send();
+      } catch (err) {
+        if (!/socket hang up|ECONNRESET|EPIPE/.test(String(err.message))) throw err;
+        stats.resent++;
+        return send();
+      }
+    };
+    let end = Number.POSITIVE_INFINITY;
+
     /** One page and what its browser script reports after the visitor has read it. */
     async function visit(v, timed, read = thinkTime()) {
       const p = nextPath(v);
       let res;
       try {
-        res = await client.get(p, { headers: v.cookie ? { cookie: v.cookie } : {}, keepBody: true });
+        res = await again(() =>
+          client.get(p, { headers: v.cookie ? { cookie: v.cookie } : {}, keepBody: true }),
+        );
       } catch (err) {
         return error(`GET ${p}: ${err.message}`);
       }
@@ -231,7 +299,8 @@ async function main() {
         stats.pageTtfb.push(res.ttfbMs);
         if (skip || slots.length === 0) stats.unpersonalized.push(`${p}: ${skip ?? 'no slot marked'}`);
       }
-      await sleep(read);
+      // the run ends on time: a visitor still reading at the end sends what the page left behind then
+      await sleep(timed ? Math.max(0, Math.min(read, end - performance.now())) : read);
       const events = [
         { t: 'pageview', id: eventId(), path: p, category: categoryOf(p) },
         { t: 'scroll', id: eventId(), depth: pick([25, 50, 75, 90, 100]) },
@@ -246,11 +315,13 @@ async function main() {
       }
       let b;
       try {
-        b = await client.request('POST', '/__hio/collect', {
-          headers: { cookie: v.cookie, 'content-type': 'text/plain;charset=UTF-8' },
-          body: JSON.stringify({ v: 1, events }),
-          keepBody: true,
-        });
+        b = await again(() =>
+          client.request('POST', '/__hio/collect', {
+            headers: { cookie: v.cookie, 'content-type': 'text/plain;charset=UTF-8' },
+            body: JSON.stringify({ v: 1, events }),
+            keepBody: true,
+          }),
+        );
       } catch (err) {
         return error(`POST /__hio/collect: ${err.message}`);
       }
@@ -279,7 +350,7 @@ async function main() {
       memory.peakKb = Math.max(memory.peakKb, kb);
     }, 500);
     const started = performance.now();
-    const end = started + SECONDS * 1000;
+    end = started + SECONDS * 1000;
     await Promise.all(
       visitors.map(async (v) => {
         // spread the first pages over one think time, as returning visitors arrive
@@ -290,6 +361,7 @@ async function main() {
     const elapsed = (performance.now() - started) / 1000;
     clearInterval(sampler);
     const endKb = rss();
+    const heapPeakishMb = await heapMb(false);
 
     // the queue delivers the last rows a batch timeout later: wait until D1 stops growing (at most 30 s)
     const count = async () =>
@@ -351,10 +423,14 @@ async function main() {
         beacon: { p50: ms(stats.beacons, 0.5), p99: ms(stats.beacons, 0.99) },
       },
       errors: stats.errors.length,
+      resentAfterConnectionReset: stats.resent,
       errorSamples: stats.errors.filter(Boolean).slice(0, 20),
       unpersonalized: stats.unpersonalized.length,
       unpersonalizedSamples: stats.unpersonalized.slice(0, 20),
       memory: {
+        isolateHeapStartMb: heapStartMb,
+        isolateHeapEndMb: heapPeakishMb,
+        isolateHeapEndAfterGcMb: await heapMb(true),
         workerdRssStartMb: Math.round(memory.startKb / 102.4) / 10,
         workerdRssPeakMb: Math.round(memory.peakKb / 102.4) / 10,
         workerdRssEndMb: Math.round(endKb / 102.4) / 10,
@@ -374,8 +450,9 @@ async function main() {
 HIO load test: ${report.visitors} returning visitors, ${report.seconds} s, mean think time ${THINK_MS} ms
   pages     ${report.pages} (${report.throughput.pagesPerSecond}/s)  p50 ${report.latencyMs.page.p50} ms  p99 ${report.latencyMs.page.p99} ms  TTFB p50 ${report.latencyMs.pageTtfb.p50} ms  p99 ${report.latencyMs.pageTtfb.p99} ms
   beacons   ${report.beacons} (${report.throughput.beaconsPerSecond}/s)  p50 ${report.latencyMs.beacon.p50} ms  p99 ${report.latencyMs.beacon.p99} ms
-  errors    ${report.errors}    unpersonalized pages ${report.unpersonalized}
-  memory    workerd RSS ${m.workerdRssStartMb} MB at start, ${m.workerdRssPeakMb} MB peak, ${m.workerdRssEndMb} MB at the end
+  errors    ${report.errors}    unpersonalized pages ${report.unpersonalized}    requests resent after a connection reset ${report.resentAfterConnectionReset}
+  memory    HIO's isolate heap ${m.isolateHeapStartMb} MB at start, ${m.isolateHeapEndMb} MB at the end (${m.isolateHeapEndAfterGcMb} MB after a full GC)
+            workerd RSS ${m.workerdRssStartMb} MB at start, ${m.workerdRssPeakMb} MB peak, ${m.workerdRssEndMb} MB at the end
             of which the local emulators hold: KV ${m.kvEmulatorKeys} keys, ${m.kvEmulatorDataKb} kB of data; D1 ${m.d1EmulatorDiskMb} MB; R2 event log ${m.r2EventLogObjects} objects, ${m.r2EventLogKb} kB
   stored    ${report.stored.exposures} exposures, ${report.stored.conversions} conversion rows
   written to ${path.relative(process.cwd(), OUT)}`);
