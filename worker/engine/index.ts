@@ -139,6 +139,7 @@ export {
   trainPropensity,
 } from './propensity.ts';
 export * from './recommend.ts';
+export { type LogGoals, type LogRecord, logSessions, parseLogLine } from './recommend-log.ts';
 export {
   buildReport,
   type CampaignReport,
