@@ -13,9 +13,11 @@ import {
   EMPTY_DOCUMENT,
   type PropensityRecord,
   parseDocument,
+  type RecommendContext,
 } from '../engine/index.ts';
 import { readStopped, type StoppedVariants } from './guardrail-job.ts';
 import { readClusters, readModel } from './models.ts';
+import { loadRecommendContext } from './recs-repo.ts';
 import { readAdaptiveState } from './results.ts';
 import { configs } from './schema.ts';
 
@@ -40,6 +42,11 @@ export interface LiveConfig {
   clusters: ClusterRecord | null;
   /** variants stopped by guardrails (actions in force in the audit log) */
   stopped: StoppedVariants;
+  /**
+   * the catalogue and the learned recommendation model (recs-repo.ts), for recommendation variants;
+   * null without KV (no model can exist) or when neither could ever be read
+   */
+  recommendations: RecommendContext | null;
 }
 
 const EMPTY = (() => {
@@ -81,6 +88,7 @@ function notLoaded(version: number, degraded: boolean): LiveConfig {
     propensity: null,
     clusters: null,
     stopped: {},
+    recommendations: null,
   };
 }
 
@@ -114,7 +122,13 @@ export function createConfigRepo(
       propensity: await readModel(kv, parsed.doc.settings.propensity.goal),
       clusters: await readClusters(kv),
       stopped: await readStopped(db, parsed.doc),
+      recommendations: await recommendationsFor(),
     };
+  }
+
+  // reloads the catalogue and the model only when they changed (recs-repo.ts)
+  async function recommendationsFor(): Promise<RecommendContext | null> {
+    return kv ? loadRecommendContext(db, kv, log) : null;
   }
 
   return {
@@ -181,6 +195,7 @@ export function createConfigRepo(
         propensity: await readModel(kv, doc.settings.propensity.goal),
         clusters: await readClusters(kv),
         stopped: await readStopped(db, doc),
+        recommendations: await recommendationsFor(),
       };
       caches.set(db, { value, expires: now + ttlMs });
       return { saved: true, version: id };

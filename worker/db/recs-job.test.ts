@@ -15,7 +15,8 @@ import { ADMIN, call, putConfig } from '../test/helpers.ts';
 import { createCatalogRepo } from './catalog-repo.ts';
 import { dayPrefix, pseudonym } from './event-log.ts';
 import { dayOf } from './measurement.ts';
-import { RECS_MODEL_KEY, RECS_STAMP_KEY, readRecsStamp, trainRecommendations } from './recs-job.ts';
+import { RECS_MODEL_KEY, RECS_STAMP_KEY, readRecsStamp } from './models.ts';
+import { trainRecommendations } from './recs-job.ts';
 
 const MIN = 60_000;
 const DAY = 86_400_000;

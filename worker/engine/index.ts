@@ -141,6 +141,13 @@ export {
 export * from './recommend.ts';
 export { type LogGoals, type LogRecord, logSessions, parseLogLine } from './recommend-log.ts';
 export {
+  ITEM_FIELDS,
+  itemPath,
+  type RecommendContext,
+  type RecommendSpec,
+  recommendContext,
+} from './recommend-render.ts';
+export {
   buildReport,
   type CampaignReport,
   type GoalResult,

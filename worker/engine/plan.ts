@@ -39,6 +39,7 @@ import {
 } from './profile-fields.ts';
 import { applyOps, type Op, type OpGroup } from './profile-ops.ts';
 import { type PropensityRecord, propensityFeatures } from './propensity.ts';
+import type { RecommendContext } from './recommend-render.ts';
 import { engagedSquareIncrement, type SecondaryMetric } from './secondary.ts';
 import { computeSignals, type Signal, type SignalName } from './signals.ts';
 import { renderSafe } from './template-safe.ts';
@@ -242,6 +243,8 @@ export interface PageInput {
   clusters?: ClusterRecord | null;
   /** variants stopped by guardrails, by campaign */
   stopped?: DecideInput['stopped'];
+  /** the catalogue and the learned model, for recommendation variants (isolate-cached, no I/O here) */
+  recommendations?: RecommendContext | null;
 }
 
 export interface PagePlan {
