@@ -14,6 +14,7 @@ import {
   type PropensityRecord,
   parseDocument,
   type RecommendContext,
+  usesRecommendations,
 } from '../engine/index.ts';
 import { readStopped, type StoppedVariants } from './guardrail-job.ts';
 import { readClusters, readModel } from './models.ts';
@@ -44,7 +45,7 @@ export interface LiveConfig {
   stopped: StoppedVariants;
   /**
    * the catalogue and the learned recommendation model (recs-repo.ts), for recommendation variants;
-   * null without KV (no model can exist) or when neither could ever be read
+   * null when the document has none, without KV (no model can exist), or when neither could ever be read
    */
   recommendations: RecommendContext | null;
 }
@@ -122,13 +123,13 @@ export function createConfigRepo(
       propensity: await readModel(kv, parsed.doc.settings.propensity.goal),
       clusters: await readClusters(kv),
       stopped: await readStopped(db, parsed.doc),
-      recommendations: await recommendationsFor(),
+      recommendations: await recommendationsFor(parsed.doc),
     };
   }
 
-  // reloads the catalogue and the model only when they changed (recs-repo.ts)
-  async function recommendationsFor(): Promise<RecommendContext | null> {
-    return kv ? loadRecommendContext(db, kv, log) : null;
+  // only a document with recommendation variants needs them; reloaded only when changed (recs-repo.ts)
+  async function recommendationsFor(doc: CompiledDocument): Promise<RecommendContext | null> {
+    return kv && usesRecommendations(doc) ? loadRecommendContext(db, kv, log) : null;
   }
 
   return {
@@ -195,7 +196,7 @@ export function createConfigRepo(
         propensity: await readModel(kv, doc.settings.propensity.goal),
         clusters: await readClusters(kv),
         stopped: await readStopped(db, doc),
-        recommendations: await recommendationsFor(),
+        recommendations: await recommendationsFor(doc),
       };
       caches.set(db, { value, expires: now + ttlMs });
       return { saved: true, version: id };

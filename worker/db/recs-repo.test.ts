@@ -71,16 +71,31 @@ describe('loadRecommendContext', () => {
     expect(await loadRecommendContext(env.HIO_DB, env.HIO_KV, () => {})).toBe(held);
   });
 
-  it('comes with the live campaign document, and not without KV', async () => {
+  it('comes with a live document that has recommendation variants, and not otherwise', async () => {
     await createCatalogRepo(env.HIO_DB).replaceUploaded(items(['a']), 4000);
-    const withKv = createConfigRepo(env.HIO_DB, 10_000, () => {}, env.HIO_KV);
-    withKv.invalidate();
-    const parsed = parseDocument({ version: 1, campaigns: [] });
-    if (!parsed.ok) throw new Error(parsed.problems.join('; '));
-    await withKv.save(parsed.doc, 4000);
-    expect((await withKv.live(4000)).recommendations?.catalogue.has('a')).toBe(true);
+    const repo = createConfigRepo(env.HIO_DB, 10_000, () => {}, env.HIO_KV);
+    const compile = (campaigns: unknown[]) => {
+      const parsed = parseDocument({ version: 1, campaigns });
+      if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+      return parsed.doc;
+    };
+    await repo.save(compile([]), 4000);
+    expect((await repo.live(4000)).recommendations).toBeNull();
+    const recs = compile([
+      {
+        id: 'recs',
+        slot: { selector: '#recs', action: 'replace' },
+        variants: [
+          { id: 'control' },
+          { id: 'similar', recommend: { strategy: 'similar' }, html: '<li></li>' },
+        ],
+      },
+    ]);
+    await repo.save(recs, 4001);
+    expect((await repo.live(4001)).recommendations?.catalogue.has('a')).toBe(true);
+    // the scheduled job's repository has no KV: no model can exist, nothing is loaded
     const noKv = createConfigRepo(env.HIO_DB, 0, () => {});
     noKv.invalidate();
-    expect((await noKv.live(4001)).recommendations).toBeNull();
+    expect((await noKv.live(4002)).recommendations).toBeNull();
   });
 });

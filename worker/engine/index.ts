@@ -44,6 +44,7 @@ export {
   EMPTY_DOCUMENT,
   parseDocument,
   type SlotAction,
+  usesRecommendations,
 } from './document.ts';
 export { type Batch, foldEvents, type HioEvent, parseBatch } from './events.ts';
 export {
