@@ -2,9 +2,12 @@
 // `npm run demo:traffic`: realistic traffic against a running HIO worker (`npm start`), so the dashboard has
 // something to show. Each simulated visitor has its own cookie jar and a real browser's user agent, browses
 // the demo shop (home, categories, products) with a favourite category, and after every page sends the
-// beacon batch the browser script would send (text/plain JSON `{v:1,events:[...]}`: pageview with category,
-// scroll depths, engaged time, impressions of the marked slots found in the HTML, some clicks). Some visitors
-// buy: cart, checkout, a `purchase` conversion with the order total as value, the order placed. How likely a
+// beacon batch the browser script would send (text/plain JSON `{v:1,events:[...]}`: pageview with category
+// and item, scroll depths, engaged time, impressions of the marked slots found in the HTML, some clicks).
+// Products come in pairs that go together (each product and its neighbour in its category's list): from a
+// product page a visitor goes on to its partner half the time, so the recommendations' co-views have an
+// affinity to learn. Some visitors buy: cart (an `add_to_cart` conversion), checkout, a `purchase` conversion
+// with the order total as value, the order placed. How likely a
 // visitor is to buy depends on the variants they saw (non-control variants get a configurable lift), so the
 // dashboard shows a winner. Every 5xx answer of the worker is counted and reported (never retried quietly:
 // a 5xx during a demo run is a fault to look at), and the command exits non-zero when there was one.
@@ -15,6 +18,7 @@
 
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { PRODUCT_ROWS } from '../examples/shop/catalog.mjs';
 
 export const USER_AGENTS = [
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/138.0.0.0 Safari/537.36',
@@ -31,6 +35,12 @@ const REFERRERS = [
   'https://news.ycombinator.com/',
 ];
 const CATEGORIES = ['shoes', 'bags', 'jackets'];
+/** Products that go together: each category's list in pairs (1st with 2nd, 3rd with 4th, ...). */
+export const PARTNERS = new Map(
+  Object.values(PRODUCT_ROWS).flatMap((rows) =>
+    rows.map(([slug], i) => [`/p/${slug}`, `/p/${rows[i ^ 1]?.[0] ?? slug}`]),
+  ),
+);
 const SCROLL_DEPTHS = [25, 50, 75, 90, 100];
 
 /** Deterministic PRNG, so a seed replays the same traffic. */
@@ -60,6 +70,11 @@ export function markersOf(html) {
 
 function categoryOf(html) {
   return /<meta name="hio:category" content="([^"]*)"/.exec(html)?.[1]?.toLowerCase() || undefined;
+}
+
+/** The catalogue item a product page declares (`<meta name="hio:item">`), as the browser script reads it. */
+function itemOf(html) {
+  return /<meta name="hio:item" content="([^"]*)"/.exec(html)?.[1] || undefined;
 }
 
 function linksOf(html) {
@@ -266,7 +281,9 @@ export async function runTraffic({
       }
       // reading the page: the page's own state write lands before the visitor does anything
       await think();
-      const events = [{ t: 'pageview', path, category: categoryOf(html), ref: ref || undefined }];
+      const events = [
+        { t: 'pageview', path, category: categoryOf(html), item: itemOf(html), ref: ref || undefined },
+      ];
       const depth = pick(SCROLL_DEPTHS);
       for (const d of SCROLL_DEPTHS) if (d <= depth) events.push({ t: 'scroll', depth: d });
       current.markers.forEach((m, i) => {
@@ -281,9 +298,15 @@ export async function runTraffic({
       return html;
     };
 
-    /** Mostly towards the favourite category and its products, back home now and then, sometimes anywhere. */
+    /**
+     * A product's partner half the time; otherwise mostly towards the favourite category and its
+     * products, back home now and then, sometimes anywhere.
+     */
     const nextPath = (html) => {
       const links = linksOf(html);
+      // the product that goes with this one, half the time
+      const partner = PARTNERS.get(current.path);
+      if (partner && partner !== current.path && rand() < 0.5) return partner;
       if (current.path !== '/' && rand() < 0.2) return '/';
       if (rand() < 0.7) {
         const products = links.filter((l) => l.startsWith('/p/'));
@@ -319,6 +342,8 @@ export async function runTraffic({
           body: new URLSearchParams({ action: 'add', slug: product.slice(3), qty: '1' }).toString(),
         });
         if (added.status !== 303) throw new Error(`POST /cart answered ${added.status}`);
+        // the button carries data-hio-goal="add_to_cart": the item of the page is in the cart
+        await beacon([{ t: 'conversion', goal: 'add_to_cart' }]);
         await view('/cart');
         // the checkout's button carries data-hio-goal="purchase" and the order total as data-hio-value
         const checkout = await request('/checkout', { headers: { accept: 'text/html' } });
@@ -433,11 +458,18 @@ async function printSummary(base, token, before, s) {
     for (const job of ['bandits', 'train']) {
       const r = await fetch(`${base}/__hio/admin/${job}`, { method: 'POST', headers: auth });
       const body = r.ok ? await r.json() : { error: r.status };
-      if (job === 'train')
+      if (job === 'train') {
         console.log(
           `\nPropensity model: ${body.outcome ?? body.error}${body.clusters ? `; ${body.clusters}` : ''}`,
         );
-      else
+        const recs = body.recommendations;
+        if (recs)
+          console.log(
+            recs.outcome === 'trained'
+              ? `Recommendations: learned from ${recs.sessions} sessions, ${recs.items} items with neighbours`
+              : `Recommendations: not learned (${recs.reason})`,
+          );
+      } else
         for (const c of body.contextual ?? [])
           console.log(
             `Contextual shares of ${c.campaignId}: ${Object.entries(c.shares.contexts)

@@ -1,9 +1,11 @@
 // `npm start`: the demo on a fresh machine. Builds the browser script, starts the demo shop (origin) on
 // 127.0.0.1:8788 and the HIO worker (`wrangler dev`, local KV and D1, migrations applied) on 127.0.0.1:8787 in
-// front of it, loads examples/shop/campaigns.json, prints where to look, and stops everything on Ctrl-C.
+// front of it, loads examples/shop/campaigns.json and the shop's item catalogue (examples/shop/catalog.mjs, for
+// recommendations), prints where to look, and stops everything on Ctrl-C.
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { hioCatalogue } from '../examples/shop/catalog.mjs';
 import { buildClient, DEMO_CAMPAIGNS, ROOT, startDevStack } from './lib/dev-stack.mjs';
 
 const SHOP_PORT = 8788;
@@ -75,6 +77,7 @@ try {
     adminToken,
     secret,
     campaigns: doc,
+    catalog: hioCatalogue(),
     onOutput: (line) => {
       if (line.trim()) console.log(`[wrangler] ${line}`);
     },
@@ -112,7 +115,8 @@ console.log(`
   Campaigns loaded from examples/shop/campaigns.json${showVariants ? ' (every visitor sees the variants; `npm start -- --ab` for the real 50/50 splits)' : ''}.
   Walkthrough: examples/shop/README.md
   Try:  curl -H 'Authorization: Bearer ${adminToken}' ${w}/__hio/admin/results
-  The scheduled jobs run every minute; \`npm run demo:traffic\` also runs them when it is done.
+  The scheduled jobs run every minute (recommendations are learned every ten); \`npm run demo:traffic\`
+  also runs them when it is done, so the product pages' "You might also like" follows its co-views.
 
   Press Ctrl-C to stop.
 `);

@@ -3,7 +3,8 @@
  * The cron job (wrangler.toml `[triggers]`, every minute): recompute the shares of contextual campaigns
  * (so they follow the events within a minute) and, every ten minutes, of bandit campaigns; purge old
  * counted-event ids, per-visitor rows and event log partitions past the retention period; roll minute
- * counters up into hours and days; train the propensity model.
+ * counters up into hours and days; train the propensity model and learn the recommendation model from
+ * the event log.
  */
 
 import { updateBandits } from './db/bandit-job.ts';
@@ -13,6 +14,7 @@ import { purgeEventLog } from './db/event-log.ts';
 import { runGuardrails } from './db/guardrail-job.ts';
 import { createMeasurementWriter } from './db/measurement.ts';
 import { trainPropensityModel } from './db/propensity-job.ts';
+import { trainRecommendations } from './db/recs-job.ts';
 import { rollupCounters } from './db/rollup.ts';
 import type { Bindings } from './env.ts';
 import { log } from './log.ts';
@@ -37,6 +39,18 @@ export async function runScheduled(env: Bindings, now: number): Promise<void> {
   if (updated.length) log('info', `bandit shares updated for ${updated.map((u) => u.campaignId).join(', ')}`);
   const model = await trainPropensityModel(env.HIO_DB, env.HIO_KV, live.doc, now);
   log('info', `propensity model (${model.goal ?? 'no goal'}): ${model.outcome}`);
+  // co-views and co-purchases from the last days of the event log (bounded reads, see recs-job.ts)
+  const recs = await trainRecommendations(env, live.doc, now).catch((err: unknown) => {
+    log('error', 'learning the recommendation model failed; the previous one stays', err);
+    return null;
+  });
+  if (recs)
+    log(
+      'info',
+      recs.outcome === 'trained'
+        ? `recommendation model: ${recs.sessions} sessions, ${recs.items} items with neighbours, ${recs.bytes} bytes${recs.truncated ? ' (reading stopped at its bounds)' : ''}`
+        : `recommendation model not trained: ${recs.reason}`,
+    );
   // minute counters older than 24 h become hourly rows, hourly rows older than 30 days daily ones
   await rollupCounters(env.HIO_DB, now);
   const measurement = createMeasurementWriter(env.HIO_DB, log);

@@ -1,6 +1,6 @@
 // Fernhill's catalogue: the brand, the three categories with their copy, the 24 products, the sizes each
-// category comes in, and the products featured on the home page. Plain data, so every page, image and the cart
-// read the same rows.
+// category comes in, and the products featured and picked on the home page. Plain data, so every page, image,
+// the cart and HIO's item catalogue (hioCatalogue) read the same rows.
 
 export const BRAND = 'Fernhill';
 
@@ -163,3 +163,23 @@ export const FEATURED = [
   'commuter-backpack',
   'harbor-leather-boot',
 ];
+
+// the home page's hand-picked list ("Picked for you"), which HIO's for-you recommendations are tested against
+export const PICKS = ['storm-rain-shell', 'voyager-weekender', 'summit-hiking-boot', 'ridge-fleece'];
+
+/**
+ * The shop's products as HIO's item catalogue (`PUT /__hio/admin/catalog`): the id is the slug, which each
+ * product page also declares with `<meta name="hio:item">`.
+ */
+export function hioCatalogue() {
+  return {
+    items: [...PRODUCTS.values()].map((p) => ({
+      id: p.slug,
+      url: `/p/${p.slug}`,
+      title: p.name,
+      image: `/assets/products/${p.slug}.svg`,
+      price: p.price,
+      category: p.category,
+    })),
+  };
+}

@@ -1,5 +1,5 @@
-// The frame every page shares (head with the hio:category meta tag, header with the cart count, footer) and
-// the fragments several pages reuse: a product image and a product card.
+// The frame every page shares (head with the hio:category and, on product pages, hio:item meta tags, header
+// with the cart count, footer) and the fragments several pages reuse: a product image and a product card.
 
 import { BRAND } from './catalog.mjs';
 import { esc, money } from './format.mjs';
@@ -12,7 +12,7 @@ const NAV = [
   ['/slow', 'Lookbook'],
 ];
 
-function head({ title, description, category }) {
+function head({ title, description, category, item }) {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -20,7 +20,7 @@ function head({ title, description, category }) {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)} · ${BRAND}</title>
 <meta name="description" content="${esc(description ?? `${BRAND}: boots, bags and jackets built to last.`)}">
-${category ? `<meta name="hio:category" content="${esc(category)}">\n` : ''}<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
+${category ? `<meta name="hio:category" content="${esc(category)}">\n` : ''}${item ? `<meta name="hio:item" content="${esc(item)}">\n` : ''}<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/shop.css">
 </head>
 `;
@@ -58,8 +58,8 @@ const FOOTER = `<footer class="site-footer">
 </html>
 `;
 
-export function page({ path, title, description, category, cartCount, body }) {
-  return `${head({ title, description, category })}${header(path, cartCount)}<main>
+export function page({ path, title, description, category, item, cartCount, body }) {
+  return `${head({ title, description, category, item })}${header(path, cartCount)}<main>
 <div class="wrap">
 ${body}
 </div>

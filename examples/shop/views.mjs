@@ -3,7 +3,7 @@
 // in server.mjs decides which one answers.
 
 import { cartTotals } from './cart.mjs';
-import { BRAND, CATEGORIES, FEATURED, PRODUCT_ROWS, PRODUCTS, SIZES } from './catalog.mjs';
+import { BRAND, CATEGORIES, FEATURED, PICKS, PRODUCT_ROWS, PRODUCTS, SIZES } from './catalog.mjs';
 import { esc, money } from './format.mjs';
 import { card, img, page } from './layout.mjs';
 
@@ -52,6 +52,12 @@ export function homePage(ctx) {
   <div class="section-head"><h2 id="best">Bestsellers</h2><a href="/c/jackets">See all jackets →</a></div>
   <div class="grid">
   ${featured}
+  </div>
+</section>
+<section aria-labelledby="picked">
+  <div class="section-head"><h2 id="picked">Picked for you</h2></div>
+  <div class="grid" id="picked-for-you">
+  ${PICKS.map((slug) => card(PRODUCTS.get(slug))).join('\n  ')}
   </div>
 </section>
 <section class="values">
@@ -128,6 +134,7 @@ export function productPage(ctx, p) {
     title: p.name,
     description: `${p.name}: ${p.blurb}`,
     category: p.category,
+    item: p.slug,
     body: `<nav class="breadcrumb" aria-label="Breadcrumb"><a href="/">Home</a> / <a href="/c/${p.category}">${c.name}</a> / ${esc(p.name)}</nav>
 <section class="pdp">
   <div class="pdp-media">${img(p, 800, 600)}</div>
@@ -144,7 +151,7 @@ export function productPage(ctx, p) {
         ${sizeField}
         <div class="field"><label for="qty">Quantity</label><input id="qty" name="qty" type="number" min="1" max="9" value="1"></div>
       </div>
-      <button class="btn btn-lg" type="submit">Add to cart</button>
+      <button class="btn btn-lg" type="submit" data-hio-goal="add_to_cart">Add to cart</button>
     </form>
     <ul class="specs">
       <li>Free shipping over $75 and free 30-day returns</li>
@@ -154,8 +161,8 @@ export function productPage(ctx, p) {
   </div>
 </section>
 <section aria-labelledby="related">
-  <div class="section-head"><h2 id="related">More ${c.name.toLowerCase()}</h2><a href="/c/${p.category}">See all →</a></div>
-  <div class="grid">
+  <div class="section-head"><h2 id="related">You might also like</h2><a href="/c/${p.category}">See all ${c.name.toLowerCase()} →</a></div>
+  <div class="grid" id="also-like">
   ${related.map((o) => card(o)).join('\n  ')}
   </div>
 </section>`,

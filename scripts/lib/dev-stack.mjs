@@ -1,7 +1,8 @@
 // Starts the demo shop and the HIO worker in front of it (`wrangler dev`, local KV and D1) and stops both.
 // Shared by `npm start` (scripts/start.mjs) and the end-to-end tests, so that both run the worker exactly the
 // same way: migrations applied first, wrangler in its own process group (so stopping it leaves no workerd
-// behind), readiness checked on /__hio/health, and the campaign document loaded through the admin API.
+// behind), readiness checked on /__hio/health, and the campaign document (and, when given, the item
+// catalogue) loaded through the admin API.
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -124,6 +125,8 @@ export function buildClient() {
  * @param {string} [o.adminToken='dev-admin-token']
  * @param {string} [o.secret='dev-secret-change-me']
  * @param {object|string|null} [o.campaigns] a campaign document, or a path to one; nothing is loaded when absent
+ * @param {object|null} [o.catalog] an item catalogue (`{ items: [...] }`) to upload for recommendations
+ *   (`PUT /__hio/admin/catalog`); nothing is uploaded when absent
  * @param {string|true} [o.persistTo] directory for local KV/D1 state (default `.wrangler/state`, shared with
  *   `wrangler ... --local`); `true` makes a temporary one that `stop()` deletes. Tests should never share the
  *   demo's state.
@@ -142,6 +145,7 @@ export async function startDevStack({
   adminToken = 'dev-admin-token',
   secret = 'dev-secret-change-me',
   campaigns,
+  catalog,
   persistTo,
   vars = {},
   buildClient: build = false,
@@ -267,6 +271,17 @@ export async function startDevStack({
       if (!res.ok) {
         const body = await res.text();
         throw new Error(`PUT /__hio/admin/config was refused (${res.status}):\n${body}`);
+      }
+    }
+    if (catalog) {
+      const res = await fetch(`${workerUrl}/__hio/admin/catalog`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(catalog),
+      });
+      if (!res.ok) {
+        const body = await res.text();
+        throw new Error(`PUT /__hio/admin/catalog was refused (${res.status}):\n${body}`);
       }
     }
 

@@ -31,6 +31,13 @@ export interface CatalogRepo {
   list(source: 'upload' | 'page'): Promise<CatalogItem[]>;
   /** How many items there are of each source. */
   counts(): Promise<{ upload: number; page: number }>;
+  /** Every item, uploaded and declared (ids are unique across both: an upload takes over a declared id), in id order. */
+  all(): Promise<CatalogItem[]>;
+  /**
+   * A cheap summary that changes whenever the items do (their number and latest update): the page path
+   * reloads the catalogue only when it differs from the one it holds.
+   */
+  fingerprint(): Promise<string>;
 }
 
 export function createCatalogRepo(d1: D1Database): CatalogRepo {
@@ -89,6 +96,18 @@ export function createCatalogRepo(d1: D1Database): CatalogRepo {
       const out = { upload: 0, page: 0 };
       for (const r of rows) out[r.source] = Number(r.n);
       return out;
+    },
+
+    async all() {
+      const rows = await db.select().from(catalogItems).orderBy(asc(catalogItems.id));
+      return rows.map(toItem);
+    },
+
+    async fingerprint() {
+      const [row] = await db
+        .select({ n: sql<number>`count(*)`, latest: sql<number | null>`max(${catalogItems.updatedAt})` })
+        .from(catalogItems);
+      return `${Number(row?.n ?? 0)}:${Number(row?.latest ?? 0)}`;
     },
   };
 }

@@ -13,9 +13,12 @@ import {
   EMPTY_DOCUMENT,
   type PropensityRecord,
   parseDocument,
+  type RecommendContext,
+  usesRecommendations,
 } from '../engine/index.ts';
 import { readStopped, type StoppedVariants } from './guardrail-job.ts';
 import { readClusters, readModel } from './models.ts';
+import { loadRecommendContext } from './recs-repo.ts';
 import { readAdaptiveState } from './results.ts';
 import { configs } from './schema.ts';
 
@@ -40,6 +43,11 @@ export interface LiveConfig {
   clusters: ClusterRecord | null;
   /** variants stopped by guardrails (actions in force in the audit log) */
   stopped: StoppedVariants;
+  /**
+   * the catalogue and the learned recommendation model (recs-repo.ts), for recommendation variants;
+   * null when the document has none, without KV (no model can exist), or when neither could ever be read
+   */
+  recommendations: RecommendContext | null;
 }
 
 const EMPTY = (() => {
@@ -81,6 +89,7 @@ function notLoaded(version: number, degraded: boolean): LiveConfig {
     propensity: null,
     clusters: null,
     stopped: {},
+    recommendations: null,
   };
 }
 
@@ -114,7 +123,13 @@ export function createConfigRepo(
       propensity: await readModel(kv, parsed.doc.settings.propensity.goal),
       clusters: await readClusters(kv),
       stopped: await readStopped(db, parsed.doc),
+      recommendations: await recommendationsFor(parsed.doc),
     };
+  }
+
+  // only a document with recommendation variants needs them; reloaded only when changed (recs-repo.ts)
+  async function recommendationsFor(doc: CompiledDocument): Promise<RecommendContext | null> {
+    return kv && usesRecommendations(doc) ? loadRecommendContext(db, kv, log) : null;
   }
 
   return {
@@ -181,6 +196,7 @@ export function createConfigRepo(
         propensity: await readModel(kv, doc.settings.propensity.goal),
         clusters: await readClusters(kv),
         stopped: await readStopped(db, doc),
+        recommendations: await recommendationsFor(doc),
       };
       caches.set(db, { value, expires: now + ttlMs });
       return { saved: true, version: id };

@@ -170,6 +170,7 @@ export async function decideFor(
     propensity: id.live.propensity,
     clusters: id.live.clusters,
     stopped: id.live.stopped,
+    recommendations: id.live.recommendations,
     force: preview ? { campaign: preview.campaign, variant: preview.variant } : undefined,
   });
   return { p, plan: p.rewrite, loaded, decideMs: performance.now() - started };

@@ -7,8 +7,18 @@
 import * as v from 'valibot';
 import { validateCondition } from './condition.ts';
 import { type GuardrailRule, guardrailRuleError } from './guardrails.ts';
+import { RECOMMEND_STRATEGIES } from './recommend.ts';
+import {
+  DEFAULT_RECOMMEND_COUNT,
+  ITEM_FIELDS,
+  MAX_RECOMMEND_COUNT,
+  markItemTemplate,
+  type RecommendSpec,
+  unknownItemPaths,
+} from './recommend-render.ts';
 import { regexProblem } from './safe-regex.ts';
 import { DEFAULT_SIGNAL_SETTINGS, type SignalSettings } from './signals.ts';
+import { parseTemplate } from './template.ts';
 import { compileSafeAttribute, compileSafeTemplate, type SafeTemplate } from './template-safe.ts';
 
 const ACTIONS = ['replace', 'prepend', 'append', 'before', 'after', 'setAttribute'] as const;
@@ -37,6 +47,20 @@ const VariantSchema = v.strictObject({
   value: v.optional(v.pipe(v.string(), v.maxLength(4096))),
   /** multivariate: content per named slot of the campaign's `slots` */
   slots: v.optional(v.record(v.string(), v.pipe(v.string(), v.maxLength(32_768)))),
+  /**
+   * a recommendation variant: `html` is the template each recommended item renders with
+   * (`{{ item.title }}`, ...), the items chosen by `strategy` (engine/recommend.ts)
+   */
+  recommend: v.optional(
+    v.strictObject({
+      strategy: v.picklist(RECOMMEND_STRATEGIES),
+      count: v.optional(
+        v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_RECOMMEND_COUNT)),
+        DEFAULT_RECOMMEND_COUNT,
+      ),
+      exclude: v.optional(v.picklist(['viewed', 'purchased', 'none']), 'viewed'),
+    }),
+  ),
 });
 
 const CampaignSchema = v.strictObject({
@@ -196,6 +220,11 @@ export interface CompiledVariant {
   control: boolean;
   /** content per slot (aligned with the campaign's slots); undefined leaves the origin's content */
   contents: (SafeTemplate | undefined)[];
+  /**
+   * a recommendation variant: its one slot's content is the per-item template (its first element
+   * marked with the item and its position, engine/recommend-render.ts), rendered once per item
+   */
+  recommend?: RecommendSpec;
 }
 
 export interface CompiledCampaign {
@@ -440,6 +469,7 @@ function compileVariant(
     }
     return t.template;
   };
+  if (variant.recommend) return compileRecommendVariant(variant, slots, at, problems);
   if (variant.slots) {
     for (const key of Object.keys(variant.slots)) {
       if (!slots.some((s) => s.key === key))
@@ -453,6 +483,49 @@ function compileVariant(
     }
   }
   return { id: variant.id, control: contents.every((x) => x === undefined), contents };
+}
+
+/**
+ * A recommendation variant: one slot that takes html, and an item template naming known item fields.
+ * The template is compiled with its first element marked (`data-hio-item`, `data-hio-pos`).
+ */
+function compileRecommendVariant(
+  variant: CampaignInput['variants'][number],
+  slots: CompiledSlot[],
+  at: string,
+  problems: string[],
+): CompiledVariant {
+  const spec = variant.recommend as RecommendSpec;
+  const out: CompiledVariant = { id: variant.id, control: false, contents: [], recommend: spec };
+  const before = problems.length;
+  if (variant.slots || variant.value !== undefined)
+    problems.push(
+      `${at}.recommend: a recommendation variant renders its items with "html", not "slots" or "value"`,
+    );
+  if (variant.html === undefined)
+    problems.push(`${at}.html: a recommendation variant needs "html", the template each item renders with`);
+  if (slots.length !== 1)
+    problems.push(
+      `${at}.recommend: a recommendation variant fills one slot; the campaign has ${slots.length}`,
+    );
+  else if (slots[0]?.action === 'setAttribute')
+    problems.push(`${at}.recommend: a recommendation variant writes html, not an attribute (setAttribute)`);
+  if (problems.length > before || variant.html === undefined) return out;
+  const parsed = parseTemplate(variant.html);
+  if (parsed.ok) {
+    const paths = parsed.template.flatMap((p) => (typeof p === 'string' ? [] : [p.path]));
+    for (const name of unknownItemPaths(paths))
+      problems.push(`${at}.html: "{{ ${name} }}" is not an item field (${ITEM_FIELDS.join(', ')})`);
+  }
+  const t = compileSafeTemplate(markItemTemplate(variant.html), `${at}.html`);
+  if (!t.ok) problems.push(...t.problems);
+  else out.contents.push(t.template);
+  return out;
+}
+
+/** Whether any campaign has a recommendation variant (then the page path loads the catalogue and model). */
+export function usesRecommendations(doc: CompiledDocument): boolean {
+  return doc.campaigns.some((c) => c.variants.some((x) => x.recommend !== undefined));
 }
 
 /** Names used in `{ segments: { $in | $nin | $all | $elemMatch... : [...] } }` conditions. */

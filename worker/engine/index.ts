@@ -44,6 +44,7 @@ export {
   EMPTY_DOCUMENT,
   parseDocument,
   type SlotAction,
+  usesRecommendations,
 } from './document.ts';
 export { type Batch, foldEvents, type HioEvent, parseBatch } from './events.ts';
 export {
@@ -139,6 +140,14 @@ export {
   trainPropensity,
 } from './propensity.ts';
 export * from './recommend.ts';
+export { type LogGoals, type LogRecord, logSessions, parseLogLine } from './recommend-log.ts';
+export {
+  ITEM_FIELDS,
+  itemPath,
+  type RecommendContext,
+  type RecommendSpec,
+  recommendContext,
+} from './recommend-render.ts';
 export {
   buildReport,
   type CampaignReport,

@@ -268,7 +268,7 @@ export function lintDocument(doc: CompiledDocument, now: number = Date.now()): L
     c.variants.forEach((v, vi) => {
       v.contents.forEach((t) => {
         for (const p of templatePaths(t)) {
-          if (p[0] === 'item' && !(v as { recommend?: unknown }).recommend) {
+          if (p[0] === 'item' && !v.recommend) {
             warn({
               code: 'unknown-attribute',
               path: `${path}.variants[${vi}]`,

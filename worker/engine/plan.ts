@@ -39,6 +39,7 @@ import {
 } from './profile-fields.ts';
 import { applyOps, type Op, type OpGroup } from './profile-ops.ts';
 import { type PropensityRecord, propensityFeatures } from './propensity.ts';
+import { type RecommendContext, recommendationRenderer } from './recommend-render.ts';
 import { engagedSquareIncrement, type SecondaryMetric } from './secondary.ts';
 import { computeSignals, type Signal, type SignalName } from './signals.ts';
 import { renderSafe } from './template-safe.ts';
@@ -242,6 +243,8 @@ export interface PageInput {
   clusters?: ClusterRecord | null;
   /** variants stopped by guardrails, by campaign */
   stopped?: DecideInput['stopped'];
+  /** the catalogue and the learned model, for recommendation variants (isolate-cached, no I/O here) */
+  recommendations?: RecommendContext | null;
 }
 
 export interface PagePlan {
@@ -306,16 +309,24 @@ export function planPage(input: PageInput): PagePlan {
     reasons: input.mode === 'explain',
   });
   const writes: SlotWrite[] = [];
+  // recommendation variants render their items (recommend-render.ts); nothing to show keeps the origin's content
+  const recommended = recommendationRenderer({
+    ctx: input.recommendations,
+    profile: current,
+    attributes,
+    path: input.facts.url.pathname,
+  });
   for (const d of result.decisions) {
     d.campaign.slots.forEach((slot, i) => {
       const t = d.variant.contents[i];
+      const rec = d.variant.recommend;
       writes.push({
         selector: slot.selector,
         action: slot.action,
         name: slot.name,
         campaign: d.campaign.id,
         variant: d.variant.id,
-        content: t === undefined ? undefined : renderSafe(t, attributes),
+        content: t === undefined ? undefined : rec ? recommended(rec, t) : renderSafe(t, attributes),
       });
     });
   }

@@ -6,6 +6,7 @@
 import { updateBandits } from '../db/bandit-job.ts';
 import { updateContextual } from '../db/contextual-job.ts';
 import { trainPropensityModel } from '../db/propensity-job.ts';
+import { trainRecommendations } from '../db/recs-job.ts';
 import type { Deps } from '../types.ts';
 import { json } from './json.ts';
 
@@ -17,10 +18,14 @@ export async function handleBanditUpdate(deps: Deps): Promise<Response> {
   return json({ updated, contextual });
 }
 
-/** `POST /__hio/admin/train`: train the propensity model now (the cron does it every ten minutes). */
+/**
+ * `POST /__hio/admin/train`: train the propensity model and learn the recommendation model now (the cron
+ * does both every ten minutes). The answer is the propensity result with `recommendations` beside it.
+ */
 export async function handleTrain(deps: Deps): Promise<Response> {
   const live = await deps.configRepo.live(deps.now(), deps.waitUntil);
   const result = await trainPropensityModel(deps.env.HIO_DB, deps.env.HIO_KV, live.doc, deps.now());
+  const recommendations = await trainRecommendations(deps.env, live.doc, deps.now());
   deps.configRepo.invalidate();
-  return json(result);
+  return json({ ...result, recommendations });
 }

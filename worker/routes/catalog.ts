@@ -52,5 +52,7 @@ export async function handlePutCatalog(deps: Deps, req: Request): Promise<Respon
       'retry-after': '10',
     });
   }
+  // the next page reloads the live config, and with it the catalogue recommendations draw from
+  deps.configRepo.invalidate();
   return json({ ok: true, items: parsed.items.length });
 }

@@ -41,6 +41,9 @@ export async function origin(req: Request): Promise<Response> {
     h.set('x-origin-hit', String(hits.get(key)));
     return html(PAGE.replace('Original hero', `Original hero ${url.pathname}`), { headers: h });
   }
+  // a product page: the shop's page with a list that recommendation variants fill
+  if (url.pathname.startsWith('/item/'))
+    return html(PAGE.replace('<div id="offer"></div>', '<ul id="recs"><li>Origin picks</li></ul>'));
   switch (url.pathname) {
     case '/':
     case '/page':
