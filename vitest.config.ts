@@ -28,6 +28,9 @@ export default defineConfig(async () => {
                   ORIGIN_URL: 'http://origin.test',
                   HIO_SECRET: 'test-secret',
                   HIO_ADMIN_TOKEN: 'test-admin-token',
+                  // wrangler.toml turns the HTML cache on; the worker tests run without it except its own
+                  // (worker/edge/html-cache.test.ts, through overrideEnv): see README "Cached origin HTML"
+                  HTML_CACHE: 'off',
                   // HIO_QUEUE and HIO_EVENTS are bound (from wrangler.toml), but the worker tests read D1
                   // right after a request's waitUntil work: they write it directly, and the queue's own
                   // tests (worker/queue.test.ts) turn the queue on per request
