@@ -181,6 +181,8 @@ async function main() {
         HIO_SECRET: SECRET,
         HIO_ADMIN_TOKEN: ADMIN_TOKEN,
         STATE_BACKEND: 'kv',
+        // as the shipped wrangler.toml has it
+        HTML_CACHE: 'on',
       },
       kvNamespaces: ['HIO_KV'],
       d1Databases: ['HIO_DB'],
