@@ -259,7 +259,23 @@ describe('the campaign document', () => {
     const below = withRule({ metric: 'bounce', below: 0.2 });
     expect(below.ok).toBe(false);
     if (!below.ok) expect(below.problems.join()).toMatch(/guardrails\.0: below: a bounce rule/);
-    expect(withRule({ metric: 'pagesPerSession', above: 0.5 }).ok).toBe(false);
+  });
+
+  it('accepts pages and engaged time per session both ways, inside their ranges only', () => {
+    expect(withRule({ metric: 'pagesPerSession', below: 2 }).ok).toBe(true);
+    expect(withRule({ metric: 'pagesPerSession', above: 6 }).ok).toBe(true);
+    expect(withRule({ metric: 'engagedTime', below: 30 }).ok).toBe(true);
+    expect(withRule({ metric: 'engagedTime', above: 300 }).ok).toBe(true);
+    // every session has a page, and the counters stop at 20 pages and 600 s
+    const under = withRule({ metric: 'pagesPerSession', above: 0.5 });
+    expect(under.ok).toBe(false);
+    if (!under.ok)
+      expect(under.problems.join()).toMatch(
+        /guardrails\.0: above: expected pages per session strictly between 1 and 20/,
+      );
+    expect(withRule({ metric: 'engagedTime', below: 900 }).ok).toBe(false);
+    expect(withRule({ metric: 'engagedTime', below: Number.POSITIVE_INFINITY }).ok).toBe(false);
+    expect(withRule({ metric: 'timeOnSite', below: 30 }).ok).toBe(false);
   });
 });
 
