@@ -4,7 +4,8 @@
  * counters, so an action applies at most a minute behind the events that prove it, and writes each new
  * action to the audit log; the page path reads the actions in force with the campaign document. The
  * statistics are the engine's (guardrails.ts: exact Clopper-Pearson bounds at alpha / 1440 looks).
- * Bounce rules read the sessions that started a session timeout (plus a minute) before their window.
+ * Session rules (bounce, pages per session, engaged time) read the sessions that started a session
+ * timeout (plus a minute) before their window.
  */
 import { and, desc, eq, gte, inArray, isNull } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
@@ -14,6 +15,7 @@ import {
   type CompiledDocument,
   evaluateGuardrails,
   type GuardrailAction,
+  isSecondaryMetric,
   type MinuteBucket,
   ruleText,
 } from '../engine/index.ts';
@@ -61,12 +63,21 @@ export async function readStopped(d1: D1Database, doc: CompiledDocument): Promis
   return out;
 }
 
+/** The guardrail metrics whose unit is the session (read a session lag back). */
+const SESSION_METRICS: ReadonlySet<string> = new Set(['bounce', 'pagesPerSession', 'engagedTime']);
+
 /** The minute counters the rules read (the table holds every metric; a campaign's day is many rows). */
 function countersOf(rules: CompiledDocument['campaigns'][number]['guardrails']): string[] {
   const out = new Set<string>();
   for (const r of rules) {
     if (r.metric === 'ctr') out.add('impressions').add('clicks');
     else if (r.metric === 'bounce') out.add('sessions').add('multi_page_sessions');
+    else if (r.metric === 'pagesPerSession')
+      for (const m of ['sessions', 'pageviews', 'pageviews_sq', 'pageviews_excess', 'pageviews_sq_excess'])
+        out.add(m);
+    else if (r.metric === 'engagedTime')
+      for (const m of ['sessions', 'engaged_ms', 'engaged_s2', 'engaged_ms_excess', 'engaged_s2_excess'])
+        out.add(m);
     else out.add('exposures').add(r.metric);
   }
   return [...out];
@@ -83,9 +94,10 @@ export async function runGuardrails(
   const bounceLagMs = bounceLagFor(doc.settings.sessionTimeoutMs);
   for (const c of doc.campaigns) {
     if (c.status !== 'active' || !c.guardrails.length) continue;
-    // bounce windows end `bounceLagMs` back; minutes rolled into hours (older than 24 h) are not read,
+    // session windows end `bounceLagMs` back; minutes rolled into hours (older than 24 h) are not read,
     // which only leaves the oldest sessions out of a long window
-    const back = 24 * 60 + (c.guardrails.some((g) => g.metric === 'bounce') ? bounceLagMs / 60_000 : 0);
+    const sessionRules = c.guardrails.some((g) => SESSION_METRICS.has(g.metric));
+    const back = 24 * 60 + (sessionRules ? bounceLagMs / 60_000 : 0);
     const control = c.variants.find((v) => v.control)?.id ?? c.variants[0]?.id ?? '';
     const rows = await db
       .select()
@@ -118,7 +130,11 @@ export async function runGuardrails(
       else if (r.metric === 'exposures') b.exposures += r.count;
       else if (r.metric === 'sessions') b.sessions = (b.sessions ?? 0) + r.count;
       else if (r.metric === 'multi_page_sessions') b.multiPageSessions = (b.multiPageSessions ?? 0) + r.count;
-      else if (r.metric.startsWith('conversion:')) {
+      else if (isSecondaryMetric(r.metric)) {
+        const sums = b.secondary ?? {};
+        sums[r.metric] = (sums[r.metric] ?? 0) + r.count;
+        b.secondary = sums;
+      } else if (r.metric.startsWith('conversion:')) {
         const goal = r.metric.slice('conversion:'.length);
         b.conversions[goal] = (b.conversions[goal] ?? 0) + r.count;
       }

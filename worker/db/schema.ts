@@ -85,8 +85,8 @@ export const slotDaily = sqliteTable(
 
 /**
  * Per campaign, seed, variant, UTC day and secondary metric (engine/secondary.ts: sessions,
- * multi_page_sessions, pageviews, pageviews_sq, engaged_ms, engaged_s2): the sum over the sessions that
- * started that day. Written with the minute counters, guarded by the same keys; the results read it.
+ * multi_page_sessions, pageviews, pageviews_sq, engaged_ms, engaged_s2, and the *_excess counters the
+ * pages and engaged-time guardrails subtract): the sum over the sessions that started that day. Written with the minute counters, guarded by the same keys; the results read it.
  */
 export const metricDaily = sqliteTable(
   'metric_daily',

@@ -2,8 +2,9 @@
  * Secondary metrics in D1 (Miniflare): the rows planBeacon emits, written by the measurement writer
  * into minute_counts and metric_daily. A resent batch counts once, a session whose start was not
  * counted for the campaign counts nothing, simulated sessions of known bounce probability come out
- * in the results with intervals that cover the truth, and the bounce guardrail fires on a variant far
- * above its threshold but not on one just under it.
+ * in the results with intervals that cover the truth, the bounce guardrail fires on a variant far
+ * above its threshold but not on one just under it, and a pagesPerSession guardrail pauses a variant of
+ * short sessions (leaving out what sessions do past their first timeout) with its evidence in the audit log.
  */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
@@ -206,6 +207,100 @@ describe('secondary metrics in D1', () => {
     expect(fired[0]?.evidence).toMatchObject({ metric: 'bounce', lagMinutes: 31, threshold: 0.5 });
     expect(fired[0]?.evidence.bound).toBeGreaterThan(0.5);
     expect(fired[0]?.evidence.observations).toBe(tally['s3/b']?.sessions);
+  });
+
+  it('pause a variant whose sessions are clearly shorter than a pagesPerSession rule, and say why in the audit log', {
+    timeout: 120_000,
+  }, async () => {
+    const rule = { metric: 'pagesPerSession', below: 2.5, window: '30m', min: 200, action: 'pause' };
+    const source = {
+      version: 1,
+      campaigns: [
+        campaign('s6', {
+          variants: [{ id: 'a' }, { id: 'short', html: 'S' }, { id: 'long', html: 'L' }],
+          guardrails: [rule],
+        }),
+      ],
+    };
+    const doc = compile(source);
+    const rand = mulberry32(6);
+    const t0 = Math.floor(Date.parse('2026-11-23T08:00:00Z') / MIN) * MIN;
+    const timeout = doc.settings.sessionTimeoutMs;
+    const kept: Record<string, { sessions: number; pages: number }> = {};
+    // `short`: 1 page, a second with probability 0.15; every 20th of them goes on past the first session
+    // timeout with 25 more pages, which the rule leaves out. `long`: 3 to 5 pages (mean 4), well above
+    // the threshold. The control: a few sessions (never evaluated).
+    const plan = [
+      ...new Array(320).fill('short'),
+      ...new Array(120).fill('long'),
+      ...new Array(20).fill('a'),
+    ];
+    for (const [i, variant] of plan.entries()) {
+      const v = visitor(doc, `vis-s6-${i}`, { 'a.s6': encodeAssignment(variant, 's6') });
+      let now = t0 + Math.floor(rand() * 20 * MIN);
+      const start = now;
+      const extra = variant === 'short' ? (rand() < 0.15 ? 1 : 0) : 2 + Math.floor(rand() * 3);
+      await v.send(batch([pv(), engaged(2_000)]), now);
+      for (let p = 0; p < extra; p++) {
+        now += MIN;
+        await v.send(batch([pv()]), now);
+      }
+      let pages = 1 + extra;
+      if (variant === 'short' && i % 20 === 0) {
+        // the same visit goes on: a page 20 minutes in (kept), then 25 more, a minute apart, from a
+        // minute past the first session timeout (left out)
+        await v.send(batch([pv()]), start + 20 * MIN);
+        pages++;
+        for (let p = 0; p < 25; p++) await v.send(batch([pv()]), start + timeout + (1 + p) * MIN);
+      }
+      const k = kept[variant] ?? { sessions: 0, pages: 0 };
+      kept[variant] = { sessions: k.sessions + 1, pages: k.pages + pages };
+    }
+    // all of it is in the raw counters, the late pages as excess too
+    const counted = await sums('minute_counts', 's6');
+    expect(counted.short?.pageviews).toBe((kept.short?.pages ?? 0) + 16 * 25);
+    expect(counted.short?.pageviews_excess).toBe(16 * 25);
+
+    // sessions started in the first 20 minutes: not yet read 25 minutes in (the 31-minute lag), read
+    // (all of them) at minute 52
+    expect(await runGuardrails(env.HIO_DB, doc, t0 + 25 * MIN)).toEqual([]);
+    const fired = await runGuardrails(env.HIO_DB, doc, t0 + 52 * MIN);
+    expect(fired.map((a) => [a.campaign, a.variant, a.action])).toEqual([['s6', 'short', 'pause']]);
+
+    const audit = (await (await call('/__hio/admin/audit', { headers: ADMIN })).json()) as {
+      campaign: string;
+      variant: string;
+      action: string;
+      rule: string;
+      evidence: Record<string, unknown>;
+    }[];
+    const row = audit.find((a) => a.campaign === 's6');
+    expect(row).toMatchObject({
+      variant: 'short',
+      action: 'pause',
+      rule: 'pagesPerSession below 2.5 over 30m (min 200): pause',
+    });
+    // why: n sessions, their mean (what each did in its first session timeout), the bound, the test
+    expect(row?.evidence).toMatchObject({
+      metric: 'pagesPerSession',
+      observations: kept.short?.sessions,
+      threshold: 2.5,
+      range: [1, 20],
+      lagMinutes: 31,
+    });
+    expect(row?.evidence.mean).toBeCloseTo((kept.short?.pages ?? 0) / (kept.short?.sessions ?? 1), 12);
+    expect(row?.evidence.bound).toBeLessThan(2.5);
+    expect(row?.evidence.bound).toBeGreaterThan(row?.evidence.mean as number);
+    expect(row?.evidence.method).toMatch(/exact test of a mean/);
+    // a later minute does not pause it again
+    expect(await runGuardrails(env.HIO_DB, doc, t0 + 53 * MIN)).toEqual([]);
+    // the dashboard says it in words
+    await putConfig(source);
+    const dashboard = await (await call('/__hio/dashboard', { headers: ADMIN })).text();
+    const mean = ((kept.short?.pages ?? 0) / (kept.short?.sessions ?? 1)).toFixed(2);
+    expect(dashboard).toContain(
+      `mean ${mean} pages over ${kept.short?.sessions} sessions (sessions started at least 31 min before); bound`,
+    );
   });
 
   it('through the worker: a resent beacon counts once; the results API and the dashboard show the session', async () => {

@@ -87,12 +87,13 @@ const CampaignSchema = v.strictObject({
           metric: v.pipe(
             v.string(),
             v.regex(
-              /^(ctr|bounce|conversion:[A-Za-z0-9][A-Za-z0-9_.:-]{0,63})$/,
-              'must be "ctr", "bounce" or "conversion:<goal>"',
+              /^(ctr|bounce|pagesPerSession|engagedTime|conversion:[A-Za-z0-9][A-Za-z0-9_.:-]{0,63})$/,
+              'must be "ctr", "bounce", "pagesPerSession", "engagedTime" or "conversion:<goal>"',
             ),
           ),
-          below: v.optional(fraction),
-          above: v.optional(fraction),
+          // a rate, or pages / engaged seconds per session: guardrailRuleError checks the range per metric
+          below: v.optional(v.pipe(v.number(), v.finite())),
+          above: v.optional(v.pipe(v.number(), v.finite())),
           window: v.string(),
           min: v.pipe(v.number(), v.integer(), v.minValue(1)),
           action: v.picklist(['pause', 'swap']),

@@ -1,20 +1,29 @@
 /**
  * @module guardrail-simulation
- * Simulated days of one variant's minute buckets with a known (hidden) true rate, evaluated by
- * {@link evaluateGuardrails} after every minute exactly as the cron does: the evidence for the false-fire
- * rate in docs/guardrails.md (`node scripts/guardrails-aa.mjs`) and for the tests. Seeded, so every figure
- * can be reproduced.
+ * Simulated days of one variant's minute buckets with a known (hidden) true rate, or per-session values
+ * drawn from a known skewed distribution, evaluated by {@link evaluateGuardrails} after every minute
+ * exactly as the cron does: the evidence for the false-fire rate in docs/guardrails.md (`node
+ * scripts/guardrails-aa.mjs`) and for the tests. Seeded, so every figure can be reproduced.
  */
 
 import { mulberry32 } from './bandit.ts';
 import {
   DEFAULT_BOUNCE_LAG_MS,
+  DEFAULT_GUARDRAIL_ALPHA,
+  DEFAULT_LOOKS,
   evaluateGuardrails,
   type GuardrailAction,
   type GuardrailRule,
+  isSessionMeanMetric,
   type MinuteBucket,
+  meanSums,
   parseWindow,
+  SESSION_MEAN_METRICS,
+  type SessionMeanMetric,
+  windowTotals,
 } from './guardrails.ts';
+import { SESSION_ENGAGED_CAP_MS, SESSION_PAGES_CAP, type SecondarySums } from './secondary.ts';
+import { normalCdf, studentTQuantile } from './special-functions.ts';
 
 /**
  * A Binomial(n, p) variate by inversion (one uniform; O(np) steps, the means here are small). Falls back
@@ -40,10 +49,86 @@ export function sampleBinomial(n: number, p: number, random: () => number): numb
   return k;
 }
 
+/** One session's value before the cap: pages (at least 1) or engaged seconds. */
+export type SessionSampler = (random: () => number) => number;
+
+/** Pages of a session, geometric on 1, 2, ... with the given mean (> 1): P(pages > k) = (1 - 1/mean)^k. */
+export function geometricPages(mean: number): SessionSampler {
+  const q = 1 - 1 / mean;
+  return (random) => 1 + Math.floor(Math.log(1 - random()) / Math.log(q));
+}
+
+/** Its mean once capped at `cap` pages: Σ_{k<cap} P(pages > k) = (1 - q^cap) / (1 - q). */
+export const cappedGeometricMean = (mean: number, cap = SESSION_PAGES_CAP): number => {
+  const q = 1 - 1 / mean;
+  return (1 - q ** cap) * mean;
+};
+
+/** Engaged seconds of a session, lognormal: exp(ln(median) + sigma·Z), Z standard normal (Box–Muller). */
+export function lognormalSeconds(median: number, sigma: number): SessionSampler {
+  return (random) => {
+    const z = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    return median * Math.exp(sigma * z);
+  };
+}
+
+/**
+ * Its mean once capped at `cap` seconds: E min(X, c) = e^(μ+σ²/2) Φ((ln c - μ - σ²)/σ) + c (1 - Φ((ln c - μ)/σ)),
+ * μ = ln(median).
+ */
+export function cappedLognormalMean(
+  median: number,
+  sigma: number,
+  cap = SESSION_ENGAGED_CAP_MS / 1000,
+): number {
+  const mu = Math.log(median);
+  const c = Math.log(cap);
+  return (
+    Math.exp(mu + (sigma * sigma) / 2) * normalCdf((c - mu - sigma * sigma) / sigma) +
+    cap * (1 - normalCdf((c - mu) / sigma))
+  );
+}
+
+/**
+ * The counters one minute of sessions writes (as db/measurement.ts would, engine/secondary.ts's
+ * arithmetic): the raw values, the squares, and the excess over the cap.
+ */
+function sessionCounters(metric: SessionMeanMetric, values: number[]): Partial<SecondarySums> {
+  const out: Partial<SecondarySums> = {};
+  const add = (k: keyof SecondarySums, x: number) => {
+    out[k] = (out[k] ?? 0) + x;
+  };
+  for (const v of values) {
+    if (metric === 'pagesPerSession') {
+      const kept = Math.min(v, SESSION_PAGES_CAP);
+      add('pageviews', v);
+      add('pageviews_sq', v * v);
+      add('pageviews_excess', v - kept);
+      add('pageviews_sq_excess', v * v - kept * kept);
+    } else {
+      const ms = Math.round(v * 1000);
+      const kept = Math.min(ms, SESSION_ENGAGED_CAP_MS);
+      const sq = (x: number) => Math.round((x / 1000) ** 2);
+      add('engaged_ms', ms);
+      add('engaged_s2', sq(ms));
+      add('engaged_ms_excess', ms - kept);
+      add('engaged_s2_excess', sq(ms) - sq(kept));
+    }
+  }
+  return out;
+}
+
 export interface SimulationOptions {
   rule: GuardrailRule;
-  /** The true rate of the simulated variant (clicks per impression, conversions per exposure, or bounces per session). */
-  rate: number;
+  /** Rate rules: the true rate of the simulated variant (clicks per impression, conversions per exposure, or bounces per session). */
+  rate?: number;
+  /** Mean rules (pagesPerSession, engagedTime): draws each session's value. */
+  session?: SessionSampler;
+  /**
+   * Mean rules: `student-t` replaces the engine's exact test by the one-sided Student t bound at the same
+   * per-look level (mean ± t·s/√n against the threshold), to measure what that approximation would do.
+   */
+  method?: 'exact' | 'student-t';
   /** Observations (impressions, exposures or sessions) per minute. */
   perMinute: number;
   days: number;
@@ -70,22 +155,44 @@ export interface SimulationResult {
  * rule is on b's own rate) and evaluates at the minute's end. A day stops at its first firing.
  */
 export function simulateGuardrailDays(options: SimulationOptions): SimulationResult {
-  const { rule, rate, perMinute, days, seed, minutes = 1440 } = options;
+  const { rule, perMinute, days, seed, minutes = 1440 } = options;
   const windowMs = parseWindow(rule.window);
   if (windowMs === null) throw new RangeError(`simulateGuardrailDays: bad window "${rule.window}"`);
-  const bounce = rule.metric === 'bounce';
-  const lagMs = bounce ? (options.bounceLagMs ?? DEFAULT_BOUNCE_LAG_MS) : 0;
+  const metric = rule.metric;
+  const meanMetric = isSessionMeanMetric(metric) ? metric : null;
+  const mean = meanMetric !== null;
+  if (mean ? !options.session : options.rate === undefined)
+    throw new RangeError(`simulateGuardrailDays: a ${metric} rule needs ${mean ? 'session' : 'rate'}`);
+  const rate = options.rate ?? 0;
+  const bounce = metric === 'bounce';
+  const lagMs = bounce || mean ? (options.bounceLagMs ?? DEFAULT_BOUNCE_LAG_MS) : 0;
   const keep = (windowMs + lagMs) / 60_000 + 1;
   const random = mulberry32(seed);
-  const goal = rule.metric === 'ctr' || bounce ? null : rule.metric.slice('conversion:'.length);
+  const goal = metric === 'ctr' || bounce || mean ? null : metric.slice('conversion:'.length);
+  const evaluate =
+    mean && options.method === 'student-t'
+      ? studentTRule(rule, options.alpha, options.looks, lagMs)
+      : (buckets: MinuteBucket[], now: number) =>
+          evaluateGuardrails({
+            campaign: 'sim',
+            control: 'a',
+            variants: ['a', 'b'],
+            rules: [rule],
+            buckets,
+            now,
+            ...(options.alpha === undefined ? {} : { alpha: options.alpha }),
+            ...(options.looks === undefined ? {} : { looks: options.looks }),
+            bounceLagMs: lagMs,
+          })[0];
   const result: SimulationResult = { fired: 0, firstFire: [], actions: [] };
   for (let day = 0; day < days; day++) {
     const buckets: MinuteBucket[] = [];
     let first: number | null = null;
     for (let minute = 0; minute < minutes && first === null; minute++) {
-      const successes = sampleBinomial(perMinute, rate, random);
+      const successes = mean ? 0 : sampleBinomial(perMinute, rate, random);
+      const draw = options.session;
       buckets.push(
-        bounce
+        meanMetric && draw
           ? {
               minute,
               variant: 'b',
@@ -94,30 +201,33 @@ export function simulateGuardrailDays(options: SimulationOptions): SimulationRes
               exposures: 0,
               conversions: {},
               sessions: perMinute,
-              multiPageSessions: perMinute - successes,
+              secondary: sessionCounters(
+                meanMetric,
+                Array.from({ length: perMinute }, () => draw(random)),
+              ),
             }
-          : {
-              minute,
-              variant: 'b',
-              impressions: goal === null ? perMinute : 0,
-              clicks: goal === null ? successes : 0,
-              exposures: goal === null ? 0 : perMinute,
-              conversions: goal === null ? {} : { [goal]: successes },
-            },
+          : bounce
+            ? {
+                minute,
+                variant: 'b',
+                impressions: 0,
+                clicks: 0,
+                exposures: 0,
+                conversions: {},
+                sessions: perMinute,
+                multiPageSessions: perMinute - successes,
+              }
+            : {
+                minute,
+                variant: 'b',
+                impressions: goal === null ? perMinute : 0,
+                clicks: goal === null ? successes : 0,
+                exposures: goal === null ? 0 : perMinute,
+                conversions: goal === null ? {} : { [goal]: successes },
+              },
       );
       if (buckets.length > keep) buckets.shift();
-      const actions = evaluateGuardrails({
-        campaign: 'sim',
-        control: 'a',
-        variants: ['a', 'b'],
-        rules: [rule],
-        buckets,
-        now: (minute + 1) * 60_000,
-        ...(options.alpha === undefined ? {} : { alpha: options.alpha }),
-        ...(options.looks === undefined ? {} : { looks: options.looks }),
-        bounceLagMs: lagMs,
-      });
-      const action = actions[0];
+      const action = evaluate(buckets, (minute + 1) * 60_000);
       if (action) {
         first = minute;
         result.actions.push(action);
@@ -127,4 +237,57 @@ export function simulateGuardrailDays(options: SimulationOptions): SimulationRes
     if (first !== null) result.fired++;
   }
   return result;
+}
+
+/**
+ * The rule as a one-sided Student t bound would decide it (not the product's test): with the window's
+ * capped per-session values, fire when mean + t·s/√n < threshold (`below`) or mean - t·s/√n > threshold
+ * (`above`), t the 1 - alpha/looks quantile with n - 1 degrees of freedom. Only for the A/A comparison.
+ */
+function studentTRule(
+  rule: GuardrailRule,
+  alpha = DEFAULT_GUARDRAIL_ALPHA,
+  looks = DEFAULT_LOOKS,
+  lagMs = DEFAULT_BOUNCE_LAG_MS,
+): (buckets: MinuteBucket[], now: number) => GuardrailAction | undefined {
+  const metric = rule.metric;
+  if (!isSessionMeanMetric(metric)) throw new RangeError('studentTRule: a mean rule only');
+  const windowMs = parseWindow(rule.window) ?? 0;
+  const level = alpha / looks;
+  const threshold = rule.below ?? rule.above ?? 0;
+  const quantiles = new Map<number, number>();
+  const range = SESSION_MEAN_METRICS[metric];
+  return (buckets, now) => {
+    const { n, sum, sumSq } = meanSums(windowTotals(buckets, 'b', now - lagMs, windowMs), metric);
+    if (n < 2 || n < rule.min) return undefined;
+    const mean = sum / n;
+    const sd = Math.sqrt(Math.max(0, (sumSq - n * mean * mean) / (n - 1)));
+    let t = quantiles.get(n);
+    if (t === undefined) {
+      t = -studentTQuantile(level, n - 1);
+      quantiles.set(n, t);
+    }
+    const half = (t * sd) / Math.sqrt(n);
+    const fires = rule.below !== undefined ? mean + half < threshold : mean - half > threshold;
+    if (!fires) return undefined;
+    const bound = rule.below !== undefined ? mean + half : mean - half;
+    return {
+      at: now,
+      campaign: 'sim',
+      variant: 'b',
+      rule: { index: 0, text: 'student-t' },
+      action: rule.action,
+      evidence: {
+        metric,
+        window: rule.window,
+        observations: n,
+        mean,
+        range: [range.lower, range.upper],
+        bound,
+        threshold,
+        alpha: level,
+        method: `Student t one-sided bound at alpha ${alpha} / ${looks} looks`,
+      },
+    };
+  };
 }

@@ -7,7 +7,13 @@
 
 import { describe, expect, it } from 'vitest';
 import { clopperPearsonUpper } from './binomial-bounds.ts';
-import { simulateGuardrailDays } from './guardrail-simulation.ts';
+import {
+  cappedGeometricMean,
+  cappedLognormalMean,
+  geometricPages,
+  lognormalSeconds,
+  simulateGuardrailDays,
+} from './guardrail-simulation.ts';
 import {
   bounceLagFor,
   evaluateGuardrails,
@@ -20,6 +26,7 @@ import {
   ruleText,
   windowTotals,
 } from './guardrails.ts';
+import { EMPTY_SECONDARY } from './secondary.ts';
 
 const MINUTE = 60_000;
 
@@ -69,8 +76,9 @@ describe('windowTotals', () => {
       conversions: { buy: 2, signup: 1 },
       sessions: 9,
       multiPageSessions: 4,
+      secondary: { pageviews: 20, pageviews_sq: 70, pageviews_excess: 2 },
     }),
-    bucket(104, 'b', { impressions: 100 }),
+    bucket(104, 'b', { impressions: 100, secondary: { pageviews: 1, engaged_ms: 500 } }),
     bucket(105, 'b', { impressions: 10_000 }),
     bucket(102, 'c', { impressions: 50 }),
   ];
@@ -84,6 +92,13 @@ describe('windowTotals', () => {
       conversions: { buy: 3, signup: 1 },
       sessions: 9,
       multiPageSessions: 4,
+      secondary: {
+        ...EMPTY_SECONDARY,
+        pageviews: 21,
+        pageviews_sq: 70,
+        pageviews_excess: 2,
+        engaged_ms: 500,
+      },
     });
   });
 
@@ -114,6 +129,26 @@ describe('guardrailRuleError', () => {
     expect(
       guardrailRuleError({ ...ok, metric: 'bounce', below: undefined, above: 0.7 }, ['a', 'b']),
     ).toBeNull();
+  });
+
+  it('takes pages and engaged seconds per session, both ways, strictly inside [1, 20] and [0, 600]', () => {
+    const pages: GuardrailRule = { ...ok, metric: 'pagesPerSession', below: 2.5 };
+    expect(guardrailRuleError(pages, ['a', 'b'])).toBeNull();
+    expect(guardrailRuleError({ ...pages, below: undefined, above: 8 }, ['a', 'b'])).toBeNull();
+    for (const below of [1, 0.5, 20, 25])
+      expect(guardrailRuleError({ ...pages, below }, ['a', 'b'])).toMatch(
+        /^below: expected pages per session strictly between 1 and 20/,
+      );
+    const engaged: GuardrailRule = { ...ok, metric: 'engagedTime', below: 30 };
+    expect(guardrailRuleError(engaged, ['a', 'b'])).toBeNull();
+    expect(guardrailRuleError({ ...engaged, below: undefined, above: 120 }, ['a', 'b'])).toBeNull();
+    expect(guardrailRuleError({ ...engaged, below: undefined, above: 600 }, ['a', 'b'])).toMatch(
+      /^above: expected seconds per session strictly between 0 and 600/,
+    );
+    expect(guardrailRuleError({ ...engaged, below: 0 }, ['a', 'b'])).toMatch(/^below/);
+    expect(guardrailRuleError({ ...ok, metric: 'pages' as GuardrailRule['metric'] }, ['a', 'b'])).toMatch(
+      /^metric: expected .*"pagesPerSession", "engagedTime"/,
+    );
   });
 });
 
@@ -292,6 +327,101 @@ describe('evaluateGuardrails: bounce', () => {
   });
 });
 
+describe('evaluateGuardrails: pages and engaged time per session', () => {
+  const now = 500 * MINUTE;
+  const pages: GuardrailRule = {
+    metric: 'pagesPerSession',
+    below: 2.5,
+    window: '30m',
+    min: 200,
+    action: 'pause',
+  };
+  // n sessions, half of one page and half of two: Σx = 1.5n, Σx² = 2.5n; window 439..468 (lag 31)
+  const halfAndHalf = (n: number, minute = 468, extra: Partial<MinuteBucket['secondary']> = {}) =>
+    bucket(minute, 'b', {
+      sessions: n,
+      secondary: { pageviews: 1.5 * n, pageviews_sq: 2.5 * n, ...extra },
+    });
+  const run = (rules: GuardrailRule[], buckets: MinuteBucket[]) =>
+    evaluateGuardrails({ campaign: 'hero', control: 'a', variants: ['a', 'b'], rules, buckets, now });
+
+  it('fires where the exact mean test crosses alpha / 1440, with the mean, its bound and n as evidence', () => {
+    // python (mean-bounds.test.ts's logE): logE(296, 444, 740, 2.5, 'below', 1, 20) = 11.949399458024633
+    // >= ln(1440 / 0.01) = 11.8776; logE(294, 441, 735, ...) = 11.86093282802744 is not
+    const fired = run([pages], [halfAndHalf(296)]);
+    expect(fired).toHaveLength(1);
+    expect(run([pages], [halfAndHalf(294)])).toEqual([]);
+    expect(fired[0]?.rule.text).toBe('pagesPerSession below 2.5 over 30m (min 200): pause');
+    expect(fired[0]?.evidence).toMatchObject({
+      metric: 'pagesPerSession',
+      observations: 296,
+      mean: 1.5,
+      range: [1, 20],
+      threshold: 2.5,
+      lagMinutes: 31,
+    });
+    expect(fired[0]?.evidence.method).toMatch(/exact test of a mean of values in \[1, 20\].*1440 looks/);
+    // brentq(lambda m: logE(296, 444, 740, m, 'below', 1, 20) - math.log(1440 / 0.01), 1.5, 2.5)
+    expect(fired[0]?.evidence.bound).toBeCloseTo(2.4940800164643853, 8);
+  });
+
+  it('reads the sessions a lag back, needs min sessions, and leaves out the excess', () => {
+    expect(run([pages], [halfAndHalf(400, 469)])).toEqual([]);
+    expect(run([pages], [halfAndHalf(400, 438)])).toEqual([]);
+    expect(run([pages], [halfAndHalf(400, 439)])).toHaveLength(1);
+    expect(run([{ ...pages, min: 500 }], [halfAndHalf(400)])).toEqual([]);
+    // the same sessions with 10 more pages each beyond the cap or the horizon: excess, so the same mean
+    const n = 400;
+    const longer = halfAndHalf(n, 468, {
+      pageviews: 1.5 * n + 10 * n,
+      pageviews_sq: 2.5 * n + 100 * n,
+      pageviews_excess: 10 * n,
+      pageviews_sq_excess: 100 * n,
+    });
+    expect(run([pages], [longer])[0]?.evidence.mean).toBe(1.5);
+  });
+
+  it('engaged time: seconds from the ms counters, the rounding of the squares counted against the evidence', () => {
+    // 596 sessions, half of 10 s and half of 40 s: Σs = 25n, Σs² = 850n. python: logE(596, 14900,
+    // 850·596 + 596/2, 40, 'below', 0, 600) = 11.88186446871969 >= 11.8776, and at n = 594 11.8386
+    const rule: GuardrailRule = {
+      metric: 'engagedTime',
+      below: 40,
+      window: '30m',
+      min: 200,
+      action: 'pause',
+    };
+    const at = (n: number) =>
+      run(
+        [rule],
+        [bucket(468, 'b', { sessions: n, secondary: { engaged_ms: 25_000 * n, engaged_s2: 850 * n } })],
+      );
+    const fired = at(596);
+    expect(fired).toHaveLength(1);
+    expect(at(594)).toEqual([]);
+    expect(fired[0]?.evidence).toMatchObject({ observations: 596, mean: 25, range: [0, 600] });
+    // brentq on the same, between 25 and 40
+    expect(fired[0]?.evidence.bound).toBeCloseTo(39.99511538304847, 8);
+  });
+
+  it('mirrors for above: python logE(300, 1500, 12000, 3, "above", 1, 20) = 24.0974, bound 3.6022110368883156', () => {
+    const above: GuardrailRule = { ...pages, below: undefined, above: 3 };
+    const fired = run(
+      [above],
+      [bucket(468, 'b', { sessions: 300, secondary: { pageviews: 1500, pageviews_sq: 12_000 } })],
+    );
+    expect(fired[0]?.evidence.mean).toBe(5);
+    expect(fired[0]?.evidence.bound).toBeCloseTo(3.6022110368883156, 8);
+    // never on the near side of the mean
+    expect(
+      run(
+        [{ ...above, above: 6 }],
+        [bucket(468, 'b', { sessions: 300, secondary: { pageviews: 1500, pageviews_sq: 12_000 } })],
+      ),
+    ).toEqual([]);
+  });
+});
+
 describe('simulated traffic (hidden true rates)', () => {
   it('a variant far below its threshold fires within a couple of minutes of reaching min', () => {
     // 200 impressions a minute, true CTR 0.002 against `below: 0.03` with min 500: min is reached at the end
@@ -361,6 +491,65 @@ describe('simulated traffic (hidden true rates)', () => {
     const at = simulateGuardrailDays({ rule, rate: 0.7, perMinute: 10, days: 200, seed: 23 });
     // P(Binomial(200, 0.01) >= 7) = 0.0043 (binom.sf(6, 200, 0.01))
     expect(at.fired).toBeLessThanOrEqual(6);
+  });
+
+  it('pages and engaged time: skewed sessions well beyond the threshold fire; A/A at the threshold does not', () => {
+    // 10 sessions a minute, window 1h, min 300: the lagged window first holds 300 sessions after
+    // minute 60 (0-based). Geometric pages with mean 1.5 against `below: 2.5`; lognormal engaged
+    // seconds (median 6.5, sigma 1.5: capped mean 19.8) against `below: 40`; geometric mean 5 against
+    // `above: 3`
+    const base = { window: '1h', min: 300, action: 'pause' } as const;
+    const fewPages = simulateGuardrailDays({
+      rule: { ...base, metric: 'pagesPerSession', below: 2.5 },
+      session: geometricPages(1.5),
+      perMinute: 10,
+      days: 50,
+      seed: 31,
+      minutes: 240,
+    });
+    expect(fewPages.fired).toBe(50);
+    expect(Math.min(...fewPages.firstFire.map(Number))).toBe(60);
+    const short = simulateGuardrailDays({
+      rule: { ...base, metric: 'engagedTime', below: 40 },
+      session: lognormalSeconds(6.5, 1.5),
+      perMinute: 10,
+      days: 50,
+      seed: 32,
+      minutes: 360,
+    });
+    expect(short.fired).toBe(50);
+    for (const a of short.actions) {
+      expect(a.evidence.bound).toBeLessThan(40);
+      expect(a.evidence.observations).toBeGreaterThanOrEqual(300);
+    }
+    const many = simulateGuardrailDays({
+      rule: { ...base, metric: 'pagesPerSession', above: 3 },
+      session: geometricPages(5),
+      perMinute: 10,
+      days: 50,
+      seed: 33,
+      minutes: 240,
+    });
+    expect(many.fired).toBe(50);
+    // A/A, the true (capped) mean exactly at the threshold, whole days of looks: P(fire in a day) <=
+    // 0.01, so at most 4 of 100 days but for a chance of 0.0034 (binom.sf(4, 100, 0.01)); the exact
+    // test is conservative and fires on none (scripts/guardrails-aa.mjs runs 2000 days)
+    const aa = [
+      { metric: 'pagesPerSession', below: cappedGeometricMean(3), session: geometricPages(3) },
+      { metric: 'pagesPerSession', above: cappedGeometricMean(3), session: geometricPages(3) },
+      { metric: 'engagedTime', below: cappedLognormalMean(20, 1.5), session: lognormalSeconds(20, 1.5) },
+      { metric: 'engagedTime', above: cappedLognormalMean(20, 1.5), session: lognormalSeconds(20, 1.5) },
+    ] as const;
+    aa.forEach(({ session, ...rule }, i) => {
+      const r = simulateGuardrailDays({
+        rule: { ...base, ...rule },
+        session,
+        perMinute: 10,
+        days: 100,
+        seed: 40 + i,
+      });
+      expect(r.fired, JSON.stringify(rule)).toBeLessThanOrEqual(4);
+    });
   });
 });
 

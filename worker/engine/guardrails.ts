@@ -1,27 +1,59 @@
 /**
  * @module guardrails
  * Guardrail rules of a campaign, evaluated every minute over sliding windows of minute buckets: a rule
- * pauses (or swaps) a non-control variant once its click-through, conversion rate or bounce rate is
- * below (above) a threshold with enough evidence to survive a day of minute-by-minute looks. Also which
- * variant a paused variant's visitors see instead. Pure: the caller loads the buckets and persists the
- * actions.
+ * pauses (or swaps) a non-control variant once its click-through, conversion rate, bounce rate, pages per
+ * session or engaged time per session is below (above) a threshold with enough evidence to survive a day
+ * of minute-by-minute looks. Also which variant a paused variant's visitors see instead. Pure: the caller
+ * loads the buckets and persists the actions.
  *
- * The statistics (see docs/guardrails.md): an exact one-sided Clopper–Pearson bound of the windowed rate,
- * at level alpha / looks (Bonferroni over the day's 1440 evaluations). A confidence sequence would spend
+ * The statistics (see docs/guardrails.md): for rates an exact one-sided Clopper–Pearson bound of the
+ * windowed rate, for the two means an exact test of capped per-session values (mean-bounds.ts), each at
+ * level alpha / looks (Bonferroni over the day's 1440 evaluations). A confidence sequence would spend
  * less of alpha per look, but its time-uniform guarantee is for a growing sample; a sliding window drops
  * old observations, so the looks see different samples and only a union bound covers them all, whatever
  * the overlap between windows.
  */
 
 import { binomialCdf, binomialSf, clopperPearsonLower, clopperPearsonUpper } from './binomial-bounds.ts';
+import { BETS, type MeanRange, type MeanSums, meanBound, meanTestRejects } from './mean-bounds.ts';
+import {
+  EMPTY_SECONDARY,
+  isSecondaryMetric,
+  SESSION_ENGAGED_CAP_MS,
+  SESSION_PAGES_CAP,
+  type SecondarySums,
+} from './secondary.ts';
 import type { Counts } from './stats.ts';
 
 /**
  * `ctr`: clicks per viewable impression; `conversion:<goal>`: converted visitors per exposed visitor;
- * `bounce`: single-page sessions per session (`above` only), over the sessions that started in the
- * window shifted back by the bounce lag (see {@link GuardrailInput.bounceLagMs}).
+ * `bounce`: single-page sessions per session (`above` only); `pagesPerSession` and `engagedTime`
+ * (engaged seconds): means per session of what each did in its first session timeout, capped (see
+ * {@link SESSION_MEAN_METRICS}). The session metrics read the sessions that started in the window
+ * shifted back by the session lag (see {@link GuardrailInput.bounceLagMs}).
  */
-export type GuardrailMetric = 'ctr' | 'bounce' | `conversion:${string}`;
+export type GuardrailMetric = 'ctr' | 'bounce' | SessionMeanMetric | `conversion:${string}`;
+
+export type SessionMeanMetric = 'pagesPerSession' | 'engagedTime';
+
+/** The metrics that are rates: successes of trials, with binomial bounds. */
+export type RateMetric = Exclude<GuardrailMetric, SessionMeanMetric>;
+
+/**
+ * The mean metrics and where their per-session values lie, the range the exact test needs: every session
+ * has at least one page, and the counters cap a session at {@link SESSION_PAGES_CAP} pages and
+ * {@link SESSION_ENGAGED_CAP_MS} engaged ms. A threshold is strictly inside the range.
+ */
+export const SESSION_MEAN_METRICS: Readonly<Record<SessionMeanMetric, MeanRange & { unit: string }>> = {
+  pagesPerSession: { lower: 1, upper: SESSION_PAGES_CAP, unit: 'pages' },
+  engagedTime: { lower: 0, upper: SESSION_ENGAGED_CAP_MS / 1000, unit: 'seconds' },
+};
+
+export const isSessionMeanMetric = (m: string): m is SessionMeanMetric =>
+  m === 'pagesPerSession' || m === 'engagedTime';
+
+/** The metrics whose unit is the session, read a session lag back. */
+const isSessionMetric = (m: string) => m === 'bounce' || isSessionMeanMetric(m);
 
 /** One entry of a campaign's `guardrails` (see the contract). Exactly one of `below` and `above`. */
 export interface GuardrailRule {
@@ -30,7 +62,7 @@ export interface GuardrailRule {
   above?: number;
   /** Sliding window, `"<N>m"` or `"<N>h"`, from 1 minute to 24 hours. */
   window: string;
-  /** Observations in the window (viewable impressions for ctr, exposed visitors for conversions, sessions for bounce) before it may fire. */
+  /** Observations in the window (viewable impressions for ctr, exposed visitors for conversions, sessions for the session metrics) before it may fire. */
   min: number;
   action: 'pause' | 'swap';
   /** The variant a `swap` shows instead. */
@@ -51,6 +83,8 @@ export interface MinuteBucket {
   /** Sessions that started in this minute (absent: none), and how many of them reached a second page. */
   sessions?: number;
   multiPageSessions?: number;
+  /** The other counters of those sessions (pageviews, engaged ms, their squares and excess), absent: none. */
+  secondary?: Partial<SecondarySums>;
 }
 
 export interface WindowTotals {
@@ -60,6 +94,7 @@ export interface WindowTotals {
   conversions: Record<string, number>;
   sessions: number;
   multiPageSessions: number;
+  secondary: SecondarySums;
 }
 
 /** A guardrail action already in force (from the audit log, not undone): it is not emitted again. */
@@ -74,14 +109,22 @@ export interface ActiveAction {
 export interface GuardrailEvidence {
   metric: GuardrailMetric;
   window: string;
-  /** Viewable impressions (ctr), exposed visitors (conversion) or sessions (bounce) in the window. */
+  /** Viewable impressions (ctr), exposed visitors (conversion) or sessions (session metrics) in the window. */
   observations: number;
-  /** Clicks, conversions or single-page sessions in the window. */
-  successes: number;
-  /** bounce: the sessions counted started in [now - lag - window, now - lag), lag in minutes */
+  /** Rates: clicks, conversions or single-page sessions in the window. */
+  successes?: number;
+  /** Session metrics: the sessions counted started in [now - lag - window, now - lag), lag in minutes */
   lagMinutes?: number;
-  rate: number;
-  /** The one-sided Clopper–Pearson bound at level `alpha`: upper for `below`, lower for `above`. */
+  /** Rates: successes / observations. */
+  rate?: number;
+  /** Means: the mean of the sessions' capped values (pages, or engaged seconds). */
+  mean?: number;
+  /** Means: where each session's value lies, [lower, cap]. */
+  range?: [number, number];
+  /**
+   * The one-sided bound at level `alpha`, upper for `below`, lower for `above`: Clopper–Pearson for
+   * rates, the inverted exact mean test for means.
+   */
   bound: number;
   threshold: number;
   /** The per-look level: the rule's alpha divided by the looks it is spread over. */
@@ -116,10 +159,11 @@ export interface GuardrailInput {
   looks?: number;
   active?: readonly ActiveAction[];
   /**
-   * How far back `bounce` windows are shifted (ms; default {@link DEFAULT_BOUNCE_LAG_MS}): a session's
-   * second page can come until the session timeout after its first, so only sessions that started at
-   * least that long ago are known to have bounced or not. Pass the document's session timeout plus a
-   * minute (the beacon's write and the cron's schedule).
+   * How far back the session metrics' windows are shifted (ms; default {@link DEFAULT_BOUNCE_LAG_MS}): a
+   * session's second page can come until the session timeout after its first, and the means count what
+   * a session does in its first session timeout, so only sessions that started at least that long ago
+   * are complete. Pass the document's session timeout plus a minute (the beacon's write and the cron's
+   * schedule).
    */
   bounceLagMs?: number;
 }
@@ -148,14 +192,26 @@ export function parseWindow(window: string): number | null {
  * reject such rules when the campaign is saved; {@link evaluateGuardrails} skips them (failing open).
  */
 export function guardrailRuleError(rule: GuardrailRule, variants: readonly string[]): string | null {
-  if (!(rule.metric === 'ctr' || rule.metric === 'bounce' || /^conversion:.+$/.test(rule.metric)))
-    return `metric: expected "ctr", "bounce" or "conversion:<goal>", got "${rule.metric}"`;
+  if (
+    !(
+      rule.metric === 'ctr' ||
+      rule.metric === 'bounce' ||
+      isSessionMeanMetric(rule.metric) ||
+      /^conversion:.+$/.test(rule.metric)
+    )
+  )
+    return `metric: expected "ctr", "bounce", "pagesPerSession", "engagedTime" or "conversion:<goal>", got "${rule.metric}"`;
   if ((rule.below === undefined) === (rule.above === undefined)) return 'exactly one of below and above';
   if (rule.metric === 'bounce' && rule.below !== undefined)
     return 'below: a bounce rule guards against too many bounces; use above';
   const threshold = rule.below ?? rule.above;
-  if (!(typeof threshold === 'number' && threshold > 0 && threshold < 1))
-    return `${rule.below === undefined ? 'above' : 'below'}: expected a rate strictly between 0 and 1`;
+  const side = rule.below === undefined ? 'above' : 'below';
+  if (isSessionMeanMetric(rule.metric)) {
+    const { lower, upper, unit } = SESSION_MEAN_METRICS[rule.metric];
+    if (!(typeof threshold === 'number' && threshold > lower && threshold < upper))
+      return `${side}: expected ${unit} per session strictly between ${lower} and ${upper} (the cap)`;
+  } else if (!(typeof threshold === 'number' && threshold > 0 && threshold < 1))
+    return `${side}: expected a rate strictly between 0 and 1`;
   if (parseWindow(rule.window) === null)
     return `window: expected "<N>m" or "<N>h" from 1m to 24h, got "${rule.window}"`;
   if (!(Number.isInteger(rule.min) && rule.min >= 0)) return 'min: expected a non-negative integer';
@@ -163,6 +219,35 @@ export function guardrailRuleError(rule: GuardrailRule, variants: readonly strin
   if (rule.action === 'swap' && !(rule.to !== undefined && variants.includes(rule.to)))
     return `to: a swap needs the id of a variant of the campaign, got ${rule.to === undefined ? 'none' : `"${rule.to}"`}`;
   return null;
+}
+
+/**
+ * The fewest sessions a mean rule's window must hold before it can fire at all: with every session at
+ * the floor (1 page, 0 s) for `below`, at the cap for `above`, the smallest n the exact test rejects at
+ * alpha / looks. Below it the rule cannot act whatever the variant does, so a `min` under it is no
+ * protection and a window that never holds it is no guardrail (the lint says so).
+ */
+export function fewestSessionsToFire(
+  metric: SessionMeanMetric,
+  side: 'below' | 'above',
+  threshold: number,
+  alpha = DEFAULT_GUARDRAIL_ALPHA,
+  looks = DEFAULT_LOOKS,
+): number {
+  const range = SESSION_MEAN_METRICS[metric];
+  const x = side === 'below' ? range.lower : range.upper;
+  const fires = (n: number) =>
+    meanTestRejects({ n, sum: n * x, sumSq: n * x * x }, threshold, side, range, alpha / looks);
+  // the evidence of identical sessions grows with n: double, then bisect
+  let hi = 1;
+  while (!fires(hi)) hi *= 2;
+  let lo = hi / 2;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fires(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }
 
 /** A rule in one line, for the audit log: `ctr below 0.02 over 5m (min 100): pause`. */
@@ -192,6 +277,7 @@ export function windowTotals(
     conversions: {},
     sessions: 0,
     multiPageSessions: 0,
+    secondary: { ...EMPTY_SECONDARY },
   };
   for (const bucket of buckets) {
     if (bucket.variant !== variant || bucket.minute < first || bucket.minute > last) continue;
@@ -200,6 +286,10 @@ export function windowTotals(
     totals.exposures += bucket.exposures;
     totals.sessions += bucket.sessions ?? 0;
     totals.multiPageSessions += bucket.multiPageSessions ?? 0;
+    const secondary = bucket.secondary;
+    if (secondary)
+      for (const metric in secondary)
+        if (isSecondaryMetric(metric)) totals.secondary[metric] += secondary[metric] ?? 0;
     for (const [goal, count] of Object.entries(bucket.conversions)) {
       totals.conversions[goal] = (totals.conversions[goal] ?? 0) + count;
     }
@@ -213,7 +303,7 @@ export function windowTotals(
  * bounce the successes are the sessions without a second page (multi-page sessions capped at the
  * sessions, so a lost session start never makes bounces negative).
  */
-export function metricCounts(totals: WindowTotals, metric: GuardrailMetric): Counts {
+export function metricCounts(totals: Omit<WindowTotals, 'secondary'>, metric: RateMetric): Counts {
   if (metric === 'bounce') {
     const n = Math.max(0, Math.floor(totals.sessions));
     return { n, x: n - Math.min(n, Math.max(0, Math.floor(totals.multiPageSessions))) };
@@ -225,6 +315,24 @@ export function metricCounts(totals: WindowTotals, metric: GuardrailMetric): Cou
 }
 
 /**
+ * The per-session sums of a mean metric over the window: the sessions, and each session's capped value
+ * (counter minus its excess) summed and summed squared. Engaged seconds² are stored rounded per
+ * session, so the true sum of squares is at most n/2 above the stored one: that much is added, which
+ * can only weaken the evidence. Sums no values in the range could have are clamped by the test.
+ */
+export function meanSums(totals: WindowTotals, metric: SessionMeanMetric): MeanSums {
+  const c = totals.secondary;
+  const n = Math.max(0, Math.floor(totals.sessions));
+  return metric === 'pagesPerSession'
+    ? { n, sum: c.pageviews - c.pageviews_excess, sumSq: c.pageviews_sq - c.pageviews_sq_excess }
+    : {
+        n,
+        sum: (c.engaged_ms - c.engaged_ms_excess) / 1000,
+        sumSq: c.engaged_s2 - c.engaged_s2_excess + n / 2,
+      };
+}
+
+/**
  * The actions the rules call for at `now`. A rule fires for a non-control variant when the window holds
  * at least `min` observations and the exact one-sided Clopper–Pearson bound at level alpha / looks is on
  * the far side of the threshold: for `below: t`, P(X <= k | n, t) < alpha / looks, which is the same as
@@ -233,7 +341,10 @@ export function metricCounts(totals: WindowTotals, metric: GuardrailMetric): Cou
  * alpha, whatever the window and however much the windows overlap (union bound); see docs/guardrails.md
  * for the measured rate. Actions in `active` (same variant and rule) are not emitted again. A `bounce`
  * rule counts the sessions that started in the window shifted back by `bounceLagMs` (each then known to
- * be a bounce or not) and fires when the lower bound of their bounce rate is above the threshold.
+ * be a bounce or not) and fires when the lower bound of their bounce rate is above the threshold. The
+ * mean rules read the same sessions and fire when the exact mean test (mean-bounds.ts) rejects "the
+ * mean is at or above (below) the threshold" at alpha / looks: for every distribution of the capped
+ * per-session values, not only the normal.
  *
  * @example
  * evaluateGuardrails({ campaign: 'hero', control: 'a', variants: ['a', 'b'], now,
@@ -254,46 +365,70 @@ export function evaluateGuardrails(input: GuardrailInput): GuardrailAction[] {
     throw new RangeError(`evaluateGuardrails: bounceLagMs must be >= 0, got ${bounceLagMs}`);
   const level = alpha / looks;
   const method = `Clopper-Pearson one-sided exact bound at alpha ${alpha} / ${looks} looks (Bonferroni)`;
+  const meanMethod = (r: MeanRange) =>
+    `exact test of a mean of values in [${r.lower}, ${r.upper}] (self-normalized e-value, Fan-Grama-Liu, ${BETS.length} fixed bets) at alpha ${alpha} / ${looks} looks (Bonferroni)`;
   const actions: GuardrailAction[] = [];
   input.rules.forEach((rule, index) => {
     if (guardrailRuleError(rule, input.variants) !== null) return;
     const windowMs = parseWindow(rule.window) ?? 0;
     const text = ruleText(rule);
-    // bounce: the sessions of the window shifted back by the lag, each known to be a bounce or not
-    const lag = rule.metric === 'bounce' ? bounceLagMs : 0;
+    // session metrics: the sessions of the window shifted back by the lag, each complete
+    const lag = isSessionMetric(rule.metric) ? bounceLagMs : 0;
+    const below = rule.below !== undefined;
+    const threshold = rule.below ?? rule.above ?? 0;
     for (const variant of input.variants) {
       if (variant === input.control) continue;
       if (active.some((a) => a.variant === variant && a.rule === index && (a.text ?? text) === text))
         continue;
-      const { n, x } = metricCounts(
-        windowTotals(input.buckets, variant, input.now - lag, windowMs),
-        rule.metric,
-      );
+      const totals = windowTotals(input.buckets, variant, input.now - lag, windowMs);
+      const act = (evidence: GuardrailEvidence) =>
+        actions.push({
+          at: input.now,
+          campaign: input.campaign,
+          variant,
+          rule: { index, text },
+          action: rule.action,
+          ...(rule.action === 'swap' && rule.to !== undefined ? { to: rule.to } : {}),
+          evidence,
+        });
+      const metric = rule.metric;
+      if (isSessionMeanMetric(metric)) {
+        const range = SESSION_MEAN_METRICS[metric];
+        const sums = meanSums(totals, metric);
+        if (sums.n === 0 || sums.n < rule.min) continue;
+        const side = below ? 'below' : 'above';
+        if (!meanTestRejects(sums, threshold, side, range, level)) continue;
+        const clamped = Math.min(range.upper, Math.max(range.lower, sums.sum / sums.n));
+        act({
+          metric: rule.metric,
+          window: rule.window,
+          observations: sums.n,
+          mean: clamped,
+          range: [range.lower, range.upper],
+          bound: meanBound(sums, side, range, level, threshold),
+          threshold,
+          alpha: level,
+          method: meanMethod(range),
+          lagMinutes: lag / MINUTE_MS,
+        });
+        continue;
+      }
+      const { n, x } = metricCounts(totals, metric);
       if (n === 0 || n < rule.min) continue;
-      const below = rule.below !== undefined;
-      const threshold = rule.below ?? rule.above ?? 0;
       const tail = below ? binomialCdf(x, n, threshold) : binomialSf(x, n, threshold);
       if (!(tail < level)) continue;
       const bound = below ? clopperPearsonUpper(x, n, level) : clopperPearsonLower(x, n, level);
-      actions.push({
-        at: input.now,
-        campaign: input.campaign,
-        variant,
-        rule: { index, text },
-        action: rule.action,
-        ...(rule.action === 'swap' && rule.to !== undefined ? { to: rule.to } : {}),
-        evidence: {
-          metric: rule.metric,
-          window: rule.window,
-          observations: n,
-          successes: x,
-          rate: x / n,
-          bound,
-          threshold,
-          alpha: level,
-          method,
-          ...(rule.metric === 'bounce' ? { lagMinutes: lag / MINUTE_MS } : {}),
-        },
+      act({
+        metric: rule.metric,
+        window: rule.window,
+        observations: n,
+        successes: x,
+        rate: x / n,
+        bound,
+        threshold,
+        alpha: level,
+        method,
+        ...(rule.metric === 'bounce' ? { lagMinutes: lag / MINUTE_MS } : {}),
       });
     }
   });

@@ -86,6 +86,7 @@ export {
   splitHoldout,
   trainLogistic,
 } from './logistic.ts';
+export { type MeanRange, type MeanSums, meanBound, meanTestRejects } from './mean-bounds.ts';
 export {
   type DoublyRobustValue,
   doublyRobust,

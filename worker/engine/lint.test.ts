@@ -141,6 +141,26 @@ describe('lintDocument', () => {
     ).toEqual(['error:selector-not-streamable:campaigns[0].slot.selector']);
   });
 
+  it('says when a pages or engaged-time guardrail cannot fire before more sessions than its min', () => {
+    const rules = [
+      // 204 sessions of a single page are the fewest that reject "mean >= 2.5" (mean-bounds.test.ts)
+      { metric: 'pagesPerSession', below: 2.5, window: '1h', min: 100, action: 'pause' },
+      { metric: 'pagesPerSession', below: 2.5, window: '1h', min: 204, action: 'pause' },
+      { metric: 'engagedTime', above: 60, window: '1h', min: 10, action: 'pause' },
+      { metric: 'ctr', below: 0.02, window: '1h', min: 10, action: 'pause' },
+    ];
+    const doc = compile({ version: 1, campaigns: [campaign('g', { guardrails: rules })] });
+    const w = lintDocument(doc).filter((x) => x.code === 'guardrail-min');
+    expect(w.map((x) => `${x.level}:${x.path}`)).toEqual([
+      'info:campaigns[0].guardrails[0]',
+      'info:campaigns[0].guardrails[2]',
+    ]);
+    expect(w[0]?.message).toMatch(
+      /cannot fire before its window holds 204 sessions \(even if every one has a single page\); min 100/,
+    );
+    expect(w[1]?.message).toMatch(/holds 33 sessions \(even if every one is at the cap\)/);
+  });
+
   it('has no warnings for the demo document', () => {
     const w = lintDocument(compile(demo));
     expect(w.filter((x) => x.level !== 'info')).toEqual([]);

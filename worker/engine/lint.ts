@@ -2,11 +2,13 @@
  * @module lint
  * Warnings about a campaign document that is valid but probably not what its author meant: selectors a
  * streaming parser cannot match, templates and targeting that name attributes no visitor has, campaigns
- * that can never be shown, campaigns shadowed by a higher priority on the same slot, and overlaps.
+ * that can never be shown, campaigns shadowed by a higher priority on the same slot, overlaps, and
+ * guardrails on pages or engaged time whose `min` is below the sessions they need to fire at all.
  * Pure, so the same lint runs offline (`npm run campaigns -- check`) and on `PUT /__hio/admin/config`
  * (where its warnings come back beside the 200).
  */
 import type { CompiledCampaign, CompiledDocument } from './document.ts';
+import { fewestSessionsToFire, isSessionMeanMetric, ruleText } from './guardrails.ts';
 import type { SafeTemplate } from './template-safe.ts';
 
 export interface LintWarning {
@@ -21,7 +23,8 @@ export interface LintWarning {
     | 'never-matches'
     | 'shadowed'
     | 'overlap'
-    | 'unknown-goal';
+    | 'unknown-goal'
+    | 'guardrail-min';
   /** where in the document, e.g. `campaigns[2].variants[1].html` */
   path: string;
   message: string;
@@ -300,6 +303,21 @@ export function lintDocument(doc: CompiledDocument, now: number = Date.now()): L
           message: `campaign "${c.id}": goal "${goal}" is not in settings.goals, so its conversions are not stored`,
         });
     }
+    c.guardrails.forEach((g, k) => {
+      // a mean rule cannot fire before its window holds this many sessions, whatever the variant does
+      if (!isSessionMeanMetric(g.metric)) return;
+      const side = g.below === undefined ? 'above' : 'below';
+      const fewest = fewestSessionsToFire(g.metric, side, g.below ?? g.above ?? 0);
+      if (g.min < fewest)
+        warn(
+          {
+            code: 'guardrail-min',
+            path: `${path}.guardrails[${k}]`,
+            message: `campaign "${c.id}": "${ruleText(g)}" cannot fire before its window holds ${fewest} sessions (even if every one ${side === 'below' ? (g.metric === 'pagesPerSession' ? 'has a single page' : 'has no engaged time') : 'is at the cap'}); min ${g.min} is below that, so size the window to hold at least ${fewest} sessions at your traffic`,
+          },
+          'info',
+        );
+    });
     const never: string[] = [];
     if (c.coverage <= 0) never.push('coverage is 0');
     if (c.end !== undefined && c.start !== undefined && c.end <= c.start)

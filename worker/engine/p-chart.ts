@@ -7,7 +7,7 @@
  * points shows a few false signals a day by design).
  */
 
-import { type GuardrailMetric, type MinuteBucket, metricCounts } from './guardrails.ts';
+import { type MinuteBucket, metricCounts, type RateMetric } from './guardrails.ts';
 
 export interface PChartOptions {
   /** Minutes per point (default 1); points start at multiples of it in unix minutes. */
@@ -48,7 +48,7 @@ export interface PChart {
 export function pChart(
   buckets: readonly MinuteBucket[],
   variant: string,
-  metric: GuardrailMetric,
+  metric: RateMetric,
   options: PChartOptions = {},
 ): PChart {
   const { aggregate = 1, from = Number.NEGATIVE_INFINITY, to = Number.POSITIVE_INFINITY } = options;

@@ -40,7 +40,7 @@ import {
 import { applyOps, type Op, type OpGroup } from './profile-ops.ts';
 import { type PropensityRecord, propensityFeatures } from './propensity.ts';
 import { type RecommendContext, recommendationRenderer } from './recommend-render.ts';
-import { engagedSquareIncrement, type SecondaryMetric } from './secondary.ts';
+import { engagedExcess, engagedSquareIncrement, pageExcess, type SecondaryMetric } from './secondary.ts';
 import { computeSignals, type Signal, type SignalName } from './signals.ts';
 import { renderSafe } from './template-safe.ts';
 
@@ -416,6 +416,14 @@ export interface BeaconInput {
   now: number;
 }
 
+const zip = (
+  metrics: [SecondaryMetric, SecondaryMetric],
+  amounts: [number, number],
+): [SecondaryMetric, number][] => [
+  [metrics[0], amounts[0]],
+  [metrics[1], amounts[1]],
+];
+
 /**
  * The op groups of a batch (one per event, keyed by its id so a resent batch is skipped) and its
  * measurement rows, which follow from the events alone: they are written whether or not this
@@ -500,6 +508,10 @@ export function planBeacon(input: BeaconInput): Writes {
       // secondary metrics, for every campaign the visitor is assigned to (the holdout arm too: the baseline)
       const s = sessions[i];
       if (!s || s.visit < 1) return;
+      // what the session does after its first session timeout, or beyond the caps, the pages and
+      // engaged-time guardrails leave out: counted by the time a guardrail reads the session
+      const age = now - s.startedAt;
+      const horizon = doc.settings.sessionTimeoutMs;
       const amounts: [SecondaryMetric, number][] =
         e.t === 'pageview'
           ? [
@@ -508,10 +520,15 @@ export function planBeacon(input: BeaconInput): Writes {
               ['pageviews', 1],
               // the k-th page adds k² - (k-1)² to the session's pageviews², so the sum is Σ pages²
               ['pageviews_sq', 2 * s.page - 1],
+              ...zip(['pageviews_excess', 'pageviews_sq_excess'], pageExcess(s.page, age, horizon)),
             ]
           : [
               ['engaged_ms', e.ms],
               ['engaged_s2', engagedSquareIncrement(s.engagedBefore, e.ms)],
+              ...zip(
+                ['engaged_ms_excess', 'engaged_s2_excess'],
+                engagedExcess(s.engagedBefore, e.ms, age, horizon),
+              ),
             ];
       for (const c of doc.campaigns) {
         const variantId = assigned.get(c.id);

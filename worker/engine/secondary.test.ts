@@ -10,7 +10,12 @@ import { foldEvents, type HioEvent, parseBatch, sessionsOf } from './events.ts';
 import { type MetricRow, planBeacon } from './plan.ts';
 import { encodeAssignment, F, type FlatProfile, HOLDOUT_VARIANT } from './profile-fields.ts';
 import { applyOps } from './profile-ops.ts';
-import { engagedSquareIncrement, secondaryResult } from './secondary.ts';
+import {
+  engagedSquareIncrement,
+  SESSION_ENGAGED_CAP_MS,
+  SESSION_PAGES_CAP,
+  secondaryResult,
+} from './secondary.ts';
 
 const T0 = Date.parse('2026-11-20T12:00:00Z');
 const MIN = 60_000;
@@ -173,6 +178,54 @@ describe('planBeacon: secondary-metric rows', () => {
     expect(rowsOf(plan(), 'hero').filter((r) => r.metric === 'multi_page_sessions')).toHaveLength(1);
   });
 
+  it('count what the guardrails leave out of a session (after its first timeout, beyond the caps) as excess', () => {
+    const rand = mulberry32(11);
+    const seen = { pagesCapped: 0, late: 0, engagedCapped: 0 };
+    for (let session = 0; session < 60; session++) {
+      // one visitor, one session: batches a few minutes apart (never a timeout), some long, some with
+      // many pages; the kept part is what happened within TIMEOUT of the start, capped
+      let stored: FlatProfile = { ...assigned };
+      const start = T0 + session * 10 * TIMEOUT;
+      let now = start;
+      const sums: Record<string, number> = {};
+      let keptPages = 0;
+      let keptMs = 0;
+      const batches = 1 + Math.floor(rand() * 16);
+      for (let b = 0; b < batches; b++) {
+        // every batch opens with a page, so the session goes on (engaged time alone does not keep it)
+        const events = batch(
+          Array.from({ length: 1 + Math.floor(rand() * 10) }, (_, i) =>
+            i === 0 || rand() < 0.5 ? pv() : engaged(Math.floor(rand() * 200_000)),
+          ),
+        );
+        const w = planBeacon({ doc: DOC, visitorId: 'vis', stored, events, now });
+        for (const r of rowsOf(w.measurement.metrics, 'hero'))
+          sums[r.metric] = (sums[r.metric] ?? 0) + r.amount;
+        if (now - start <= TIMEOUT)
+          for (const e of events) {
+            if (e.t === 'pageview') keptPages++;
+            if (e.t === 'engaged') keptMs += e.ms;
+          }
+        stored = applied(stored, events, now);
+        // mostly a minute or two apart, sometimes nearly a timeout
+        now += Math.floor((rand() < 0.7 ? 0.1 : 0.9) * rand() * TIMEOUT);
+      }
+      const kept = (m: string) => (sums[m] ?? 0) - (sums[`${m}_excess`] ?? 0);
+      const pages = Math.min(keptPages, SESSION_PAGES_CAP);
+      const ms = Math.min(keptMs, SESSION_ENGAGED_CAP_MS);
+      expect(sums.sessions).toBe(1);
+      expect(kept('pageviews')).toBe(pages);
+      expect(kept('pageviews_sq')).toBe(pages * pages);
+      expect(kept('engaged_ms')).toBe(ms);
+      expect(kept('engaged_s2')).toBe(Math.round((ms / 1000) ** 2));
+      if (keptPages > SESSION_PAGES_CAP) seen.pagesCapped++;
+      if ((sums.pageviews ?? 0) > keptPages) seen.late++;
+      if (keptMs > SESSION_ENGAGED_CAP_MS) seen.engagedCapped++;
+    }
+    // every way out was taken by some sessions
+    expect(Math.min(seen.pagesCapped, seen.late, seen.engagedCapped)).toBeGreaterThan(3);
+  });
+
   it('count nothing for an assignment under an old seed, or engaged time before any pageview', () => {
     const old = { 'a.hero': encodeAssignment('b', 'old-seed') };
     const w = planBeacon({ doc: DOC, visitorId: 'vis', stored: old, events: batch([pv()]), now: T0 });
@@ -206,7 +259,23 @@ describe('the campaign document', () => {
     const below = withRule({ metric: 'bounce', below: 0.2 });
     expect(below.ok).toBe(false);
     if (!below.ok) expect(below.problems.join()).toMatch(/guardrails\.0: below: a bounce rule/);
-    expect(withRule({ metric: 'pagesPerSession', above: 0.5 }).ok).toBe(false);
+  });
+
+  it('accepts pages and engaged time per session both ways, inside their ranges only', () => {
+    expect(withRule({ metric: 'pagesPerSession', below: 2 }).ok).toBe(true);
+    expect(withRule({ metric: 'pagesPerSession', above: 6 }).ok).toBe(true);
+    expect(withRule({ metric: 'engagedTime', below: 30 }).ok).toBe(true);
+    expect(withRule({ metric: 'engagedTime', above: 300 }).ok).toBe(true);
+    // every session has a page, and the counters stop at 20 pages and 600 s
+    const under = withRule({ metric: 'pagesPerSession', above: 0.5 });
+    expect(under.ok).toBe(false);
+    if (!under.ok)
+      expect(under.problems.join()).toMatch(
+        /guardrails\.0: above: expected pages per session strictly between 1 and 20/,
+      );
+    expect(withRule({ metric: 'engagedTime', below: 900 }).ok).toBe(false);
+    expect(withRule({ metric: 'engagedTime', below: Number.POSITIVE_INFINITY }).ok).toBe(false);
+    expect(withRule({ metric: 'timeOnSite', below: 30 }).ok).toBe(false);
   });
 });
 

@@ -12,8 +12,8 @@
  *   the per-session sums of squares (pageviews_sq = Σ pages², engaged_s2 = Σ round(engaged seconds²),
  *   kept exact by writing each event's increment of the square). Per-session values are skewed; at the
  *   sample sizes a dashboard reads (hundreds of sessions and more) the central limit theorem makes the
- *   95% interval close to nominal, which is not true in the far tail a guardrail would need (see
- *   docs/guardrails.md: these two are not guardrail metrics);
+ *   95% interval close to nominal, which is not true in the far tail a guardrail needs: the guardrails
+ *   on these two use an exact bound on capped values instead (mean-bounds.ts, docs/guardrails.md);
  * - ctr: clicks per viewable impression, Wilson's interval.
  * Sessions of one visitor are not independent, nor are impressions: the intervals treat them as if
  * they were, so they are somewhat too narrow when visitors have many sessions (impressions) each.
@@ -28,7 +28,19 @@ export type SecondaryMetric =
   | 'pageviews'
   | 'pageviews_sq'
   | 'engaged_ms'
-  | 'engaged_s2';
+  | 'engaged_s2'
+  | ExcessMetric;
+
+/**
+ * The part of each session the pagesPerSession and engagedTime guardrails leave out (see
+ * {@link pageExcess}, {@link engagedExcess}): what the session did past its first `horizon` (the session
+ * timeout) or past the cap. Rows are written only when not zero, which for most sessions is never.
+ */
+export type ExcessMetric =
+  | 'pageviews_excess'
+  | 'pageviews_sq_excess'
+  | 'engaged_ms_excess'
+  | 'engaged_s2_excess';
 
 export const SECONDARY_METRICS: readonly SecondaryMetric[] = [
   'sessions',
@@ -37,6 +49,10 @@ export const SECONDARY_METRICS: readonly SecondaryMetric[] = [
   'pageviews_sq',
   'engaged_ms',
   'engaged_s2',
+  'pageviews_excess',
+  'pageviews_sq_excess',
+  'engaged_ms_excess',
+  'engaged_s2_excess',
 ];
 
 export const isSecondaryMetric = (m: string): m is SecondaryMetric =>
@@ -53,6 +69,45 @@ export function engagedSquareIncrement(engagedBeforeMs: number, ms: number): num
   return squareSeconds(engagedBeforeMs + ms) - squareSeconds(engagedBeforeMs);
 }
 
+/**
+ * Guardrails on means need values in a known range (docs/guardrails.md: no test of an unbounded mean can
+ * be honest), so the guardrail metrics are capped: a session counts at most this many pages ...
+ */
+export const SESSION_PAGES_CAP = 20;
+/** ... and at most this much engaged time (10 minutes). */
+export const SESSION_ENGAGED_CAP_MS = 600_000;
+
+/**
+ * The excess (`pageviews_excess`, `pageviews_sq_excess`) of a session's `page`-th pageview, `ageMs`
+ * after the session started: none while the page is within the cap and the horizon; else the page and
+ * its increment of the square, 2k - 1. Pages only come later and older, so the pages left out are the
+ * session's last ones and the guardrail's square, pageviews_sq - pageviews_sq_excess, is (pages kept)².
+ */
+export function pageExcess(page: number, ageMs: number, horizonMs: number): [number, number] {
+  return page > SESSION_PAGES_CAP || ageMs > horizonMs ? [1, 2 * page - 1] : [0, 0];
+}
+
+/**
+ * The excess (`engaged_ms_excess`, `engaged_s2_excess`) of an engaged event of `ms` after
+ * `engagedBeforeMs` in its session, `ageMs` after the session started. Within the horizon the session
+ * keeps min(engaged, cap) and the excess is what is over the cap; past the horizon all of it is excess.
+ * Like `engaged_s2` the square's increments telescope: over a session, engaged_s2 - engaged_s2_excess
+ * is round(kept seconds²).
+ */
+export function engagedExcess(
+  engagedBeforeMs: number,
+  ms: number,
+  ageMs: number,
+  horizonMs: number,
+): [number, number] {
+  if (ageMs > horizonMs) return [ms, engagedSquareIncrement(engagedBeforeMs, ms)];
+  const after = engagedBeforeMs + ms;
+  const cap = SESSION_ENGAGED_CAP_MS;
+  const kept = Math.min(after, cap) - Math.min(engagedBeforeMs, cap);
+  const keptSquare = squareSeconds(Math.min(after, cap)) - squareSeconds(Math.min(engagedBeforeMs, cap));
+  return [ms - kept, engagedSquareIncrement(engagedBeforeMs, ms) - keptSquare];
+}
+
 /** Counter sums of one variant. */
 export type SecondarySums = Record<SecondaryMetric, number>;
 
@@ -63,6 +118,10 @@ export const EMPTY_SECONDARY: SecondarySums = {
   pageviews_sq: 0,
   engaged_ms: 0,
   engaged_s2: 0,
+  pageviews_excess: 0,
+  pageviews_sq_excess: 0,
+  engaged_ms_excess: 0,
+  engaged_s2_excess: 0,
 };
 
 export interface Estimate {

@@ -526,11 +526,19 @@ function auditSection(c: CampaignReport, audit: readonly AuditEntry[]): Html | '
       from?: number;
       to?: number;
       lagMinutes?: number;
+      metric?: string;
+      mean?: number;
     } | null;
     if (x && typeof x.from === 'number' && typeof x.to === 'number')
       return `share ${fmt.pct(x.from)} → ${fmt.pct(x.to)} (moves beyond ${fmt.pct(x.threshold)} are logged)`;
     const lag =
       x && typeof x.lagMinutes === 'number' ? ` (sessions started at least ${x.lagMinutes} min before)` : '';
+    // pages or engaged seconds per session: a mean, not a rate
+    if (x && typeof x.mean === 'number') {
+      const unit = x.metric === 'engagedTime' ? ' s' : ' pages';
+      const num = (v: number | undefined) => `${fmt.decimal(v, 2)}${unit}`;
+      return `mean ${num(x.mean)} over ${fmt.count(x.observations)} sessions${lag}; bound ${num(x.bound)} vs threshold ${num(x.threshold)}`;
+    }
     return x
       ? `${fmt.count(x.successes)} of ${fmt.count(x.observations)}${lag}; bound ${fmt.pct(x.bound)} vs threshold ${fmt.pct(x.threshold)}`
       : '';
