@@ -184,9 +184,9 @@ export function encodeAssignment(variantId: string, seed: string): string {
 /** Stored assignments by campaign, as stored ("variantId|seedTag"). */
 export function storedAssignments(p: FlatProfile): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(p)) {
+  for (const k of Object.keys(p)) {
     const c = nameOf(k, P.assignment);
-    if (c !== null) out[c] = String(v);
+    if (c !== null) out[c] = String(p[k]);
   }
   return out;
 }
@@ -206,8 +206,9 @@ export function utcDay(now: number): number {
 export function exposuresToday(p: FlatProfile, now: number): Record<string, number> {
   const today = utcDay(now);
   const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(p)) {
+  for (const k of Object.keys(p)) {
     const c = nameOf(k, P.exposuresDaily);
+    const v = p[k];
     if (c === null || typeof v !== 'string') continue;
     const [day, count] = v.split(':').map(Number);
     if (day === today) out[c] = count ?? 0;
@@ -230,9 +231,9 @@ export function windowSum(p: FlatProfile, prefix: Prefix, now: number, days: num
 export function shownThisSession(p: FlatProfile): Set<string> {
   const out = new Set<string>();
   const visit = num(p, F.visits);
-  for (const [k, v] of Object.entries(p)) {
+  for (const k of Object.keys(p)) {
     const c = nameOf(k, P.stableShown);
-    if (c !== null && Number(v) === visit) out.add(c);
+    if (c !== null && Number(p[k]) === visit) out.add(c);
   }
   return out;
 }
