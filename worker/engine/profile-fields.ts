@@ -154,6 +154,17 @@ export function parseFlatProfile(raw: string | null | undefined): FlatProfile | 
     return {};
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
+  // the usual record is already a flat object of strings and finite numbers: use it as parsed
+  // (a `__proto__` field is an own property of the parsed object but not of a copy: copied)
+  let flat = true;
+  for (const k of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[k];
+    if (k === '__proto__' || !(typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)))) {
+      flat = false;
+      break;
+    }
+  }
+  if (flat) return value as FlatProfile;
   const out: FlatProfile = {};
   for (const [k, v] of Object.entries(value)) {
     if (typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) out[k] = v;
@@ -172,9 +183,19 @@ export function parseStringRecord(hash: Record<string, string>): FlatProfile {
   return profile;
 }
 
+// a document has a few seeds, each read on every page: their tags are kept (bounded)
+const SEED_TAGS_LIMIT = 1_000;
+const seedTags = new Map<string, string>();
+
 /** A short tag of a seed, stored with an assignment so a new seed reassigns. */
 export function seedTag(seed: string): string {
-  return ((hash(seed, '', 2) ?? 0) * 10000).toString(36);
+  let tag = seedTags.get(seed);
+  if (tag === undefined) {
+    tag = ((hash(seed, '', 2) ?? 0) * 10000).toString(36);
+    if (seedTags.size >= SEED_TAGS_LIMIT) seedTags.clear();
+    seedTags.set(seed, tag);
+  }
+  return tag;
 }
 
 export function encodeAssignment(variantId: string, seed: string): string {
