@@ -61,11 +61,15 @@ export function sharedFreshness(res: Response): number {
   if (res.status !== 200 || !res.body) return 0;
   if (!/^\s*text\/html\b/i.test(res.headers.get('content-type') ?? '')) return 0;
   if (res.headers.has('set-cookie')) return 0;
-  const vary = (res.headers.get('vary') ?? '')
-    .split(',')
-    .map((v) => v.trim().toLowerCase())
-    .filter(Boolean);
-  if (vary.some((v) => v !== 'accept-encoding')) return 0;
+  const vary = res.headers.get('vary');
+  if (
+    vary &&
+    vary
+      .split(',')
+      .map((v) => v.trim().toLowerCase())
+      .some((v) => v && v !== 'accept-encoding')
+  )
+    return 0;
   const cc = directives(res.headers.get('cache-control'));
   if (cc.has('no-store') || cc.has('private') || cc.has('no-cache')) return 0;
   const targeted = res.headers.get('cloudflare-cdn-cache-control') ?? res.headers.get('cdn-cache-control');

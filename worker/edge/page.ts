@@ -10,7 +10,13 @@
  */
 import { isbot } from 'isbot';
 import type { LiveConfig } from '../db/config-repo.ts';
-import { EMPTY_REWRITE, type PagePlan, planPage, type RewritePlan } from '../engine/index.ts';
+import {
+  EMPTY_REWRITE,
+  isEmptyMeasurement,
+  type PagePlan,
+  planPage,
+  type RewritePlan,
+} from '../engine/index.ts';
 import type { LoadedState } from '../state/store.ts';
 import type { Deps } from '../types.ts';
 import { fetchOriginPage } from './html-cache.ts';
@@ -321,5 +327,8 @@ export function forget(
 async function record(deps: Deps, decided: Promise<Decided | null>, matched: Set<string>) {
   const d = await decided;
   if (!d?.p) return;
-  await persistWrites(deps, d.p.settle(matched), d.loaded);
+  const w = d.p.settle(matched);
+  // a returning visitor's usual page leaves nothing new: no store call at all
+  if (!w.profile && isEmptyMeasurement(w.measurement)) return;
+  await persistWrites(deps, w, d.loaded);
 }
