@@ -63,9 +63,8 @@ export function sharedFreshness(res: Response): number {
   if (res.headers.has('set-cookie')) return 0;
   const vary = res.headers.get('vary');
   if (
-    vary &&
     vary
-      .split(',')
+      ?.split(',')
       .map((v) => v.trim().toLowerCase())
       .some((v) => v && v !== 'accept-encoding')
   )
