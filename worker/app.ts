@@ -98,25 +98,64 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.all('/__hio/*', () => jsonError(404, 'no such HIO route'));
   app.all('*', (c) => handlePage(c.var.deps, c.req.raw));
 
-  app.onError((err, c) => {
-    if (err instanceof HTTPException) return err.getResponse();
-    const path = new URL(c.req.url).pathname;
-    if (err instanceof ConfigError) {
-      // misconfigured (e.g. no HIO_SECRET): say what is wrong, and still serve the site when we can
-      log('error', `HIO is misconfigured: ${err.message}; serving the origin unpersonalized`);
-    } else log('error', `unhandled error on ${path}`, err);
-    if (path.startsWith('/__hio/')) {
-      return err instanceof ConfigError
-        ? jsonError(503, `HIO is misconfigured: ${err.message}`)
-        : jsonError(500, 'internal error');
-    }
-    // the page path never fails because of HIO: fall back to a plain proxy
-    const origin = c.var.deps?.config.origin ?? originOf(c.env);
-    if (!origin)
-      return new Response('HIO is misconfigured: ORIGIN_URL is not a usable URL\n', { status: 502 });
-    return plainProxy(c.req.raw, origin);
-  });
+  app.onError((err, c) => onError(err, c.req.raw, c.env, c.var.deps));
+
+  // The page path (everything outside /__hio) skips Hono's routing and context: the same steps as
+  // the `deps` middleware and the catch-all route above, and the same error handling, without the
+  // per-request router match, context and middleware chain. HEAD (which Hono answers with a GET
+  // without its body) and requests without an execution context (which Hono's context refuses) go
+  // through Hono, as does every path Hono would route to HIO's own handlers.
+  const dispatch = app.fetch;
+  app.fetch = (request, env, executionCtx) => {
+    if (
+      request.method === 'HEAD' ||
+      !executionCtx ||
+      app.getPath(request, { env: env as Bindings }).startsWith('/__hio')
+    )
+      return dispatch(request, env, executionCtx);
+    return servePage(options, request, env as Bindings, executionCtx);
+  };
   return app;
+}
+
+async function servePage(
+  options: AppOptions,
+  req: Request,
+  env: Bindings,
+  ctx: WaitUntil,
+): Promise<Response> {
+  let deps: Deps | undefined;
+  try {
+    deps = options.makeDeps(env, ctx);
+    return await handlePage(deps, req);
+  } catch (err) {
+    // as Hono does: only Errors reach the error handler
+    if (!(err instanceof Error)) throw err;
+    return onError(err, req, env, deps);
+  }
+}
+
+function onError(
+  err: Error,
+  req: Request,
+  env: Bindings,
+  deps: Deps | undefined,
+): Response | Promise<Response> {
+  if (err instanceof HTTPException) return err.getResponse();
+  const path = new URL(req.url).pathname;
+  if (err instanceof ConfigError) {
+    // misconfigured (e.g. no HIO_SECRET): say what is wrong, and still serve the site when we can
+    log('error', `HIO is misconfigured: ${err.message}; serving the origin unpersonalized`);
+  } else log('error', `unhandled error on ${path}`, err);
+  if (path.startsWith('/__hio/')) {
+    return err instanceof ConfigError
+      ? jsonError(503, `HIO is misconfigured: ${err.message}`)
+      : jsonError(500, 'internal error');
+  }
+  // the page path never fails because of HIO: fall back to a plain proxy
+  const origin = deps?.config.origin ?? originOf(env);
+  if (!origin) return new Response('HIO is misconfigured: ORIGIN_URL is not a usable URL\n', { status: 502 });
+  return plainProxy(req, origin);
 }
 
 async function plainProxy(req: Request, origin: URL): Promise<Response> {

@@ -13,6 +13,11 @@
  * `CDN-Cache-Control` / `Cloudflare-CDN-Cache-Control` decides over `Cache-Control` (RFC 9213). The Cache
  * API expires the copy by its `s-maxage` or `max-age`; the copy served carries an `Age`, so a browser never
  * keeps it longer than the origin allowed. A failing cache is a miss (fail open).
+ *
+ * A page the origin answered `200` without letting shared caches keep it is, for the next
+ * {@link PASS_TTL_MS} in this isolate, fetched without looking in the cache first: that lookup could only
+ * miss, since no copy of it is ever stored (Varnish's "hit-for-pass"). The first shareable answer for it
+ * (to a reload, or after the pass has run out) stores it and ends the pass at once.
  */
 import type { Deps } from '../types.ts';
 import { originUrl } from './proxy.ts';
@@ -56,11 +61,14 @@ export function sharedFreshness(res: Response): number {
   if (res.status !== 200 || !res.body) return 0;
   if (!/^\s*text\/html\b/i.test(res.headers.get('content-type') ?? '')) return 0;
   if (res.headers.has('set-cookie')) return 0;
-  const vary = (res.headers.get('vary') ?? '')
-    .split(',')
-    .map((v) => v.trim().toLowerCase())
-    .filter(Boolean);
-  if (vary.some((v) => v !== 'accept-encoding')) return 0;
+  const vary = res.headers.get('vary');
+  if (
+    vary
+      ?.split(',')
+      .map((v) => v.trim().toLowerCase())
+      .some((v) => v && v !== 'accept-encoding')
+  )
+    return 0;
   const cc = directives(res.headers.get('cache-control'));
   if (cc.has('no-store') || cc.has('private') || cc.has('no-cache')) return 0;
   const targeted = res.headers.get('cloudflare-cdn-cache-control') ?? res.headers.get('cdn-cache-control');
@@ -73,6 +81,26 @@ export function sharedFreshness(res: Response): number {
   const shared = seconds(cc.get('s-maxage'));
   if (shared !== null) return shared;
   return cc.has('public') ? (seconds(cc.get('max-age')) ?? 0) : 0;
+}
+
+/** How long a page the origin would not let shared caches keep is fetched without a cache lookup. */
+export const PASS_TTL_MS = 30_000;
+const PASS_LIMIT = 1_000;
+/** origin URL -> until when (ms) it is fetched without a lookup; bounded, the oldest entries go first */
+const passUntil = new Map<string, number>();
+
+function passing(url: string, now: number): boolean {
+  const until = passUntil.get(url);
+  if (until === undefined) return false;
+  if (now < until) return true;
+  passUntil.delete(url);
+  return false;
+}
+
+function pass(url: string, now: number): void {
+  passUntil.delete(url);
+  if (passUntil.size >= PASS_LIMIT) passUntil.delete(passUntil.keys().next().value as string);
+  passUntil.set(url, now + PASS_TTL_MS);
 }
 
 /** The key of a page's copy: the origin's URL, fetched plainly. */
@@ -91,10 +119,10 @@ export interface OriginPage {
 export async function fetchOriginPage(deps: Deps, req: Request, originReq: Request): Promise<OriginPage> {
   const cache = deps.htmlCache;
   if (!cache || !cacheableRequest(req)) return { res: await deps.fetchOrigin(originReq), hit: false };
-  const key = cacheKey(originReq.url);
+  const url = originReq.url;
   const refresh = directives(req.headers.get('cache-control')).has('no-cache');
-  if (!refresh) {
-    const hit = await cache.match(key).catch((err: unknown) => {
+  if (!refresh && !passing(url, deps.now())) {
+    const hit = await cache.match(cacheKey(url)).catch((err: unknown) => {
       deps.log('warn', 'the HTML cache failed; asking the origin', err);
       return undefined;
     });
@@ -112,7 +140,13 @@ export async function fetchOriginPage(deps: Deps, req: Request, originReq: Reque
   }
   const res = await deps.fetchOrigin(originReq);
   const ttl = sharedFreshness(res);
-  if (ttl <= 0 || !res.body) return { res, hit: false };
+  if (ttl <= 0 || !res.body) {
+    // the origin's own answer that this page is not for shared caches (not an error it may recover from)
+    if (res.status === 200) pass(url, deps.now());
+    return { res, hit: false };
+  }
+  passUntil.delete(url);
+  const key = cacheKey(url);
   const [mine, theirs] = res.body.tee();
   const stored = new Response(theirs, res);
   stored.headers.set(STORED_AT, String(deps.now()));

@@ -10,7 +10,13 @@
  */
 import { isbot } from 'isbot';
 import type { LiveConfig } from '../db/config-repo.ts';
-import { EMPTY_REWRITE, type PagePlan, planPage, type RewritePlan } from '../engine/index.ts';
+import {
+  EMPTY_REWRITE,
+  isEmptyMeasurement,
+  type PagePlan,
+  planPage,
+  type RewritePlan,
+} from '../engine/index.ts';
 import type { LoadedState } from '../state/store.ts';
 import type { Deps } from '../types.ts';
 import { fetchOriginPage } from './html-cache.ts';
@@ -50,13 +56,23 @@ export interface Skip {
 
 const TIMEOUT = Symbol('timeout');
 
+/**
+ * `p`, or TIMEOUT when it has not settled `ms` after the call. One promise and one timer, cleared as
+ * soon as `p` settles (no `Promise.race`, no `finally`: this runs on every page of a returning visitor).
+ */
 export function withBudget<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
-  let timer: number | undefined;
-  const timeout = new Promise<typeof TIMEOUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMEOUT), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => {
-    if (timer !== undefined) clearTimeout(timer);
+  return new Promise<T | typeof TIMEOUT>((resolve, reject) => {
+    const timer = setTimeout(() => resolve(TIMEOUT), ms);
+    p.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
   });
 }
 
@@ -138,6 +154,7 @@ export async function decideFor(
   preview: PreviewClaim | null,
   started: number,
   mode: 'page' | 'decide' = 'page',
+  url?: URL,
 ): Promise<Decided> {
   let loaded: LoadedState = { profile: {} };
   if (id.known) {
@@ -163,7 +180,7 @@ export async function decideFor(
     doc: id.live.doc,
     visitorId: id.visitorId,
     stored: loaded.profile,
-    facts: requestFacts(req, id.live.doc, now),
+    facts: requestFacts(req, id.live.doc, now, url),
     mode: preview ? 'preview' : mode,
     banditWeights: id.live.bandit,
     contextShares: id.live.contextual,
@@ -195,10 +212,15 @@ const isHtml = (res: Response) => /^\s*text\/html\b/i.test(res.headers.get('cont
 
 export async function handlePage(deps: Deps, req: Request): Promise<Response> {
   const started = performance.now();
-  const token = new URL(req.url).searchParams.get(PREVIEW_PARAM);
+  // the request's URL, parsed once for the whole page path (never modified)
+  const url = new URL(req.url);
+  const token = url.search ? url.searchParams.get(PREVIEW_PARAM) : null;
   const preview = token ? await verifyPreview(token, deps.config.secret, deps.now()) : null;
   if (token && !preview) deps.log('warn', 'ignoring an invalid or expired preview link');
-  const originReq = buildOriginRequest(withoutPreviewParam(req), deps.config.origin);
+  const originReq =
+    token === null
+      ? buildOriginRequest(req, deps.config.origin, url)
+      : buildOriginRequest(withoutPreviewParam(req), deps.config.origin);
   if (!wantsHtml(req)) {
     return deps.fetchOrigin(originReq).catch((err: unknown) => {
       deps.log('error', `origin ${deps.config.origin.host} unreachable`, err);
@@ -228,7 +250,7 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
   const identity = identify(deps, req, preview).catch(failed('identifying the visitor'));
   let settled = false;
   const decided = identity
-    .then((id) => (id && !('skip' in id) ? decideFor(deps, req, id, preview, started) : null))
+    .then((id) => (id && !('skip' in id) ? decideFor(deps, req, id, preview, started, 'page', url) : null))
     .catch(failed('personalization'))
     .finally(() => {
       settled = true;
@@ -268,8 +290,7 @@ export async function handlePage(deps: Deps, req: Request): Promise<Response> {
   }
   const h = out.headers;
   h.delete('content-length');
-  if (id.cookie)
-    h.append('set-cookie', visitorCookieHeader(id.cookie, new URL(req.url).protocol === 'https:'));
+  if (id.cookie) h.append('set-cookie', visitorCookieHeader(id.cookie, url.protocol === 'https:'));
   applyCaching(h, {
     personalized: personalized || preview !== null,
     oneVisitor: personalized || preview !== null || h.has('set-cookie'),
@@ -312,5 +333,8 @@ export function forget(
 async function record(deps: Deps, decided: Promise<Decided | null>, matched: Set<string>) {
   const d = await decided;
   if (!d?.p) return;
-  await persistWrites(deps, d.p.settle(matched), d.loaded);
+  const w = d.p.settle(matched);
+  // a returning visitor's usual page leaves nothing new: no store call at all
+  if (!w.profile && isEmptyMeasurement(w.measurement)) return;
+  await persistWrites(deps, w, d.loaded);
 }

@@ -78,27 +78,42 @@ function withoutOwnCookies(cookie: string): string {
     .trim();
 }
 
-const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+/** What never reaches the origin as the client sent it: hop-by-hop headers and forwarding claims. */
+const DROPPED = new Set([...HOP_BY_HOP, ...FORWARDING_CLAIMS]);
 
-/** The headers the origin receives: the client's, minus hop-by-hop and forwarding claims, plus ours. */
-export function originHeaders(req: Request, target: URL): Headers {
-  const url = new URL(req.url);
+/**
+ * The names a `Connection` header lists: for this hop only (RFC 9110 §7.6.1). A listed name that is
+ * not a header token cannot be a header of this request, so it matches nothing.
+ */
+function connectionNames(value: string | null): Set<string> | null {
+  if (!value) return null;
+  const names = new Set<string>();
+  for (const name of value.split(',')) names.add(name.trim().toLowerCase());
+  return names;
+}
+
+/**
+ * The headers the origin receives: the client's, minus hop-by-hop and forwarding claims, plus ours.
+ * One copy and one pass over the request's headers, deleting only the names that are there (a
+ * browser's request has none of them). `url` is the request's URL, parsed.
+ */
+export function originHeaders(req: Request, target: URL, url: URL = new URL(req.url)): Headers {
+  const listed = connectionNames(req.headers.get('connection'));
   const headers = new Headers(req.headers);
-  // headers the client named in Connection are for this hop only (RFC 9110 §7.6.1)
-  // (a listed name that is not a header token cannot be a header of this request: skip it)
-  for (const name of (req.headers.get('connection') ?? '').split(',')) {
-    const n = name.trim().toLowerCase();
-    if (HEADER_TOKEN.test(n)) headers.delete(n);
+  let range = false;
+  let cookie: string | null = null;
+  let client: string | null = null;
+  for (const [name, value] of req.headers) {
+    // read from the request as the client sent it, whatever Connection lists
+    if (name === 'range') range = true;
+    else if (name === 'cf-connecting-ip') client = value;
+    if (DROPPED.has(name) || name.startsWith('x-forwarded-') || listed?.has(name)) headers.delete(name);
+    else if (name === 'cookie') cookie = value;
   }
-  for (const h of HOP_BY_HOP) headers.delete(h);
-  for (const h of FORWARDING_CLAIMS) headers.delete(h);
-  for (const [name] of [...headers]) if (name.startsWith('x-forwarded-')) headers.delete(name);
-
   headers.set('host', target.host);
   // a byte range counts bytes of the encoded body: the client's own Accept-Encoding must choose it,
   // and a range is never rewritten, so the rewriter's encodings do not matter there
-  if (!req.headers.has('range')) headers.set('accept-encoding', ACCEPTED_ENCODINGS);
-  const cookie = headers.get('cookie');
+  if (!range) headers.set('accept-encoding', ACCEPTED_ENCODINGS);
   if (cookie) {
     const rest = withoutOwnCookies(cookie);
     if (rest) headers.set('cookie', rest);
@@ -106,17 +121,17 @@ export function originHeaders(req: Request, target: URL): Headers {
   }
   headers.set('x-forwarded-host', url.host);
   headers.set('x-forwarded-proto', url.protocol.replace(':', ''));
-  const client = req.headers.get('cf-connecting-ip');
   if (client) headers.set('x-forwarded-for', client);
   return headers;
 }
 
-export function buildOriginRequest(req: Request, origin: URL): Request {
-  const target = originUrl(origin, new URL(req.url));
+/** The request to the origin; `url` is `req.url`, parsed (the page path has it already). */
+export function buildOriginRequest(req: Request, origin: URL, url: URL = new URL(req.url)): Request {
+  const target = originUrl(origin, url);
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
   return new Request(target.href, {
     method: req.method,
-    headers: originHeaders(req, target),
+    headers: originHeaders(req, target, url),
     body: hasBody ? req.body : null,
     redirect: 'manual',
   });

@@ -4,8 +4,13 @@
  */
 import { type CompiledDocument, categoryFromRules, type RequestFacts } from '../engine/index.ts';
 
-export function requestFacts(req: Request, doc: CompiledDocument, now: number): RequestFacts {
-  const url = new URL(req.url);
+/** `url`: the request's URL, when the caller has parsed it already (it is not modified). */
+export function requestFacts(
+  req: Request,
+  doc: CompiledDocument,
+  now: number,
+  url: URL = new URL(req.url),
+): RequestFacts {
   const cf = (req as Request & { cf?: { country?: string; timezone?: string } }).cf;
   return {
     url,

@@ -163,29 +163,31 @@ export function createRewriter(opts: RewriteOptions): HTMLRewriter {
   let pageNonce: string | null = null;
   const tag = () => withNonce(opts.scriptTag ?? '', opts.nonce ?? pageNonce);
   if (!injected) {
-    if (!opts.nonce) {
-      // registered before the head handler: these elements come before the end of <head>
-      rw.on('meta[http-equiv]', {
-        element(el) {
-          if (injected || pageNonce) return;
-          if (el.getAttribute('http-equiv')?.trim().toLowerCase() !== 'content-security-policy') return;
-          pageNonce = policyNonce(el.getAttribute('content'));
-        },
-      });
-      rw.on('script[nonce]', {
-        element(el) {
-          if (!injected && !pageNonce) pageNonce = validNonce(el.getAttribute('nonce'));
-        },
-      });
-    }
-    rw.on('head', {
+    // One handler for the elements that decide where and with what nonce the script goes (one
+    // selector list: each `on` costs the rewriter per page). A `<meta http-equiv>` policy or a
+    // `<script nonce>` comes before the end of <head>; pages without <head> get the script first in
+    // <body>, or at the end of the document.
+    const nonceFromPage = !opts.nonce;
+    rw.on(nonceFromPage ? 'head, body, meta[http-equiv], script[nonce]' : 'head, body', {
       element(el) {
         if (injected) return;
-        el.onEndTag((end) => inject(() => end.before(tag(), { html: true })));
+        switch (el.tagName) {
+          case 'head':
+            el.onEndTag((end) => inject(() => end.before(tag(), { html: true })));
+            return;
+          case 'body':
+            inject(() => el.prepend(tag(), { html: true }));
+            return;
+          case 'meta':
+            if (pageNonce) return;
+            if (el.getAttribute('http-equiv')?.trim().toLowerCase() !== 'content-security-policy') return;
+            pageNonce = policyNonce(el.getAttribute('content'));
+            return;
+          default:
+            if (nonceFromPage && !pageNonce) pageNonce = validNonce(el.getAttribute('nonce'));
+        }
       },
     });
-    // pages without <head>: put it first in <body>, or at the end of the document
-    rw.on('body', { element: (el) => inject(() => el.prepend(tag(), { html: true })) });
   }
   rw.onDocument({
     end(end) {

@@ -103,7 +103,7 @@ export function buildAttributes(
   const q = r.url.searchParams;
   const daysSinceLastVisit =
     p.lastSeen === null ? null : Math.floor(Math.max(0, r.now - p.lastSeen) / 86_400_000);
-  const attrs: Record<string, unknown> = {
+  const all: Record<string, unknown> = {
     visits: p.visits,
     pageviews: p.pageviews,
     sessionPageviews: p.sessionPageviews,
@@ -134,9 +134,11 @@ export function buildAttributes(
     utm_campaign: q.get('utm_campaign'),
     hour: localHour(r.now, r.timezone),
   };
-  if (signals) for (const [k, sig] of Object.entries(signals)) attrs[k] = sig.value;
-  // `undefined`/null attributes behave as missing for $exists; drop nulls so they do
-  for (const k of Object.keys(attrs)) if (attrs[k] === null) delete attrs[k];
+  if (signals) for (const [k, sig] of Object.entries(signals)) all[k] = sig.value;
+  // `undefined`/null attributes behave as missing for $exists; drop nulls so they do (copied without
+  // them rather than deleted, which would leave a slow dictionary-mode object for every lookup after)
+  const attrs: Record<string, unknown> = {};
+  for (const k of Object.keys(all)) if (all[k] !== null) attrs[k] = all[k];
   if (model) attrs.propensity = scorePropensity(model, attrs);
   if (clusters)
     attrs.cluster = clusterOf(clusters, propensityFeatures(attrs, doc.settings.propensity.goal ?? ''));

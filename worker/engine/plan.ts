@@ -354,7 +354,9 @@ export function planPage(input: PageInput): PagePlan {
       const variantId = result.holdout ? HOLDOUT_VARIANT : TREATED_VARIANT;
       exposures.push({ campaignId: ALL_CAMPAIGN, seed: ALL_SEED, variantId });
     }
-    const breakdown = breakdownOf(attributes, input.stored);
+    // only an exposure needs the breakdown
+    let breakdownMemo: Breakdown | undefined;
+    const breakdown = () => (breakdownMemo ??= breakdownOf(attributes, input.stored));
     // an exposure: counted now (a page showed the slot), or held until the impression (decision API)
     const expose = (row: ExposureRow) => {
       if (!held) exposures.push(row);
@@ -368,7 +370,7 @@ export function planPage(input: PageInput): PagePlan {
         continue;
       }
       ops.push({ o: 'set', f: field(P.assignment, c.id), v: heldOut });
-      expose({ campaignId: c.id, seed: c.seed, variantId: HOLDOUT_VARIANT, ...breakdown });
+      expose({ campaignId: c.id, seed: c.seed, variantId: HOLDOUT_VARIANT, ...breakdown() });
     }
     // a page that shows a slot the decision API assigned (and whose impression never came) exposes it
     function countPending(campaignId: string, variantId: string, seed: string) {
@@ -388,7 +390,7 @@ export function planPage(input: PageInput): PagePlan {
           variantId: d.variant.id,
           context: d.context,
           p: d.p,
-          ...breakdown,
+          ...breakdown(),
         });
       } else countPending(c.id, d.variant.id, c.seed);
       if (c.stable && num(input.stored, field(P.stableShown, c.id)) !== visit) {

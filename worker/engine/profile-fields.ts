@@ -154,6 +154,17 @@ export function parseFlatProfile(raw: string | null | undefined): FlatProfile | 
     return {};
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
+  // the usual record is already a flat object of strings and finite numbers: use it as parsed
+  // (a `__proto__` field is an own property of the parsed object but not of a copy: copied)
+  let flat = true;
+  for (const k of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[k];
+    if (k === '__proto__' || !(typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)))) {
+      flat = false;
+      break;
+    }
+  }
+  if (flat) return value as FlatProfile;
   const out: FlatProfile = {};
   for (const [k, v] of Object.entries(value)) {
     if (typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) out[k] = v;
@@ -172,9 +183,19 @@ export function parseStringRecord(hash: Record<string, string>): FlatProfile {
   return profile;
 }
 
+// a document has a few seeds, each read on every page: their tags are kept (bounded)
+const SEED_TAGS_LIMIT = 1_000;
+const seedTags = new Map<string, string>();
+
 /** A short tag of a seed, stored with an assignment so a new seed reassigns. */
 export function seedTag(seed: string): string {
-  return ((hash(seed, '', 2) ?? 0) * 10000).toString(36);
+  let tag = seedTags.get(seed);
+  if (tag === undefined) {
+    tag = ((hash(seed, '', 2) ?? 0) * 10000).toString(36);
+    if (seedTags.size >= SEED_TAGS_LIMIT) seedTags.clear();
+    seedTags.set(seed, tag);
+  }
+  return tag;
 }
 
 export function encodeAssignment(variantId: string, seed: string): string {
@@ -184,9 +205,9 @@ export function encodeAssignment(variantId: string, seed: string): string {
 /** Stored assignments by campaign, as stored ("variantId|seedTag"). */
 export function storedAssignments(p: FlatProfile): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(p)) {
+  for (const k of Object.keys(p)) {
     const c = nameOf(k, P.assignment);
-    if (c !== null) out[c] = String(v);
+    if (c !== null) out[c] = String(p[k]);
   }
   return out;
 }
@@ -206,8 +227,9 @@ export function utcDay(now: number): number {
 export function exposuresToday(p: FlatProfile, now: number): Record<string, number> {
   const today = utcDay(now);
   const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(p)) {
+  for (const k of Object.keys(p)) {
     const c = nameOf(k, P.exposuresDaily);
+    const v = p[k];
     if (c === null || typeof v !== 'string') continue;
     const [day, count] = v.split(':').map(Number);
     if (day === today) out[c] = count ?? 0;
@@ -230,9 +252,9 @@ export function windowSum(p: FlatProfile, prefix: Prefix, now: number, days: num
 export function shownThisSession(p: FlatProfile): Set<string> {
   const out = new Set<string>();
   const visit = num(p, F.visits);
-  for (const [k, v] of Object.entries(p)) {
+  for (const k of Object.keys(p)) {
     const c = nameOf(k, P.stableShown);
-    if (c !== null && Number(v) === visit) out.add(c);
+    if (c !== null && Number(p[k]) === visit) out.add(c);
   }
   return out;
 }

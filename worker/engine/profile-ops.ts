@@ -230,8 +230,22 @@ export const TRIMS: readonly { prefix: string; companion: string; max: number; b
   { prefix: P.itemBought, companion: '', max: MAX_ITEMS, byName: false },
 ];
 
+/** Whether any {@link TRIMS} prefix has more than its `max` fields (one pass over the profile). */
+function overAnyTrim(p: FlatProfile): boolean {
+  const counts = new Array<number>(TRIMS.length).fill(0);
+  for (const k of Object.keys(p)) {
+    for (let i = 0; i < TRIMS.length; i++) {
+      const t = TRIMS[i] as (typeof TRIMS)[number];
+      if (k.startsWith(t.prefix) && ++(counts[i] as number) > t.max) return true;
+    }
+  }
+  return false;
+}
+
 /** Applies {@link TRIMS}. */
 export function trimProfile(p: FlatProfile): void {
+  // the usual profile is within every cap: nothing to sort or delete
+  if (!overAnyTrim(p)) return;
   for (const t of TRIMS) {
     const keys = Object.keys(p).filter((k) => k.startsWith(t.prefix));
     if (keys.length <= t.max) continue;

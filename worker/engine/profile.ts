@@ -4,7 +4,7 @@
  * stored record (field names in profile-fields.ts, updates in profile-ops.ts), with interests decayed
  * to the time of reading.
  */
-import { F, type FlatProfile, nameOf, num, P, windowSum } from './profile-fields.ts';
+import { F, type FlatProfile, nameOf, num, P, utcDay } from './profile-fields.ts';
 
 function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
@@ -55,12 +55,31 @@ export interface WindowCounts {
   engagedMs: number;
 }
 
-function windowCounts(p: FlatProfile, now: number, days: number): WindowCounts {
-  return {
-    visits: windowSum(p, P.dayVisits, now, days),
-    pageviews: windowSum(p, P.dayPageviews, now, days),
-    engagedMs: windowSum(p, P.dayEngagedMs, now, days),
-  };
+/**
+ * The 7- and 30-day windows of the day buckets, in one pass over the profile (the sums `windowSum`
+ * makes, added in the same order).
+ */
+function windows(p: FlatProfile, now: number): { d7: WindowCounts; d30: WindowCounts } {
+  const today = utcDay(now);
+  const from7 = today - 7 + 1;
+  const from30 = today - 30 + 1;
+  const d7: WindowCounts = { visits: 0, pageviews: 0, engagedMs: 0 };
+  const d30: WindowCounts = { visits: 0, pageviews: 0, engagedMs: 0 };
+  for (const k of Object.keys(p)) {
+    const which = k.startsWith(P.dayVisits)
+      ? 'visits'
+      : k.startsWith(P.dayPageviews)
+        ? 'pageviews'
+        : k.startsWith(P.dayEngagedMs)
+          ? 'engagedMs'
+          : null;
+    if (which === null) continue;
+    // the three prefixes have the same length
+    const day = Number(k.slice(P.dayVisits.length));
+    if (day >= from7) d7[which] += num(p, k);
+    if (day >= from30) d30[which] += num(p, k);
+  }
+  return { d7, d30 };
 }
 
 /** Reads a flat profile into a typed view, decaying interests to `now`. */
@@ -119,6 +138,6 @@ export function readProfile(
     conversionValue,
     clicks: num(p, F.clicks),
     assignments,
-    windows: { d7: windowCounts(p, now, 7), d30: windowCounts(p, now, 30) },
+    windows: windows(p, now),
   };
 }

@@ -48,8 +48,14 @@ export function createKvStore(kv: KVNamespace, options: KvStoreOptions = {}): St
         page: parseFlatProfile(res.get(keyOf('page', visitorId))),
         beacon: parseFlatProfile(res.get(keyOf('beacon', visitorId))),
       };
-      const profile: FlatProfile = { ...snapshot.beacon, ...snapshot.page };
-      delete profile[IDS_FIELD];
+      // the beacon's fields, then the page's over them, without the event ids: the same fields in the
+      // same order as `{ ...beacon, ...page }` less `_ids`, without a `delete` (which would leave a slow
+      // dictionary-mode object for every read after)
+      const profile: FlatProfile = {};
+      for (const part of [snapshot.beacon, snapshot.page]) {
+        if (part)
+          for (const k of Object.keys(part)) if (k !== IDS_FIELD) profile[k] = part[k] as string | number;
+      }
       return { profile, snapshot } satisfies LoadedState;
     },
 
