@@ -207,13 +207,15 @@ describe('faults', () => {
   });
 
   it('answers 502 when the origin cannot be reached, and passes a slow origin through', async () => {
+    // with the HTML cache on (HTML_CACHE=on, as the shipped wrangler.toml has it)
     const down = appWith(() => ({
       fetchOrigin: () => Promise.reject(new TypeError('fetch failed')),
+      htmlCache: caches.default,
     }));
     const res = await down.fetch('/page?not-cached');
     expect(res.status).toBe(502);
     // a page the HTML cache holds (the origin made it shareable) is still served within its max-age
-    const up = appWith(() => ({}));
+    const up = appWith(() => ({ htmlCache: caches.default }));
     await (await up.fetch('/page?cached-before')).text();
     await up.settle();
     const cached = await down.fetch('/page?cached-before');
