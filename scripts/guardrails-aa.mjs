@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The guardrails' A/A check at scale: simulated days of minute-by-minute evaluation of a variant whose
-// true rate sits exactly at (or just beyond) the threshold, and how many days a rule fired on. The
-// figures in docs/guardrails.md come from this script; the engine's tests run the same simulation
-// with fewer days.
+// true rate (or true mean of skewed per-session values: geometric pages, lognormal engaged seconds)
+// sits exactly at (or just beyond) the threshold, and how many days a rule fired on; a few rows with the
+// truth well beyond the threshold say how soon a rule fires. The figures in docs/guardrails.md come
+// from this script; the engine's tests run the same simulation with fewer days.
 //
-//   node scripts/guardrails-aa.mjs [--days 1000] [--seed 1]
+//   node scripts/guardrails-aa.mjs [--days 1000] [--seed 1] [--only <substring of a scenario name>]
 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,11 @@ import * as esbuild from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
-  options: { days: { type: 'string', default: '1000' }, seed: { type: 'string', default: '1' } },
+  options: {
+    days: { type: 'string', default: '1000' },
+    seed: { type: 'string', default: '1' },
+    only: { type: 'string', default: '' },
+  },
 });
 const days = Number(values.days);
 const seed = Number(values.seed);
@@ -86,20 +91,155 @@ const scenarios = [
   },
 ];
 
+// Means of skewed per-session values (after the rates, so their seeds stay as they were). The A/A truth
+// is the capped mean, what the rule measures: geometric pages with mean 3 (capped at 20: 2.9991),
+// lognormal engaged seconds with median 20 s and sigma 1.5 (mean 61.6 s; capped at 600 s: 54.97 s).
+// `student-t` rows run the one-sided t bound at the same per-look level on the same simulated days
+// (`sameAs`: the seed of the row named), which the product does not use: they show why.
+const pagesAt = engine.cappedGeometricMean(3);
+const engagedAt = engine.cappedLognormalMean(20, 1.5);
+const pages = engine.geometricPages(3);
+const engaged = engine.lognormalSeconds(20, 1.5);
+const mean = (metric, extra) => ({ metric, window: '1h', min: 300, action: 'pause', ...extra });
+scenarios.push(
+  {
+    name: 'pages below 2.999, 1h, 10 sessions/min, geometric mean 3',
+    rule: mean('pagesPerSession', { below: pagesAt }),
+    session: pages,
+    perMinute: 10,
+  },
+  {
+    name: '  same days, Student t bound instead',
+    rule: mean('pagesPerSession', { below: pagesAt }),
+    session: pages,
+    perMinute: 10,
+    method: 'student-t',
+    sameAs: -1,
+  },
+  {
+    name: 'pages below 2.999, 30m, min 100, 5/min',
+    rule: mean('pagesPerSession', { below: pagesAt, window: '30m', min: 100 }),
+    session: pages,
+    perMinute: 5,
+  },
+  {
+    name: '  same days, Student t bound instead',
+    rule: mean('pagesPerSession', { below: pagesAt, window: '30m', min: 100 }),
+    session: pages,
+    perMinute: 5,
+    method: 'student-t',
+    sameAs: -1,
+  },
+  {
+    name: 'pages above 2.999, 1h, 10/min',
+    rule: mean('pagesPerSession', { above: pagesAt }),
+    session: pages,
+    perMinute: 10,
+  },
+  {
+    name: 'engaged below 54.97 s, 1h, 10/min, lognormal',
+    rule: mean('engagedTime', { below: engagedAt }),
+    session: engaged,
+    perMinute: 10,
+  },
+  {
+    name: '  same days, Student t bound instead',
+    rule: mean('engagedTime', { below: engagedAt }),
+    session: engaged,
+    perMinute: 10,
+    method: 'student-t',
+    sameAs: -1,
+  },
+  {
+    name: 'engaged below 54.97 s, 30m, min 100, 5/min',
+    rule: mean('engagedTime', { below: engagedAt, window: '30m', min: 100 }),
+    session: engaged,
+    perMinute: 5,
+  },
+  {
+    name: '  same days, Student t bound instead',
+    rule: mean('engagedTime', { below: engagedAt, window: '30m', min: 100 }),
+    session: engaged,
+    perMinute: 5,
+    method: 'student-t',
+    sameAs: -1,
+  },
+  {
+    name: 'engaged above 54.97 s, 1h, 10/min',
+    rule: mean('engagedTime', { above: engagedAt }),
+    session: engaged,
+    perMinute: 10,
+  },
+  // detection: the truth well beyond the threshold (days of 6 hours)
+  {
+    name: 'DETECT (6h days) pages below 2.5, true geometric mean 1.5',
+    rule: mean('pagesPerSession', { below: 2.5 }),
+    session: engine.geometricPages(1.5),
+    perMinute: 10,
+    minutes: 360,
+  },
+  {
+    name: 'DETECT (6h days) pages below 2.5, true geometric mean 2',
+    rule: mean('pagesPerSession', { below: 2.5 }),
+    session: engine.geometricPages(2),
+    perMinute: 10,
+    minutes: 360,
+  },
+  {
+    name: 'DETECT (12h days) same, window 6h, min 1000',
+    rule: mean('pagesPerSession', { below: 2.5, window: '6h', min: 1000 }),
+    session: engine.geometricPages(2),
+    perMinute: 10,
+    minutes: 720,
+  },
+  {
+    name: 'DETECT (6h days) pages above 3, true geometric mean 4',
+    rule: mean('pagesPerSession', { above: 3 }),
+    session: engine.geometricPages(4),
+    perMinute: 10,
+    minutes: 360,
+  },
+  {
+    name: 'DETECT (6h days) engaged below 40 s, true median 6.5 s',
+    rule: mean('engagedTime', { below: 40 }),
+    session: engine.lognormalSeconds(6.5, 1.5),
+    perMinute: 10,
+    minutes: 360,
+  },
+  {
+    name: 'DETECT (6h days) engaged above 30 s, true median 20 s',
+    rule: mean('engagedTime', { above: 30 }),
+    session: engaged,
+    perMinute: 10,
+    minutes: 360,
+  },
+);
+
 console.log(
   `A/A: ${days} simulated days of 1440 minutes each, alpha 0.01 per variant, rule and day, seed ${seed}\n`,
 );
-console.log('scenario'.padEnd(56), 'fired'.padStart(7), 'rate'.padStart(8), '95% upper'.padStart(10));
+console.log(
+  'scenario'.padEnd(64),
+  'fired'.padStart(9),
+  'rate'.padStart(8),
+  '95% upper'.padStart(10),
+  'median 1st'.padStart(11),
+);
 for (const [i, s] of scenarios.entries()) {
+  if (!s.name.includes(values.only)) continue;
   const started = performance.now();
-  const result = engine.simulateGuardrailDays({ ...s, days, seed: seed * 1000 + i });
+  const result = engine.simulateGuardrailDays({ ...s, days, seed: seed * 1000 + i + (s.sameAs ?? 0) });
   const upper = engine.clopperPearsonUpper(result.fired, days, 0.05);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  // the minute (0-based, since the day's start) of the first firing, over the days that fired
+  const first = result.firstFire.filter((m) => m !== null).sort((a, b) => a - b);
+  const median = first.length ? String(first[Math.floor((first.length - 1) / 2)]) : '-';
   console.log(
-    s.name.padEnd(56),
-    `${result.fired}/${days}`.padStart(7),
+    s.name.padEnd(64),
+    `${result.fired}/${days}`.padStart(9),
     (result.fired / days).toFixed(4).padStart(8),
     upper.toFixed(4).padStart(10),
+    median.padStart(11),
     `  (${seconds} s)`,
   );
 }
