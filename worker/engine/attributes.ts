@@ -100,45 +100,58 @@ export function buildAttributes(
   clusters?: ClusterRecord | null,
   signals?: Record<SignalName, Signal>,
 ): Attributes {
-  const q = r.url.searchParams;
   const daysSinceLastVisit =
     p.lastSeen === null ? null : Math.floor(Math.max(0, r.now - p.lastSeen) / 86_400_000);
-  const all: Record<string, unknown> = {
+  // Built with named stores in a fixed order, leaving out what is null (null attributes behave as
+  // missing for $exists): the object stays a fast one. (Deleting the nulls, or copying by computed
+  // keys, leaves a slow dictionary-mode object for every lookup of the conditions and templates.)
+  const attrs: Record<string, unknown> = {
     visits: p.visits,
     pageviews: p.pageviews,
     sessionPageviews: p.sessionPageviews,
     newVisitor: p.visits <= 1,
-    daysSinceLastVisit,
-    engaged: p.engaged,
-    engagement: p.engagement.score,
-    engagedTime: Math.round(p.engagement.session.engagedMs / 1000),
-    scrollDepth: p.engagement.session.maxScroll,
-    visits7d: p.windows.d7.visits,
-    pageviews7d: p.windows.d7.pageviews,
-    engagedTime7d: Math.round(p.windows.d7.engagedMs / 1000),
-    visits30d: p.windows.d30.visits,
-    pageviews30d: p.windows.d30.pageviews,
-    engagedTime30d: Math.round(p.windows.d30.engagedMs / 1000),
-    interests: p.interests,
-    topInterest: p.topInterest,
-    conversions: p.conversions,
-    conversionValue: p.conversionValue,
-    propensity: heuristicPropensity(p),
-    device: detectDevice(r.userAgent),
-    country: r.country,
-    path: r.url.pathname,
-    category: r.category,
-    referrer: externalReferrer(r.referer, r.url.host),
-    utm_source: q.get('utm_source'),
-    utm_medium: q.get('utm_medium'),
-    utm_campaign: q.get('utm_campaign'),
-    hour: localHour(r.now, r.timezone),
   };
-  if (signals) for (const [k, sig] of Object.entries(signals)) all[k] = sig.value;
-  // `undefined`/null attributes behave as missing for $exists; drop nulls so they do (copied without
-  // them rather than deleted, which would leave a slow dictionary-mode object for every lookup after)
-  const attrs: Record<string, unknown> = {};
-  for (const k of Object.keys(all)) if (all[k] !== null) attrs[k] = all[k];
+  if (daysSinceLastVisit !== null) attrs.daysSinceLastVisit = daysSinceLastVisit;
+  attrs.engaged = p.engaged;
+  attrs.engagement = p.engagement.score;
+  attrs.engagedTime = Math.round(p.engagement.session.engagedMs / 1000);
+  attrs.scrollDepth = p.engagement.session.maxScroll;
+  attrs.visits7d = p.windows.d7.visits;
+  attrs.pageviews7d = p.windows.d7.pageviews;
+  attrs.engagedTime7d = Math.round(p.windows.d7.engagedMs / 1000);
+  attrs.visits30d = p.windows.d30.visits;
+  attrs.pageviews30d = p.windows.d30.pageviews;
+  attrs.engagedTime30d = Math.round(p.windows.d30.engagedMs / 1000);
+  attrs.interests = p.interests;
+  if (p.topInterest !== null) attrs.topInterest = p.topInterest;
+  attrs.conversions = p.conversions;
+  attrs.conversionValue = p.conversionValue;
+  attrs.propensity = heuristicPropensity(p);
+  attrs.device = detectDevice(r.userAgent);
+  if (r.country !== null) attrs.country = r.country;
+  attrs.path = r.url.pathname;
+  if (r.category !== null) attrs.category = r.category;
+  const referrer = externalReferrer(r.referer, r.url.host);
+  if (referrer !== null) attrs.referrer = referrer;
+  if (r.url.search) {
+    const q = r.url.searchParams;
+    const source = q.get('utm_source');
+    if (source !== null) attrs.utm_source = source;
+    const medium = q.get('utm_medium');
+    if (medium !== null) attrs.utm_medium = medium;
+    const campaign = q.get('utm_campaign');
+    if (campaign !== null) attrs.utm_campaign = campaign;
+  }
+  attrs.hour = localHour(r.now, r.timezone);
+  if (signals) {
+    // in computeSignals' order; any other signal after them
+    attrs.hesitated = signals.hesitated.value;
+    attrs.deepReader = signals.deepReader.value;
+    attrs.returningSoon = signals.returningSoon.value;
+    attrs.bounced = signals.bounced.value;
+    attrs.cartAbandoned = signals.cartAbandoned.value;
+    for (const [k, sig] of Object.entries(signals)) if (!(k in attrs)) attrs[k] = sig.value;
+  }
   if (model) attrs.propensity = scorePropensity(model, attrs);
   if (clusters)
     attrs.cluster = clusterOf(clusters, propensityFeatures(attrs, doc.settings.propensity.goal ?? ''));
@@ -146,7 +159,8 @@ export function buildAttributes(
   for (const [name, cond] of doc.segments) {
     if (evalCondition(attrs, cond, doc.savedGroups)) segments.push(name);
   }
-  return Object.assign(attrs, { segments });
+  attrs.segments = segments;
+  return attrs as Attributes;
 }
 
 /** The category a document's URL rules give a path, if any. */
