@@ -9,7 +9,7 @@
 import { selectorProblem } from '../edge/rewrite.ts';
 import { lintDocument, parseDocument } from '../engine/index.ts';
 import type { Deps } from '../types.ts';
-import { json, jsonError, readUtf8 } from './json.ts';
+import { json, jsonError, readJsonDocument } from './json.ts';
 
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
 
@@ -35,18 +35,9 @@ function expectedVersions(ifMatch: string | null): number[] | null {
 }
 
 export async function handlePutConfig(deps: Deps, req: Request): Promise<Response> {
-  const type = (req.headers.get('content-type') ?? 'application/json').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/json') return jsonError(415, 'content-type must be application/json');
-  const text = await readUtf8(req);
-  if (text === null) return jsonError(400, 'body is not valid UTF-8');
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (err) {
-    return jsonError(400, 'invalid campaign document', {
-      problems: [`(document): not valid JSON (${err instanceof Error ? err.message : 'parse error'})`],
-    });
-  }
+  const read = await readJsonDocument(req, 'campaign document', 'document');
+  if (!read.ok) return read.error;
+  const body = read.body;
   const parsed = parseDocument(body);
   const problems = parsed.ok ? [] : [...parsed.problems];
   if (parsed.ok) {

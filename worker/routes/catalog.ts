@@ -8,7 +8,7 @@
 import { createCatalogRepo } from '../db/catalog-repo.ts';
 import { parseCatalog } from '../engine/index.ts';
 import type { Deps } from '../types.ts';
-import { json, jsonError, readUtf8 } from './json.ts';
+import { json, jsonError, readJsonDocument } from './json.ts';
 
 /** 20,000 items of a few hundred bytes each. */
 export const MAX_CATALOG_BYTES = 8 * 1024 * 1024;
@@ -30,18 +30,9 @@ export async function handleGetCatalog(deps: Deps, req: Request): Promise<Respon
 }
 
 export async function handlePutCatalog(deps: Deps, req: Request): Promise<Response> {
-  const type = (req.headers.get('content-type') ?? 'application/json').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/json') return jsonError(415, 'content-type must be application/json');
-  const text = await readUtf8(req);
-  if (text === null) return jsonError(400, 'body is not valid UTF-8');
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (err) {
-    return jsonError(400, 'invalid catalogue', {
-      problems: [`(catalogue): not valid JSON (${err instanceof Error ? err.message : 'parse error'})`],
-    });
-  }
+  const read = await readJsonDocument(req, 'catalogue', 'catalogue');
+  if (!read.ok) return read.error;
+  const body = read.body;
   const parsed = parseCatalog(body);
   if (!parsed.ok) return jsonError(400, 'invalid catalogue', { problems: parsed.problems });
   try {

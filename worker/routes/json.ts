@@ -42,3 +42,29 @@ export async function readJsonBody(
     return { ok: false, error: jsonError(400, 'body is not valid JSON') };
   }
 }
+
+/**
+ * An admin document's body (the campaign document, the catalogue): JSON by content type (415 otherwise),
+ * strict UTF-8, parsed; a parse error is reported as the document's first problem.
+ */
+export async function readJsonDocument(
+  req: Request,
+  what: string,
+  root: string,
+): Promise<{ ok: true; body: unknown } | { ok: false; error: Response }> {
+  const type = (req.headers.get('content-type') ?? 'application/json').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json')
+    return { ok: false, error: jsonError(415, 'content-type must be application/json') };
+  const text = await readUtf8(req);
+  if (text === null) return { ok: false, error: jsonError(400, 'body is not valid UTF-8') };
+  try {
+    return { ok: true, body: JSON.parse(text) as unknown };
+  } catch (err) {
+    return {
+      ok: false,
+      error: jsonError(400, `invalid ${what}`, {
+        problems: [`(${root}): not valid JSON (${err instanceof Error ? err.message : 'parse error'})`],
+      }),
+    };
+  }
+}
