@@ -28,6 +28,7 @@ const PAGE = `<!doctype html>
 <body style="margin:0;font:16px sans-serif">
 <div id="hero" data-hio-campaign="hero-banner" data-hio-variant="welcome-back" style="height:300px">
   <p>Welcome back</p><button id="buy" data-hio-goal="purchase" data-hio-value="49.9"><span>Buy</span></button>
+  <ul><li data-hio-item="wool-sock" data-hio-pos="2"><span id="rec2">Wool socks</span></li></ul>
 </div>
 <div style="height:2000px"></div>
 <div id="flash" data-hio-campaign="flash-sale" data-hio-variant="control" style="height:300px">Flash sale</div>
@@ -152,8 +153,12 @@ async function open(context: BrowserContext, query: string): Promise<Page> {
 /** Chromium keeps a headless page visible: fake the page being hidden / shown again. */
 const setHidden = (page: Page, hidden: boolean) =>
   page.evaluate((hidden) => {
-    if (hidden) Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
-    else Reflect.deleteProperty(document, 'visibilityState');
+    for (const [k, value] of [
+      ['visibilityState', 'hidden'],
+      ['hidden', true],
+    ] as const)
+      if (hidden) Object.defineProperty(document, k, { value, configurable: true });
+      else Reflect.deleteProperty(document, k);
     document.dispatchEvent(new Event('visibilitychange'));
   }, hidden);
 
@@ -167,9 +172,14 @@ describe('the browser script in Chromium', () => {
     const started = Date.now();
     const page = await open(context, 'run=visit');
 
-    await page.evaluate(() => (window as { hio?: Hio }).hio?.('track', 'late', { value: '12.5' }));
+    await page.evaluate(() => {
+      const hio = (window as { hio?: Hio }).hio;
+      hio?.('track', 42); // not a goal: nothing is sent, nothing throws
+      hio?.('track', 'late', { value: '12.5' });
+    });
     await dwell(1500); // the hero slot has been fully visible for more than a second
     await page.click('#buy span');
+    await page.click('#rec2'); // a marked item of the slot's list
     // the flash sale slot is on screen for 200 ms only: no impression
     await scrollTo(page, 2000);
     await dwell(200);
@@ -214,9 +224,17 @@ describe('the browser script in Chromium', () => {
         ts: expect.any(Number),
       },
     ]);
-    expect(ofType(events, 'click')).toEqual([
+    const clicks = ofType(events, 'click');
+    expect(clicks).toEqual([
       expect.objectContaining({ campaign: 'hero-banner', variant: 'welcome-back' }),
+      expect.objectContaining({
+        campaign: 'hero-banner',
+        variant: 'welcome-back',
+        item: 'wool-sock',
+        pos: 2,
+      }),
     ]);
+    expect(clicks[0]).not.toHaveProperty('item');
     const impressions = ofType(events, 'impression');
     expect(impressions.map((e) => e.campaign)).toEqual(['hero-banner', 'flash-sale']);
     expect(impressions[1]?.variant).toBe('control');

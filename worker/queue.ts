@@ -47,6 +47,7 @@ export function toRecord(body: unknown): QueuedRecord | null {
   const m = body.measurement;
   if (!isObject(m) || !Array.isArray(m.exposures) || !Array.isArray(m.conversions)) return null;
   if (!Array.isArray(m.slotEvents)) return null;
+  if (m.itemMetrics !== undefined && !Array.isArray(m.itemMetrics)) return null;
   if (body.events !== undefined && !Array.isArray(body.events)) return null;
   return body as unknown as QueuedRecord;
 }

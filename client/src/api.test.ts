@@ -29,7 +29,7 @@ describe('installApi', () => {
     expect(track).toHaveBeenLastCalledWith('purchase', 49.9);
   });
 
-  it('works without a stub, ignores unknown commands and bad goals, and never throws', () => {
+  it('works without a stub, ignores unknown commands, and never throws', () => {
     const w: { hio?: Hio } = {};
     const track = vi.fn(() => {
       throw new Error('boom');
@@ -38,7 +38,12 @@ describe('installApi', () => {
     w.hio!('identify', 'x');
     w.hio!('track', 42);
     w.hio!('track', 'ok', null);
-    expect(track.mock.calls).toEqual([['ok', null]]);
+    // a goal that is not a string is the tracker's to refuse (the script's goalName throws on it, and
+    // the guard swallows that: see convert in index.ts and the goal test in value.test / small.test)
+    expect(track.mock.calls).toEqual([
+      [42, undefined],
+      ['ok', undefined],
+    ]);
   });
 });
 

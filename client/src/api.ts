@@ -18,10 +18,12 @@ export function installApi(
 ): void {
   const q = w.hio?.q || [];
   const hio: Hio = guard((cmd?: unknown, goal?: unknown, opts?: unknown) => {
-    if (cmd === 'track' && typeof goal === 'string') track(goal, opts && (opts as { value?: unknown }).value);
+    // a goal that is not a string throws in `track`, which the guard swallows
+    if (cmd === 'track') track(goal as string, (opts as { value?: unknown } | undefined)?.value);
     if (cmd === 'decide') decide(goal, opts);
   });
   hio.l = 1;
   w.hio = hio;
-  for (const args of Array.from(q)) hio(...Array.from(args));
+  // the stub's queue holds `arguments` objects, which are iterable
+  for (const args of q) hio(...args);
 }

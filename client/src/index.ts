@@ -26,7 +26,7 @@ import { goalName, toValue } from './value';
 
 function main(w: Window & { hio?: Hio }, d: Document): void {
   if (w.hio?.l) return; // the script is on the page twice
-  const visible = () => d.visibilityState === 'visible';
+  const visible = () => !d.hidden;
   const engagement = createEngagement(Date.now, visible());
   const stamp = (e: HioEvent): Sent => ({ ...e, id: newId(), ts: Date.now() });
   let queue: Sent[] = [];
@@ -63,19 +63,19 @@ function main(w: Window & { hio?: Hio }, d: Document): void {
     depth(depthOf(w.scrollY, w.innerHeight, (d.scrollingElement || d.documentElement).scrollHeight));
   scrolled();
 
-  const slots = () => Array.from(d.querySelectorAll('[data-hio-campaign]'));
+  const slots = () => [...d.querySelectorAll('[data-hio-campaign]')];
   const impressions = watchImpressions((slot) => push({ t: 'impression', ...slotData(slot) }));
   impressions(visible(), slots());
   // slots rendered after load (a single-page app, hio('decide')) are watched as they appear
   new MutationObserver(guard(() => impressions(visible(), slots()))).observe(d, {
     childList: true,
     subtree: true,
-    attributes: true,
+    // an attribute filter observes attributes (DOM: `attributes` defaults to true with it)
     attributeFilter: ['data-hio-campaign'],
   });
 
   // single-page apps: a new path is a new page (what the old one left behind goes first)
-  const route = () => {
+  const route = guard(() => {
     if (w.location.pathname === path) return;
     flush();
     path = w.location.pathname;
@@ -83,13 +83,13 @@ function main(w: Window & { hio?: Hio }, d: Document): void {
     view(1);
     scrolled();
     impressions(visible(), slots(), 1);
-  };
+  });
   const h = w.history;
   for (const k of ['pushState', 'replaceState'] as const) {
     const orig = h[k];
     h[k] = function (this: History, ...args: Parameters<History['pushState']>) {
       orig.apply(this, args);
-      guard(route)();
+      route();
     };
   }
   on(w, 'popstate', route);
@@ -101,7 +101,17 @@ function main(w: Window & { hio?: Hio }, d: Document): void {
   on(d, 'click', (e) => {
     const el = e.target as Element;
     const slot = slotOf(el);
-    if (slot) push({ t: 'click', ...slot });
+    // a click on a marked item of the slot's list (a recommendation) says which item, at which position
+    const item = el.closest('[data-hio-item]');
+    if (slot)
+      push({
+        t: 'click',
+        ...slot,
+        ...(item && {
+          item: item.getAttribute('data-hio-item'),
+          pos: +(item.getAttribute('data-hio-pos') as string),
+        }),
+      });
     const goal = el.closest('[data-hio-goal]');
     if (goal) convert(goal.getAttribute('data-hio-goal') || '', goal.getAttribute('data-hio-value'), slot);
   });

@@ -25,7 +25,7 @@ let inflight = 0;
  * can change (400 invalid batch or no visitor cookie, 413 too large, 415 wrong type). Everything else
  * (403, 404, 429, 5xx, a network error) may pass later, so the batch is kept.
  */
-export const settled = (status: number): boolean => /^(2..|400|41[35])$/.test(String(status));
+export const settled = (status: number): boolean => /^(2..|400|41[35])$/.test(status + '');
 
 /**
  * Sends `events`; `done(true)` once the collector has answered for them for good, `done(false)` when

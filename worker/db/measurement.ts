@@ -24,6 +24,7 @@ import {
   conversionEvents,
   erasures,
   exposures,
+  itemDaily,
   metricDaily,
   minuteCounts,
   seenEvents,
@@ -204,6 +205,18 @@ export function createMeasurementWriter(
       );
     }
     if (m.metrics?.length) out.push(...metricStatements(visitorId, at, m.metrics));
+    for (const r of m.itemMetrics ?? []) {
+      // counted once per visitor by the row's key, inserted right after it (one transaction)
+      out.push(
+        db
+          .run(sql`INSERT INTO ${itemDaily} (campaign_id, seed, variant_id, day, position, metric, amount)
+          SELECT ${r.campaignId}, ${r.seed}, ${r.variantId}, ${day}, ${r.position}, ${r.metric}, ${r.amount}
+          WHERE NOT EXISTS (SELECT 1 FROM ${seenEvents} WHERE visitor_id = ${visitorId} AND event_id = ${r.key})
+          ON CONFLICT (campaign_id, seed, variant_id, day, position, metric) DO UPDATE SET amount = amount + excluded.amount`)
+          .getQuery(),
+        db.insert(seenEvents).values({ visitorId, eventId: r.key, at }).onConflictDoNothing().toSQL(),
+      );
+    }
     return out;
   }
 

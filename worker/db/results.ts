@@ -6,7 +6,7 @@
 import { count, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import type { CompiledDocument, ContextShares, RawCounts } from '../engine/index.ts';
-import { banditState, conversionEvents, exposures, metricDaily, slotDaily } from './schema.ts';
+import { banditState, conversionEvents, exposures, itemDaily, metricDaily, slotDaily } from './schema.ts';
 
 export async function readRawCounts(d1: D1Database): Promise<RawCounts> {
   const db = drizzle(d1);
@@ -43,7 +43,7 @@ export async function readRawCounts(d1: D1Database): Promise<RawCounts> {
              COALESCE(SUM(MIN(pv.v, caps.cap) * MIN(pv.v, caps.cap)), 0) AS winsorizedSumSq
       FROM pv JOIN caps ON caps.campaign_id = pv.campaign_id AND caps.seed = pv.seed AND caps.goal = pv.goal
       GROUP BY pv.campaign_id, pv.seed, pv.variant_id, pv.goal`);
-  const [[exposed, daily, slots, secondary], conversions] = await Promise.all([
+  const [[exposed, daily, slots, secondary, items], conversions] = await Promise.all([
     db.batch([
       db
         .select({
@@ -93,10 +93,27 @@ export async function readRawCounts(d1: D1Database): Promise<RawCounts> {
         })
         .from(metricDaily)
         .groupBy(metricDaily.campaignId, metricDaily.seed, metricDaily.variantId, metricDaily.metric),
+      db
+        .select({
+          campaignId: itemDaily.campaignId,
+          seed: itemDaily.seed,
+          variantId: itemDaily.variantId,
+          position: itemDaily.position,
+          metric: itemDaily.metric,
+          amount: sql<number>`sum(${itemDaily.amount})`,
+        })
+        .from(itemDaily)
+        .groupBy(
+          itemDaily.campaignId,
+          itemDaily.seed,
+          itemDaily.variantId,
+          itemDaily.position,
+          itemDaily.metric,
+        ),
     ]),
     converted,
   ]);
-  return { exposures: exposed, conversions, conversionsDaily: daily, slots, secondary };
+  return { exposures: exposed, conversions, conversionsDaily: daily, slots, secondary, items };
 }
 
 /**

@@ -102,6 +102,26 @@ export const metricDaily = sqliteTable(
 );
 
 /**
+ * Clicks on listed items (recommendations) per list position, and what they led to in the visit:
+ * attributed conversions, their value and the clicked items bought (engine/item-attribution.ts). Each
+ * row's amount counts once per visitor by its key in seen_events (`r:<campaign>:<metric>:<event>`).
+ * Position 0: the page gave none.
+ */
+export const itemDaily = sqliteTable(
+  'item_daily',
+  {
+    campaignId: text('campaign_id').notNull(),
+    seed: text('seed').notNull(),
+    variantId: text('variant_id').notNull(),
+    day: text('day').notNull(),
+    position: integer('position').notNull(),
+    metric: text('metric').notNull(),
+    amount: real('amount').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.seed, t.variantId, t.day, t.position, t.metric] })],
+);
+
+/**
  * Ids of counted impression/click events (kept 7 days), which make the counters idempotent; also the
  * keys of counted secondary-metric events (`m:<campaign>:<event id>`) and of the sessions counted per
  * campaign (`s:<campaign>:<seed>:<visit>`), which cannot collide with event ids (no `:` in those).

@@ -8,6 +8,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { RECS_MODEL_KEY, RECS_STAMP_KEY } from '../db/models.ts';
+import type { Report } from '../engine/index.ts';
 import { ADMIN, call, collect, eventId, page, putConfig, settle, visitorCookie } from '../test/helpers.ts';
 
 const CATALOGUE = {
@@ -110,5 +111,80 @@ describe('recommendations through the worker', () => {
     expect(html).not.toContain('data-hio-item="sock"');
     expect(html).not.toContain('data-hio-item="boot"');
     expect(html.match(/data-hio-item=/g)).toHaveLength(2);
+  });
+
+  it('measures clicks on recommended items per position, and the purchase they led to, once', async () => {
+    const doc = { ...DOC, settings: { goals: ['purchase', 'add_to_cart'] } };
+    doc.campaigns = DOC.campaigns.map((c) => ({ ...c, goals: ['purchase'] }));
+    expect((await putConfig(doc)).status).toBe(200);
+    const put = await call('/__hio/admin/catalog', {
+      method: 'PUT',
+      headers: { ...ADMIN, 'content-type': 'application/json' },
+      body: JSON.stringify(CATALOGUE),
+    });
+    expect(put.status).toBe(200);
+    const res = await page('/item/boot');
+    await res.text();
+    const cookie = visitorCookie(res);
+    const seen: { v: number; events: Record<string, unknown>[] } = {
+      v: 1,
+      events: [
+        { t: 'pageview', id: eventId(), path: '/item/boot', item: 'boot' },
+        { t: 'impression', id: eventId(), campaign: 'also-like', variant: 'similar' },
+        // the second item of the list, then what the page wrote by mistake (kept as the slot's click)
+        { t: 'click', id: eventId(), campaign: 'also-like', variant: 'similar', item: 'sock', pos: 2 },
+        {
+          t: 'click',
+          id: eventId(),
+          campaign: 'also-like',
+          variant: 'similar',
+          item: 'no such id!',
+          pos: 'x',
+        },
+      ],
+    };
+    const bought = {
+      v: 1,
+      events: [
+        { t: 'pageview', id: eventId(), path: '/item/sock', item: 'sock' },
+        { t: 'conversion', id: eventId(), goal: 'add_to_cart' },
+        { t: 'conversion', id: eventId(), goal: 'purchase', value: 12 },
+      ],
+    };
+    // the position is a number or nothing: a string is refused with the batch
+    expect((await collect(cookie, seen)).status).toBe(400);
+    seen.events[3] = { ...seen.events[3], pos: null };
+    for (const body of [seen, bought, seen, bought]) expect((await collect(cookie, body)).status).toBe(204);
+    await settle();
+
+    const report = (await (await call('/__hio/admin/results', { headers: ADMIN })).json()) as Report;
+    const similar = report.campaigns[0]?.variants.find((v) => v.id === 'similar');
+    expect(similar?.clicks).toBe(2);
+    expect(similar?.items).toMatchObject({
+      strategy: 'similar',
+      impressions: 1,
+      clicks: 1,
+      conversions: 1,
+      value: 12,
+      itemsBought: 1,
+      positions: [{ position: 2, clicks: 1, conversions: 1, value: 12, itemsBought: 1, ctr: { value: 1 } }],
+    });
+    expect(report.campaigns[0]?.variants.find((v) => v.id === 'control')?.items).toBeUndefined();
+    expect(report.strategies).toMatchObject([
+      { strategy: 'similar', variants: ['also-like/similar'], clicks: 1, conversions: 1, value: 12 },
+    ]);
+
+    const csv = await (await call('/__hio/admin/results?format=csv', { headers: ADMIN })).text();
+    const [header, ...rows] = csv.trim().split('\n');
+    const cols = (header ?? '').split(',');
+    const row = rows.map((r) => r.split(',')).find((r) => r[1] === 'similar') ?? [];
+    expect(row[cols.indexOf('strategy')]).toBe('similar');
+    expect(row[cols.indexOf('item_clicks')]).toBe('1');
+    expect(row[cols.indexOf('attributed_conversions')]).toBe('1');
+
+    const dashboard = await (await call('/__hio/dashboard', { headers: ADMIN })).text();
+    expect(dashboard).toContain('data-testid="items-also-like"');
+    expect(dashboard).toMatch(/data-testid="items-ctr-at-also-like-similar-2">100\.00%/);
+    expect(dashboard).toContain('data-testid="strategies"');
   });
 });

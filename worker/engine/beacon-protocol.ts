@@ -21,6 +21,8 @@ export const MAX_FORM_CHARS = 128;
 export const MAX_NAME_CHARS = 64;
 /** Longest category. */
 export const MAX_CATEGORY_CHARS = 40;
+/** The largest item position counted as such (a click on a list item further down counts as position 0, unknown). */
+export const MAX_ITEM_POSITION = 100;
 /** The ceiling of one engaged-time event (ms). */
 export const MAX_ENGAGED_MS = 30 * 60_000;
 /** The largest conversion value. */
@@ -50,6 +52,13 @@ export type EventType = (typeof EVENT_TYPES)[number];
 /** A personalized slot, as the worker marks it (`data-hio-campaign` / `data-hio-variant`). */
 export type SlotRef = { campaign: string; variant: string };
 
+/**
+ * A marked item in a slot's list (`data-hio-item` / `data-hio-pos`): its catalogue id and its position
+ * (1 for the first). `pos` is the page's hint: anything but an integer in 1-{@link MAX_ITEM_POSITION}
+ * counts as an unknown position.
+ */
+export type ItemRef = { item?: string | null; pos?: number | null };
+
 export type PageviewEvent = { t: 'pageview'; path?: string; category?: string; ref?: string; item?: string };
 export type ScrollDepth = (typeof SCROLL_DEPTHS)[number];
 
@@ -58,7 +67,7 @@ export type WireEvent =
   | PageviewEvent
   | { t: 'scroll'; depth: ScrollDepth }
   | { t: 'engaged'; ms: number }
-  | ({ t: 'click' } & SlotRef)
+  | ({ t: 'click' } & SlotRef & ItemRef)
   | ({ t: 'impression' } & SlotRef)
   | ({ t: 'conversion'; goal: string; value?: number } & Partial<SlotRef>)
   | { t: 'form_start'; form?: string }

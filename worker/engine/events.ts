@@ -12,13 +12,14 @@ import {
   MAX_ENGAGED_MS,
   MAX_EVENTS,
   MAX_FORM_CHARS,
+  MAX_ITEM_POSITION,
   MAX_NAME_CHARS,
   MAX_URL_CHARS,
   MAX_VALUE,
   NAME_PATTERN,
   SCROLL_DEPTHS,
 } from './beacon-protocol.ts';
-import { F, type FlatProfile, field, nameOf, num, P, utcDay } from './profile-fields.ts';
+import { encodeItemClick, F, type FlatProfile, field, nameOf, num, P, utcDay } from './profile-fields.ts';
 import type { Op, OpGroup } from './profile-ops.ts';
 
 const id = v.pipe(v.string(), v.regex(EVENT_ID_PATTERN, 'must be 4-40 characters of [A-Za-z0-9_-]'));
@@ -54,6 +55,34 @@ const engaged = v.object({
 });
 const slotEvent = <T extends 'click' | 'impression'>(t: T) =>
   v.object({ t: v.literal(t), id, ts, campaign: name, variant: name });
+/**
+ * A click's item mark (`data-hio-item` / `data-hio-pos`) as the page wrote it. It is a hint, never a
+ * reason to refuse the batch: an id that is not a catalogue id, or a position that is not an integer in
+ * 1-MAX_ITEM_POSITION, is left out (the click still counts as the slot's).
+ */
+const itemMark = v.optional(
+  v.pipe(
+    v.nullable(text(MAX_URL_CHARS)),
+    v.transform((s) => (s !== null && NAME_PATTERN.test(s) ? s : undefined)),
+  ),
+);
+const positionMark = v.optional(
+  v.pipe(
+    v.nullable(v.number()),
+    v.transform((n) =>
+      n !== null && Number.isInteger(n) && n >= 1 && n <= MAX_ITEM_POSITION ? n : undefined,
+    ),
+  ),
+);
+const click = v.object({
+  t: v.literal('click'),
+  id,
+  ts,
+  campaign: name,
+  variant: name,
+  item: itemMark,
+  pos: positionMark,
+});
 const conversion = v.object({
   t: v.literal('conversion'),
   id,
@@ -70,7 +99,7 @@ export const EventSchema = v.variant('t', [
   pageview,
   scroll,
   engaged,
-  slotEvent('click'),
+  click,
   slotEvent('impression'),
   conversion,
   form('form_start'),
@@ -249,6 +278,16 @@ export function foldEvents(events: readonly HioEvent[], ctx: FoldContext): OpGro
         break;
       case 'click':
         ops.push({ o: 'inc', f: F.clicks, n: 1 }, { o: 'inc', f: F.pageClicks, n: 1 });
+        // a listed item clicked (a recommendation): which, where and when, for what follows it
+        if (e.item)
+          ops.push(
+            { o: 'max', f: field(P.itemClicked, e.item), n: ctx.now },
+            {
+              o: 'set',
+              f: field(P.itemClickedIn, e.item),
+              v: encodeItemClick({ campaign: e.campaign, variant: e.variant, position: e.pos ?? 0 }),
+            },
+          );
         break;
       case 'conversion':
         // a conversion (a click on a data-hio-goal element, or a tracked goal) is a click on the page too

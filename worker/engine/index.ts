@@ -64,6 +64,18 @@ export {
 } from './guardrails.ts';
 export { chooseVariation, getBucketRanges, hash } from './hash.ts';
 export {
+  ITEM_METRICS,
+  type ItemMetric,
+  type ItemMetricRow,
+  itemAttributionRows,
+} from './item-attribution.ts';
+export {
+  type ItemPositionResult,
+  type ItemsResult,
+  itemsResult,
+  type StrategyResult,
+} from './item-results.ts';
+export {
   chooseK,
   describeClusters,
   hungarian,

@@ -18,6 +18,7 @@ import type { ContextShares } from './contexts.ts';
 import { type DecideInput, type DecideResult, decide, isInHoldout } from './decide.ts';
 import type { CompiledDocument, SlotAction } from './document.ts';
 import { foldEvents, type HioEvent, pageviewOps, sessionsOf } from './events.ts';
+import { type ItemMetricRow, itemAttributionRows } from './item-attribution.ts';
 import { type ProfileView, readProfile } from './profile.ts';
 import {
   ALL_CAMPAIGN,
@@ -201,6 +202,8 @@ export interface Measurement {
   trainingRows?: TrainingRowOut[];
   /** secondary metrics (sessions, bounce, pages and engaged time per session); absent: none */
   metrics?: MetricRow[];
+  /** clicks on listed items per position and the conversions attributed to them (item-attribution.ts); absent: none */
+  itemMetrics?: ItemMetricRow[];
 }
 
 /** Everything one request stores, as data: the adapters persist exactly this. */
@@ -217,7 +220,8 @@ export const isEmptyMeasurement = (m: Measurement): boolean =>
   m.conversions.length === 0 &&
   m.slotEvents.length === 0 &&
   !m.trainingRows?.length &&
-  !m.metrics?.length;
+  !m.metrics?.length &&
+  !m.itemMetrics?.length;
 
 // ---- the page ----
 
@@ -552,6 +556,9 @@ export function planBeacon(input: BeaconInput): Writes {
     }
   });
   if (metrics.length) measurement.metrics = metrics;
+  // clicks on listed items (recommendations) per position, and what they led to in the visit
+  const items = itemAttributionRows({ doc, stored: input.stored, events, sessions, groups, assigned, now });
+  if (items.length) measurement.itemMetrics = items;
   return {
     visitorId,
     at: now,

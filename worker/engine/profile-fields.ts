@@ -81,6 +81,13 @@ export const P = {
   itemCarted: 'ic.',
   /** beacon-owned: catalogue item -> when it was bought (carted in a visit that ended in a purchase) */
   itemBought: 'ib.',
+  /**
+   * beacon-owned: catalogue item -> when the visitor last clicked it in a slot's marked list (a
+   * recommendation); the last {@link MAX_ITEMS} are kept, each with its {@link P.itemClickedIn}
+   */
+  itemClicked: 'rc.',
+  /** beacon-owned: catalogue item -> where that click was, "campaign|variant|position" (see {@link encodeItemClick}) */
+  itemClickedIn: 'rw.',
 } as const;
 
 export type Prefix = (typeof P)[keyof typeof P];
@@ -106,7 +113,8 @@ export function isStringField(f: string): boolean {
     f === F.pageItem ||
     f.startsWith(P.assignment) ||
     f.startsWith(P.exposuresDaily) ||
-    f.startsWith(P.pendingExposure)
+    f.startsWith(P.pendingExposure) ||
+    f.startsWith(P.itemClickedIn)
   );
 }
 
@@ -118,6 +126,23 @@ export const MAX_GOALS = 32;
 export const MAX_ITEMS = 20;
 /** Days of per-day buckets a profile keeps (visits30d and friends); older days are trimmed. */
 export const WINDOW_DAYS = 30;
+
+/** Where a click on a listed item was: its campaign, variant and position (0: unknown). */
+export interface ItemClick {
+  campaign: string;
+  variant: string;
+  position: number;
+}
+
+/** `campaign|variant|position` (names never hold `|`: NAME_PATTERN). */
+export const encodeItemClick = (c: ItemClick): string => `${c.campaign}|${c.variant}|${c.position}`;
+
+export function decodeItemClick(s: unknown): ItemClick | null {
+  if (typeof s !== 'string') return null;
+  const [campaign, variant, pos] = s.split('|');
+  if (!campaign || !variant || pos === undefined) return null;
+  return { campaign, variant, position: Number(pos) || 0 };
+}
 
 // ---- special ids of measurement rows ----
 

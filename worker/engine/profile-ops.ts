@@ -228,6 +228,7 @@ export const TRIMS: readonly { prefix: string; companion: string; max: number; b
   { prefix: P.itemViewed, companion: '', max: MAX_ITEMS, byName: false },
   { prefix: P.itemCarted, companion: '', max: MAX_ITEMS, byName: false },
   { prefix: P.itemBought, companion: '', max: MAX_ITEMS, byName: false },
+  { prefix: P.itemClicked, companion: P.itemClickedIn, max: MAX_ITEMS, byName: false },
 ];
 
 /** Whether any {@link TRIMS} prefix has more than its `max` fields (one pass over the profile). */

@@ -28,6 +28,15 @@ import { type Breakdown, type BreakdownRow, breakdownSections } from './breakdow
 import { type CupedResult, cupedLift, type MomentSums } from './cuped.ts';
 import type { CompiledCampaign, CompiledDocument } from './document.ts';
 import {
+  type ItemCountRow,
+  type ItemsResult,
+  itemSums,
+  type PositionSums,
+  type StrategyResult,
+  strategyResults,
+  variantItems,
+} from './item-results.ts';
+import {
   EMPTY_SECONDARY,
   isSecondaryMetric,
   type SecondaryResult,
@@ -105,6 +114,11 @@ export interface RawCounts {
    * days. Absent: every variant's `secondary` is empty (no sessions).
    */
   secondary?: { campaignId: string; seed: string; variantId: string; metric: string; count: number }[];
+  /**
+   * Per campaign, seed, variant, list position and item metric (engine/item-attribution.ts): the sum
+   * over all days. Absent: no list was clicked.
+   */
+  items?: ItemCountRow[];
   /**
    * Per campaign, goal, context and variant: sums over the exposed visitors of 1/p and r/p and their
    * squares, p the logged probability of the assigned variant in (0, 1] and r = 1 if the visitor converted
@@ -210,6 +224,11 @@ export interface VariantResult {
   goals: Record<string, GoalResult>;
   /** sessions, bounce rate, pages and engaged time per session, and CTR, with 95% intervals */
   secondary: SecondaryResult;
+  /**
+   * a recommendation variant, or one whose marked list was clicked: item CTR per position and the
+   * conversions attributed to item clicks (engine/item-results.ts)
+   */
+  items?: ItemsResult;
 }
 
 export interface ArmSummary {
@@ -291,6 +310,8 @@ export interface ProgrammeReport {
 export interface Report {
   campaigns: CampaignReport[];
   programme: ProgrammeReport;
+  /** per recommendation strategy, its variants in every campaign summed; [] without recommendation variants */
+  strategies: StrategyResult[];
 }
 
 const safe = (n: number) => (Number.isFinite(n) ? n : null);
@@ -363,6 +384,8 @@ export function buildReport(doc: CompiledDocument, raw: RawCounts, options: Repo
     secondary.set(k, t);
   }
 
+  const items = itemSums(raw.items ?? []);
+
   const cupedMap = new Map<string, CupedRow>();
   for (const r of raw.cuped ?? []) cupedMap.set(key(r.campaignId, r.seed, r.variantId, r.goal, r.metric), r);
 
@@ -374,6 +397,7 @@ export function buildReport(doc: CompiledDocument, raw: RawCounts, options: Repo
         conv,
         slots,
         secondary,
+        items,
         daily,
         weighted: raw.weighted,
         breakdowns: raw.breakdowns,
@@ -419,9 +443,15 @@ export function buildReport(doc: CompiledDocument, raw: RawCounts, options: Repo
       total: { conversions: t.conversions + h.conversions, value: t.value + h.value },
     };
   }
+  const strategies = strategyResults(
+    doc.campaigns,
+    (id, seed, variant) => slots.get(key(id, seed, variant))?.impressions ?? 0,
+    items,
+  );
   return clean({
     campaigns,
     programme: { holdoutShare: doc.holdout, treated, holdout: held, goals },
+    strategies,
   });
 }
 
@@ -430,6 +460,7 @@ interface Maps {
   conv: Map<string, RawCounts['conversions'][number]>;
   slots: Map<string, { impressions: number; clicks: number }>;
   secondary: Map<string, SecondarySums>;
+  items: Map<string, PositionSums>;
   daily: Map<string, DayRow>;
   weighted: RawCounts['weighted'];
   breakdowns: RawCounts['breakdowns'];
@@ -475,6 +506,8 @@ function campaignReport(c: CompiledCampaign, m: Maps, o: CampaignOptions): Campa
         clicks: s?.clicks ?? 0,
       }),
     };
+    const items = variantItems(c, v.id, s?.impressions ?? 0, m.items);
+    if (items) res.items = items;
     for (const g of goals) {
       const cv = m.conv.get(key(c.id, c.seed, v.id, g));
       const x = Math.min(cv?.converters ?? 0, n);

@@ -159,7 +159,8 @@ function meanEstimate(n: number, sum: number, sumSq: number): Estimate | null {
   return { value: mean, ci: [Math.max(0, mean - half), mean + half] };
 }
 
-function proportion(k: number, n: number): Estimate | null {
+/** k of n as a rate with its Wilson 95% interval (k capped at n); null when n is 0. */
+export function proportion(k: number, n: number): Estimate | null {
   if (n <= 0) return null;
   const x = Math.min(Math.max(0, Math.round(k)), n);
   return { value: x / n, ci: wilsonBounds(x, n, Z_LEVEL) };

@@ -6,7 +6,8 @@
  * the logged probabilities, and for contextual ones the shares and best variant per context and the
  * "what if" of other policies; the CUPED lift beside the plain one and a "By segment" section per device,
  * source, segment and cluster when the report has them; beside the traffic, the secondary metrics per
- * variant: sessions, bounce rate, pages and engaged time per session, CTR). Self-contained: inline CSS, no script, no
+ * variant: sessions, bounce rate, pages and engaged time per session, CTR; for recommendation variants
+ * their item click rate per position and attributed conversions, and per strategy for the site). Self-contained: inline CSS, no script, no
  * external asset. Every number cell has a stable `data-testid` (see `testId`).
  */
 import type {
@@ -22,6 +23,7 @@ import type {
 import type { AuditEntry } from './audit.ts';
 import { forestPlot, HOLDOUT_ID, rateChart, variantColors, weightedLiftPlot } from './dashboard-charts.ts';
 import { fmt, Html, html, type Part, testId, verdictLabel } from './dashboard-format.ts';
+import { itemsTable, strategiesSection } from './dashboard-items.ts';
 import { learningSection } from './dashboard-learning.ts';
 import { minuteSection } from './dashboard-minutes.ts';
 
@@ -573,7 +575,7 @@ function campaignSection(
   ];
   return html`<section class="card" id="${testId('c', c.id)}" data-testid="${testId('campaign', c.id)}">
 <div class="campaign-head"><h2>${c.id}</h2><span class="badge">${c.status}</span><span class="small">${details.filter(Boolean).join(' · ')}</span></div>
-${srm}${empty}${auditSection(c, audit)}${trafficTable(c, colors)}${secondaryTable(c, colors)}${minuteSection(c.id, series, colors, c.goals)}${adaptiveSection(c, colors)}${c.goals.map((g) => goalSection(c, g, colors))}
+${srm}${empty}${auditSection(c, audit)}${trafficTable(c, colors)}${secondaryTable(c, colors)}${itemsTable(c, colors)}${minuteSection(c.id, series, colors, c.goals)}${adaptiveSection(c, colors)}${c.goals.map((g) => goalSection(c, g, colors))}
 ${breakdownSection(c)}
 </section>`;
 }
@@ -588,6 +590,7 @@ export function renderDashboard(r: DashboardReport): string {
 <main>
 ${programmeSection(r)}
 ${learningSection(r)}
+${strategiesSection(r)}
 ${HELP}
 ${r.campaigns.length ? r.campaigns.map((c) => campaignSection(c, r.audit ?? [], r.series?.[c.id])) : html`<p class="card banner note">The live campaign document has no campaigns.</p>`}
 </main>`;

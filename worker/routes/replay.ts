@@ -8,7 +8,13 @@
  */
 import * as v from 'valibot';
 import { type ReplayRecord, verifyReplayRecord } from '../db/measurement.ts';
-import { EVENT_ID_PATTERN, NAME_PATTERN, SECONDARY_METRICS } from '../engine/index.ts';
+import {
+  EVENT_ID_PATTERN,
+  ITEM_METRICS,
+  MAX_ITEM_POSITION,
+  NAME_PATTERN,
+  SECONDARY_METRICS,
+} from '../engine/index.ts';
 import type { Deps } from '../types.ts';
 import { json, jsonError, readJsonBody } from './json.ts';
 
@@ -62,6 +68,20 @@ const RecordSchema = v.strictObject({
             amount: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1e12)),
             visit: v.pipe(v.number(), v.integer(), v.minValue(1)),
             sessionStart: v.pipe(v.number(), v.integer(), v.minValue(0)),
+          }),
+        ),
+        v.maxLength(10_000),
+      ),
+    ),
+    itemMetrics: v.optional(
+      v.pipe(
+        v.array(
+          v.strictObject({
+            ...row,
+            key: v.pipe(v.string(), v.maxLength(256)),
+            position: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_ITEM_POSITION)),
+            metric: v.picklist(ITEM_METRICS),
+            amount: v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(1e9)),
           }),
         ),
         v.maxLength(10_000),

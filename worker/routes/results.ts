@@ -7,7 +7,7 @@
 import { readBreakdowns, readCuped } from '../db/breakdowns.ts';
 import { readRawCounts, readWeighted } from '../db/results.ts';
 import { readSeries } from '../db/rollup.ts';
-import { buildReport, type Report, type SecondaryResult } from '../engine/index.ts';
+import { buildReport, type ItemsResult, type Report, type SecondaryResult } from '../engine/index.ts';
 import type { Deps } from '../types.ts';
 import { readAudit } from './audit.ts';
 import type { DashboardReport } from './dashboard-view.ts';
@@ -78,8 +78,16 @@ export function reportCsv(report: Report): string {
       'bounce_ci_high',
       'pages_per_session',
       'engaged_ms_per_session',
+      'strategy',
+      'item_clicks',
+      'item_ctr',
+      'attributed_conversions',
+      'attributed_value',
+      'items_bought',
     ],
   ];
+  const items = (i: ItemsResult | undefined) =>
+    i ? [i.strategy ?? 'marked list', i.clicks, i.ctr?.value, i.conversions, i.value, i.itemsBought] : [];
   const secondary = (s: SecondaryResult) => [
     s.sessions,
     s.bounceRate?.value,
@@ -115,6 +123,7 @@ export function reportCsv(report: Report): string {
           g?.verdict,
           c.srm.pValue,
           ...secondary(v.secondary),
+          ...items(v.items),
         ]);
       }
     }
