@@ -3,7 +3,8 @@
 // something to show. Each simulated visitor has its own cookie jar and a real browser's user agent, browses
 // the demo shop (home, categories, products) with a favourite category, and after every page sends the
 // beacon batch the browser script would send (text/plain JSON `{v:1,events:[...]}`: pageview with category
-// and item, scroll depths, engaged time, impressions of the marked slots found in the HTML, some clicks).
+// and item, scroll depths, engaged time, impressions of the marked slots found in the HTML, some clicks, and
+// clicks on the items of marked lists, recommendations or the shop's own, which the visitor then follows).
 // Products come in pairs that go together (each product and its neighbour in its category's list): from a
 // product page a visitor goes on to its partner half the time, so the recommendations' co-views have an
 // affinity to learn. Some visitors buy: cart (an `add_to_cart` conversion), checkout, a `purchase` conversion
@@ -42,6 +43,10 @@ export const PARTNERS = new Map(
   ),
 );
 const SCROLL_DEPTHS = [25, 50, 75, 90, 100];
+/** Each product's category, by its path. */
+const CATEGORY_OF = new Map(
+  Object.entries(PRODUCT_ROWS).flatMap(([category, rows]) => rows.map(([slug]) => [`/p/${slug}`, category])),
+);
 
 /** Deterministic PRNG, so a seed replays the same traffic. */
 export function mulberry32(seed) {
@@ -64,6 +69,26 @@ export function markersOf(html) {
     const campaign = /\bdata-hio-campaign="([^"]*)"/.exec(tag)?.[1];
     const variant = /\bdata-hio-variant="([^"]*)"/.exec(tag)?.[1];
     if (campaign && variant) out.push({ campaign, variant });
+  }
+  return out;
+}
+
+/**
+ * The marked items of the slots' lists (`data-hio-item` / `data-hio-pos`, as the worker marks its
+ * recommendations and the shop its own lists), each with the slot it is in: the last slot marker before
+ * it in the page (the shop's lists are the slot elements themselves).
+ */
+export function listedItemsOf(html) {
+  const out = [];
+  let slot = null;
+  for (const [tag] of html.matchAll(/<[a-z][^>]*\bdata-hio-(?:campaign|item)="[^"]*"[^>]*>/gi)) {
+    const campaign = /\bdata-hio-campaign="([^"]*)"/.exec(tag)?.[1];
+    const variant = /\bdata-hio-variant="([^"]*)"/.exec(tag)?.[1];
+    if (campaign && variant) slot = { campaign, variant };
+    const item = /\bdata-hio-item="([^"]*)"/.exec(tag)?.[1];
+    const pos = Number(/\bdata-hio-pos="([^"]*)"/.exec(tag)?.[1]);
+    const href = /\bhref="([^"]*)"/.exec(tag)?.[1];
+    if (slot && item && pos && href) out.push({ ...slot, item, pos, href });
   }
   return out;
 }
@@ -292,6 +317,19 @@ export async function runTraffic({
         if (rand() < (isControl(m.campaign, m.variant) ? 0.06 : 0.06 * (1 + lift)))
           events.push({ t: 'click', ...m });
       });
+      // a listed item (a recommendation, or the shop's own list) is clicked more often near the top, and
+      // more than twice as often when it goes with this product or is in the favourite category: lists
+      // that learned what goes together get more clicks. The visitor then goes to that item.
+      current.next = undefined;
+      if (depth >= 50)
+        for (const l of listedItemsOf(html)) {
+          const fits = PARTNERS.get(path) === l.href || CATEGORY_OF.get(l.href) === favourite;
+          if (rand() < (0.05 / Math.sqrt(l.pos)) * (fits ? 2.5 : 1)) {
+            events.push({ t: 'click', campaign: l.campaign, variant: l.variant, item: l.item, pos: l.pos });
+            current.next = l.href;
+            break;
+          }
+        }
       events.push({ t: 'engaged', ms: Math.floor(3000 + rand() * 60_000) }, ...extra);
       await beacon(events);
       ref = base + path;
@@ -303,6 +341,7 @@ export async function runTraffic({
      * products, back home now and then, sometimes anywhere.
      */
     const nextPath = (html) => {
+      if (current.next) return current.next;
       const links = linksOf(html);
       // the product that goes with this one, half the time
       const partner = PARTNERS.get(current.path);

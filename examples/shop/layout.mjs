@@ -70,8 +70,11 @@ ${FOOTER}`;
 export const img = (p, w = 400, h = 300) =>
   `<img src="/assets/products/${p.slug}.svg" alt="${esc(p.name)}" width="${w}" height="${h}" loading="lazy">`;
 
-export function card(p, badge) {
-  return `<a class="card" href="/p/${p.slug}">
+export function card(p, badge, position) {
+  // a list's cards carry the marks HIO's recommendations carry, so clicks on the shop's own lists are
+  // counted per item and position too, and the two can be compared
+  const marks = position ? ` data-hio-item="${esc(p.slug)}" data-hio-pos="${position}"` : '';
+  return `<a class="card" href="/p/${p.slug}"${marks}>
     ${img(p)}
     <div class="card-body">${badge ? `<span class="badge">${esc(badge)}</span>` : ''}
       <strong>${esc(p.name)}</strong>

@@ -57,7 +57,7 @@ export function homePage(ctx) {
 <section aria-labelledby="picked">
   <div class="section-head"><h2 id="picked">Picked for you</h2></div>
   <div class="grid" id="picked-for-you">
-  ${PICKS.map((slug) => card(PRODUCTS.get(slug))).join('\n  ')}
+  ${PICKS.map((slug, i) => card(PRODUCTS.get(slug), '', i + 1)).join('\n  ')}
   </div>
 </section>
 <section class="values">
@@ -163,7 +163,7 @@ export function productPage(ctx, p) {
 <section aria-labelledby="related">
   <div class="section-head"><h2 id="related">You might also like</h2><a href="/c/${p.category}">See all ${c.name.toLowerCase()} →</a></div>
   <div class="grid" id="also-like">
-  ${related.map((o) => card(o)).join('\n  ')}
+  ${related.map((o, i) => card(o, '', i + 1)).join('\n  ')}
   </div>
 </section>`,
   });
