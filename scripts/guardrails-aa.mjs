@@ -96,80 +96,47 @@ const scenarios = [
 // lognormal engaged seconds with median 20 s and sigma 1.5 (mean 61.6 s; capped at 600 s: 54.97 s).
 // `student-t` rows run the one-sided t bound at the same per-look level on the same simulated days
 // (`sameAs`: the seed of the row named), which the product does not use: they show why.
-const pagesAt = engine.cappedGeometricMean(3);
-const engagedAt = engine.cappedLognormalMean(20, 1.5);
 const pages = engine.geometricPages(3);
 const engaged = engine.lognormalSeconds(20, 1.5);
 const mean = (metric, extra) => ({ metric, window: '1h', min: 300, action: 'pause', ...extra });
+// The same A/A rows for each mean metric: its name in the rows, the threshold as shown, the rule's metric,
+// the (capped) true mean, the sampler and how the first row describes the population.
+const meanMetrics = [
+  {
+    label: 'pages',
+    shown: '2.999',
+    metric: 'pagesPerSession',
+    at: engine.cappedGeometricMean(3),
+    session: pages,
+    population: '10 sessions/min, geometric mean 3',
+  },
+  {
+    label: 'engaged',
+    shown: '54.97 s',
+    metric: 'engagedTime',
+    at: engine.cappedLognormalMean(20, 1.5),
+    session: engaged,
+    population: '10/min, lognormal',
+  },
+];
+const sameDaysStudentT = (row) => ({
+  ...row,
+  name: '  same days, Student t bound instead',
+  method: 'student-t',
+  sameAs: -1,
+});
+for (const { label, shown, metric, at, session, population } of meanMetrics) {
+  const hour = { rule: mean(metric, { below: at }), session, perMinute: 10 };
+  const halfHour = { rule: mean(metric, { below: at, window: '30m', min: 100 }), session, perMinute: 5 };
+  scenarios.push(
+    { name: `${label} below ${shown}, 1h, ${population}`, ...hour },
+    sameDaysStudentT(hour),
+    { name: `${label} below ${shown}, 30m, min 100, 5/min`, ...halfHour },
+    sameDaysStudentT(halfHour),
+    { name: `${label} above ${shown}, 1h, 10/min`, ...hour, rule: mean(metric, { above: at }) },
+  );
+}
 scenarios.push(
-  {
-    name: 'pages below 2.999, 1h, 10 sessions/min, geometric mean 3',
-    rule: mean('pagesPerSession', { below: pagesAt }),
-    session: pages,
-    perMinute: 10,
-  },
-  {
-    name: '  same days, Student t bound instead',
-    rule: mean('pagesPerSession', { below: pagesAt }),
-    session: pages,
-    perMinute: 10,
-    method: 'student-t',
-    sameAs: -1,
-  },
-  {
-    name: 'pages below 2.999, 30m, min 100, 5/min',
-    rule: mean('pagesPerSession', { below: pagesAt, window: '30m', min: 100 }),
-    session: pages,
-    perMinute: 5,
-  },
-  {
-    name: '  same days, Student t bound instead',
-    rule: mean('pagesPerSession', { below: pagesAt, window: '30m', min: 100 }),
-    session: pages,
-    perMinute: 5,
-    method: 'student-t',
-    sameAs: -1,
-  },
-  {
-    name: 'pages above 2.999, 1h, 10/min',
-    rule: mean('pagesPerSession', { above: pagesAt }),
-    session: pages,
-    perMinute: 10,
-  },
-  {
-    name: 'engaged below 54.97 s, 1h, 10/min, lognormal',
-    rule: mean('engagedTime', { below: engagedAt }),
-    session: engaged,
-    perMinute: 10,
-  },
-  {
-    name: '  same days, Student t bound instead',
-    rule: mean('engagedTime', { below: engagedAt }),
-    session: engaged,
-    perMinute: 10,
-    method: 'student-t',
-    sameAs: -1,
-  },
-  {
-    name: 'engaged below 54.97 s, 30m, min 100, 5/min',
-    rule: mean('engagedTime', { below: engagedAt, window: '30m', min: 100 }),
-    session: engaged,
-    perMinute: 5,
-  },
-  {
-    name: '  same days, Student t bound instead',
-    rule: mean('engagedTime', { below: engagedAt, window: '30m', min: 100 }),
-    session: engaged,
-    perMinute: 5,
-    method: 'student-t',
-    sameAs: -1,
-  },
-  {
-    name: 'engaged above 54.97 s, 1h, 10/min',
-    rule: mean('engagedTime', { above: engagedAt }),
-    session: engaged,
-    perMinute: 10,
-  },
   // detection: the truth well beyond the threshold (days of 6 hours)
   {
     name: 'DETECT (6h days) pages below 2.5, true geometric mean 1.5',

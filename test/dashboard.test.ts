@@ -7,10 +7,10 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTraffic, waitForRecorded } from '../scripts/demo-traffic.mjs';
-import { freePort, startDevStack } from '../scripts/lib/dev-stack.mjs';
 import type { Report } from '../worker/engine/index.ts';
 import { fmt, testId, verdictLabel } from '../worker/routes/dashboard-format.ts';
 import { launchBrowser } from './support/browser.ts';
+import { type TestStack, useDevStack } from './support/dev-stack.ts';
 
 const TOKEN = 'dashboard-e2e-token';
 const DOC = {
@@ -30,18 +30,11 @@ const DOC = {
   ],
 };
 
-interface Stack {
-  workerUrl: string;
-  stop(): Promise<void>;
-}
-
-let stack: Stack;
+let stack: TestStack;
 let browser: Browser;
 
 async function results(): Promise<Report> {
-  const res = await fetch(`${stack.workerUrl}/__hio/admin/results`, {
-    headers: { authorization: `Bearer ${TOKEN}` },
-  });
+  const res = await stack.admin('/__hio/admin/results');
   expect(res.status).toBe(200);
   return (await res.json()) as Report;
 }
@@ -51,20 +44,13 @@ async function text(page: Page, id: string): Promise<string> {
 }
 
 describe('the results dashboard, in Chromium', () => {
+  stack = useDevStack({ campaigns: DOC, adminToken: TOKEN, startTimeoutMs: 180_000 });
   beforeAll(async () => {
-    stack = await startDevStack({
-      shopPort: await freePort(),
-      workerPort: await freePort(),
-      campaigns: DOC,
-      persistTo: true,
-      adminToken: TOKEN,
-    });
     browser = await launchBrowser();
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
-    await stack?.stop();
   });
 
   it('shows the API numbers and draws the charts after a login', { timeout: 240_000 }, async () => {

@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, ROOT, startDevStack } from '../scripts/lib/dev-stack.mjs';
+import { ROOT } from '../scripts/lib/dev-stack.mjs';
 import { DESKTOP_UA } from './support/browser.ts';
+import { type TestStack, useDevStack } from './support/dev-stack.ts';
 
 const run = promisify(execFile);
 const TOKEN = 'export-e2e-token';
@@ -28,10 +29,9 @@ const DOC = {
   ],
 };
 
-let stack: { workerUrl: string; secret: string; stop(): Promise<void>; output(lines?: number): string };
+let stack: TestStack;
 let dir: string;
 
-const admin = { authorization: `Bearer ${TOKEN}` };
 const today = () => new Date().toISOString().slice(0, 10);
 const idOf = (cookie: string) => cookie.slice('hio_vid='.length).split('.')[0] as string;
 /** The event log's pseudonym of a visitor (db/event-log.ts): HMAC-SHA256 under the derived key. */
@@ -78,18 +78,11 @@ async function poll<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: stri
 }
 
 describe('measurement through the queue, and npm run export, under wrangler dev', () => {
-  beforeAll(async () => {
+  stack = useDevStack({ campaigns: DOC, adminToken: TOKEN, startTimeoutMs: 120_000 });
+  beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'hio-export-'));
-    stack = await startDevStack({
-      shopPort: await freePort(),
-      workerPort: await freePort(),
-      campaigns: DOC,
-      persistTo: true,
-      adminToken: TOKEN,
-    });
-  }, 120_000);
-  afterAll(async () => {
-    await stack?.stop();
+  });
+  afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -105,8 +98,7 @@ describe('measurement through the queue, and npm run export, under wrangler dev'
         variants: { visitors: number; goals: Record<string, { conversions: number }> }[];
       }[];
     };
-    const results = async () =>
-      (await (await fetch(`${stack.workerUrl}/__hio/admin/results`, { headers: admin })).json()) as Results;
+    const results = async () => (await (await stack.admin('/__hio/admin/results')).json()) as Results;
     const totals = (r: Results) => {
       const c = r.campaigns.find((x) => x.id === 'export-hero');
       return {
@@ -120,9 +112,7 @@ describe('measurement through the queue, and npm run export, under wrangler dev'
       conversions: 3,
     });
     const dayLines = async () =>
-      (await (await fetch(`${stack.workerUrl}/__hio/admin/events?day=${today()}`, { headers: admin })).text())
-        .split('\n')
-        .filter(Boolean);
+      (await (await stack.admin(`/__hio/admin/events?day=${today()}`)).text()).split('\n').filter(Boolean);
     expect(await poll(dayLines, (l) => l.length === 6, 'the event log')).toHaveLength(6);
 
     const del = await fetch(`${stack.workerUrl}/__hio/me`, {

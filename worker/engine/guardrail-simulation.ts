@@ -89,34 +89,85 @@ export function cappedLognormalMean(
   );
 }
 
+/** A minute bucket's counters, without its minute and variant. */
+type Counters = Omit<MinuteBucket, 'minute' | 'variant'>;
+type SecondaryKey = keyof SecondarySums;
+
 /**
- * The counters one minute of sessions writes (as db/measurement.ts would, engine/secondary.ts's
- * arithmetic): the raw values, the squares, and the excess over the cap.
+ * How the simulation writes one kind of metric: the one place to add a metric. A rate metric draws a
+ * minute's successes (Binomial(n, rate)); a mean metric draws each session's value.
  */
-function sessionCounters(metric: SessionMeanMetric, values: number[]): Partial<SecondarySums> {
-  const out: Partial<SecondarySums> = {};
-  const add = (k: keyof SecondarySums, x: number) => {
-    out[k] = (out[k] ?? 0) + x;
-  };
-  for (const v of values) {
-    if (metric === 'pagesPerSession') {
-      const kept = Math.min(v, SESSION_PAGES_CAP);
-      add('pageviews', v);
-      add('pageviews_sq', v * v);
-      add('pageviews_excess', v - kept);
-      add('pageviews_sq_excess', v * v - kept * kept);
-    } else {
-      const ms = Math.round(v * 1000);
-      const kept = Math.min(ms, SESSION_ENGAGED_CAP_MS);
-      const sq = (x: number) => Math.round((x / 1000) ** 2);
-      add('engaged_ms', ms);
-      add('engaged_s2', sq(ms));
-      add('engaged_ms_excess', ms - kept);
-      add('engaged_s2_excess', sq(ms) - sq(kept));
-    }
-  }
-  return out;
+interface SimulatedMetric {
+  /** What a rule of this metric needs in {@link SimulationOptions}: a true rate or a session sampler. */
+  needs: 'rate' | 'session';
+  /** Counted by session (bounce, the means): the window is read a session lag back. */
+  bySession: boolean;
+  /** One minute's counters of `n` observations (those not named are 0), its draws taken from `random`. */
+  minute(n: number, options: SimulationOptions, random: () => number, goal: string): Partial<Counters>;
 }
+
+const rateMetric = (
+  bySession: boolean,
+  counters: (n: number, successes: number, goal: string) => Partial<Counters>,
+): SimulatedMetric => ({
+  needs: 'rate',
+  bySession,
+  minute: (n, options, random, goal) => counters(n, sampleBinomial(n, options.rate ?? 0, random), goal),
+});
+
+/**
+ * A mean metric: the counters one minute of sessions writes (as db/measurement.ts would, engine/secondary.ts's
+ * arithmetic): the raw values, the squares, and the excess over the cap; `raw` turns a drawn value into the
+ * counted unit, `square` is the counted square of one.
+ */
+const meanMetric = (
+  keys: { sum: SecondaryKey; sumSq: SecondaryKey; excess: SecondaryKey; sqExcess: SecondaryKey },
+  cap: number,
+  raw: (value: number) => number,
+  square: (x: number) => number,
+): SimulatedMetric => ({
+  needs: 'session',
+  bySession: true,
+  minute: (n, options, random) => {
+    const draw = options.session as SessionSampler;
+    const values = Array.from({ length: n }, () => draw(random));
+    const out: Partial<SecondarySums> = {};
+    const add = (k: SecondaryKey, x: number) => {
+      out[k] = (out[k] ?? 0) + x;
+    };
+    for (const v of values) {
+      const x = raw(v);
+      const kept = Math.min(x, cap);
+      add(keys.sum, x);
+      add(keys.sumSq, square(x));
+      add(keys.excess, x - kept);
+      add(keys.sqExcess, square(x) - square(kept));
+    }
+    return { sessions: n, secondary: out };
+  },
+});
+
+/** The simulated metrics, by rule metric (`conversion` for every `conversion:<goal>`). */
+const SIMULATED_METRICS: Readonly<
+  Record<'ctr' | 'conversion' | 'bounce' | SessionMeanMetric, SimulatedMetric>
+> = {
+  ctr: rateMetric(false, (n, clicks) => ({ impressions: n, clicks })),
+  conversion: rateMetric(false, (n, k, goal) => ({ exposures: n, conversions: { [goal]: k } })),
+  // a bounce is a session that did not reach a second page
+  bounce: rateMetric(true, (n, bounces) => ({ sessions: n, multiPageSessions: n - bounces })),
+  pagesPerSession: meanMetric(
+    { sum: 'pageviews', sumSq: 'pageviews_sq', excess: 'pageviews_excess', sqExcess: 'pageviews_sq_excess' },
+    SESSION_PAGES_CAP,
+    (pages) => pages,
+    (pages) => pages * pages,
+  ),
+  engagedTime: meanMetric(
+    { sum: 'engaged_ms', sumSq: 'engaged_s2', excess: 'engaged_ms_excess', sqExcess: 'engaged_s2_excess' },
+    SESSION_ENGAGED_CAP_MS,
+    (seconds) => Math.round(seconds * 1000),
+    (ms) => Math.round((ms / 1000) ** 2),
+  ),
+};
 
 export interface SimulationOptions {
   rule: GuardrailRule;
@@ -159,16 +210,18 @@ export function simulateGuardrailDays(options: SimulationOptions): SimulationRes
   const windowMs = parseWindow(rule.window);
   if (windowMs === null) throw new RangeError(`simulateGuardrailDays: bad window "${rule.window}"`);
   const metric = rule.metric;
-  const meanMetric = isSessionMeanMetric(metric) ? metric : null;
-  const mean = meanMetric !== null;
+  const conversion = metric.startsWith('conversion:');
+  const goal = conversion ? metric.slice('conversion:'.length) : '';
+  const simulated = (SIMULATED_METRICS as Readonly<Record<string, SimulatedMetric | undefined>>)[
+    conversion ? 'conversion' : metric
+  ];
+  if (!simulated) throw new RangeError(`simulateGuardrailDays: unknown metric "${metric}"`);
+  const mean = simulated.needs === 'session';
   if (mean ? !options.session : options.rate === undefined)
-    throw new RangeError(`simulateGuardrailDays: a ${metric} rule needs ${mean ? 'session' : 'rate'}`);
-  const rate = options.rate ?? 0;
-  const bounce = metric === 'bounce';
-  const lagMs = bounce || mean ? (options.bounceLagMs ?? DEFAULT_BOUNCE_LAG_MS) : 0;
+    throw new RangeError(`simulateGuardrailDays: a ${metric} rule needs ${simulated.needs}`);
+  const lagMs = simulated.bySession ? (options.bounceLagMs ?? DEFAULT_BOUNCE_LAG_MS) : 0;
   const keep = (windowMs + lagMs) / 60_000 + 1;
   const random = mulberry32(seed);
-  const goal = metric === 'ctr' || bounce || mean ? null : metric.slice('conversion:'.length);
   const evaluate =
     mean && options.method === 'student-t'
       ? studentTRule(rule, options.alpha, options.looks, lagMs)
@@ -189,43 +242,15 @@ export function simulateGuardrailDays(options: SimulationOptions): SimulationRes
     const buckets: MinuteBucket[] = [];
     let first: number | null = null;
     for (let minute = 0; minute < minutes && first === null; minute++) {
-      const successes = mean ? 0 : sampleBinomial(perMinute, rate, random);
-      const draw = options.session;
-      buckets.push(
-        meanMetric && draw
-          ? {
-              minute,
-              variant: 'b',
-              impressions: 0,
-              clicks: 0,
-              exposures: 0,
-              conversions: {},
-              sessions: perMinute,
-              secondary: sessionCounters(
-                meanMetric,
-                Array.from({ length: perMinute }, () => draw(random)),
-              ),
-            }
-          : bounce
-            ? {
-                minute,
-                variant: 'b',
-                impressions: 0,
-                clicks: 0,
-                exposures: 0,
-                conversions: {},
-                sessions: perMinute,
-                multiPageSessions: perMinute - successes,
-              }
-            : {
-                minute,
-                variant: 'b',
-                impressions: goal === null ? perMinute : 0,
-                clicks: goal === null ? successes : 0,
-                exposures: goal === null ? 0 : perMinute,
-                conversions: goal === null ? {} : { [goal]: successes },
-              },
-      );
+      buckets.push({
+        minute,
+        variant: 'b',
+        impressions: 0,
+        clicks: 0,
+        exposures: 0,
+        conversions: {},
+        ...simulated.minute(perMinute, options, random, goal),
+      });
       if (buckets.length > keep) buckets.shift();
       const action = evaluate(buckets, (minute + 1) * 60_000);
       if (action) {

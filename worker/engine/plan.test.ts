@@ -7,7 +7,7 @@ import type { RequestFacts } from './attributes.ts';
 import type { CompiledDocument } from './document.ts';
 import { parseDocument } from './document.ts';
 import { type HioEvent, parseBatch } from './events.ts';
-import { planBeacon, planPage } from './plan.ts';
+import { planBeacon, planPage, type Writes } from './plan.ts';
 import {
   ALL_CAMPAIGN,
   encodeAssignment,
@@ -23,6 +23,40 @@ function compile(doc: unknown): CompiledDocument {
   const r = parseDocument(doc);
   if (!r.ok) throw new Error(r.problems.join('; '));
   return r.doc;
+}
+
+/** One campaign, `hero`, replacing #hero with its one variant `b` (the document's other fields given). */
+const heroDoc = (extra: { holdout?: number } = {}): CompiledDocument =>
+  compile({
+    version: 1,
+    ...extra,
+    campaigns: [
+      { id: 'hero', slot: { selector: '#hero', action: 'replace' }, variants: [{ id: 'b', html: 'B' }] },
+    ],
+  });
+
+/**
+ * The exposure row of campaign hero for the visitor of {@link facts}: one variant (p 1) and no context (not
+ * contextual); the breakdowns of results, and the pre-exposure covariate of CUPED (no pageview stored yet).
+ */
+const heroExposure = (variantId: string) => ({
+  campaignId: 'hero',
+  seed: 'hero',
+  variantId,
+  context: '',
+  p: 1,
+  device: 'desktop',
+  source: 'direct',
+  segments: '',
+  cluster: '',
+  prePageviews: 0,
+});
+
+/** The stored profile after a plan's profile write. */
+function applied(stored: FlatProfile, w: Writes): FlatProfile {
+  const p: FlatProfile = { ...stored };
+  applyOps(p, w.profile?.groups ?? []);
+  return p;
 }
 
 const DOC = compile({
@@ -83,21 +117,7 @@ describe('planPage', () => {
     // the page had #hero but no footer: only hero is assigned, exposed and counted towards its cap
     const w = plan.settle(new Set(['hero']));
     // logged with the probability its variant had (one variant: 1) and no context (not contextual)
-    expect(w.measurement.exposures).toEqual([
-      {
-        campaignId: 'hero',
-        seed: 'hero',
-        variantId: 'bold',
-        context: '',
-        p: 1,
-        // the breakdowns of results, and the pre-exposure covariate of CUPED (no pageview stored yet)
-        device: 'desktop',
-        source: 'direct',
-        segments: '',
-        cluster: '',
-        prePageviews: 0,
-      },
-    ]);
+    expect(w.measurement.exposures).toEqual([heroExposure('bold')]);
     expect(w.profile).toEqual({
       writer: 'page',
       ttlSeconds: 90 * 86_400,
@@ -115,12 +135,7 @@ describe('planPage', () => {
   });
 
   it('stores nothing for a returning visitor whose assignments are settled and caps absent', () => {
-    const doc = compile({
-      version: 1,
-      campaigns: [
-        { id: 'hero', slot: { selector: '#hero', action: 'replace' }, variants: [{ id: 'b', html: 'B' }] },
-      ],
-    });
+    const doc = heroDoc();
     const stored = { fs: NOW - 1000, ls: NOW - 1000, v: 1, 'a.hero': encodeAssignment('b', 'hero') };
     const w = planPage({ doc, visitorId: 'v', stored, facts: facts(), mode: 'page' }).settle(
       new Set(['hero']),
@@ -130,13 +145,7 @@ describe('planPage', () => {
   });
 
   it("records a new visitor's first visit as treated, and a held-out visitor's exposure as holdout", () => {
-    const doc = compile({
-      version: 1,
-      holdout: 0.5,
-      campaigns: [
-        { id: 'hero', slot: { selector: '#hero', action: 'replace' }, variants: [{ id: 'b', html: 'B' }] },
-      ],
-    });
+    const doc = heroDoc({ holdout: 0.5 });
     const seen = { treated: 0, held: 0 };
     for (let i = 0; i < 40; i++) {
       const plan = planPage({ doc, visitorId: `visitor-${i}`, stored: {}, facts: facts(), mode: 'page' });
@@ -202,8 +211,7 @@ describe('planBeacon', () => {
       'cv-0002',
     ]);
     // the category comes from the document's URL rules
-    const p: FlatProfile = { ...stored };
-    applyOps(p, w.profile?.groups ?? []);
+    const p = applied(stored, w);
     expect(p.lc).toBe('shoes');
     expect(p['c.purchase']).toBe(1);
     expect(p['cv.purchase']).toBe(40);
@@ -249,20 +257,14 @@ describe('planBeacon', () => {
 });
 
 describe('the decision API (mode decide)', () => {
-  const doc = compile({
-    version: 1,
-    campaigns: [
-      { id: 'hero', slot: { selector: '#hero', action: 'replace' }, variants: [{ id: 'b', html: 'B' }] },
-    ],
-  });
+  const doc = heroDoc();
   const stored: FlatProfile = { fs: NOW - 60_000, ls: NOW - 60_000, v: 1 };
 
   it('settles the assignment at once and holds the exposure until the impression', () => {
     const plan = planPage({ doc, visitorId: 'v', stored, facts: facts(), mode: 'decide' });
     const w = plan.settle(new Set(['hero']));
     expect(w.measurement.exposures).toEqual([]);
-    const p: FlatProfile = { ...stored };
-    applyOps(p, w.profile?.groups ?? []);
+    const p = applied(stored, w);
     expect(p['a.hero']).toBe(encodeAssignment('b', 'hero'));
     expect(typeof p['e.hero']).toBe('string');
 
@@ -273,20 +275,7 @@ describe('the decision API (mode decide)', () => {
       { t: 'click', id: 'ck-0001', campaign: 'hero', variant: 'b' },
     ]);
     const b = planBeacon({ doc, visitorId: 'v', stored: p, events, now: NOW });
-    expect(b.measurement.exposures).toEqual([
-      {
-        campaignId: 'hero',
-        seed: 'hero',
-        variantId: 'b',
-        context: '',
-        p: 1,
-        device: 'desktop',
-        source: 'direct',
-        segments: '',
-        cluster: '',
-        prePageviews: 0,
-      },
-    ]);
+    expect(b.measurement.exposures).toEqual([heroExposure('b')]);
     expect(b.measurement.slotEvents.map((e) => e.eventId)).toEqual(['im-0001', 'im-0002', 'ck-0001']);
 
     // a click without an impression is no exposure; a marker of another variant is none either
@@ -331,13 +320,7 @@ describe('the decision API (mode decide)', () => {
   });
 
   it("holds a held-out visitor's exposure until the held-out slot's impression, which counts no impression", () => {
-    const held = compile({
-      version: 1,
-      holdout: 0.5,
-      campaigns: [
-        { id: 'hero', slot: { selector: '#hero', action: 'replace' }, variants: [{ id: 'b', html: 'B' }] },
-      ],
-    });
+    const held = heroDoc({ holdout: 0.5 });
     const plans = Array.from({ length: 40 }, (_, i) =>
       planPage({ doc: held, visitorId: `v${i}`, stored, facts: facts(), mode: 'decide' }),
     );
@@ -346,8 +329,7 @@ describe('the decision API (mode decide)', () => {
     expect(plan.result.heldOut.map((c) => c.id)).toEqual(['hero']);
     const w = plan.settle(new Set(['hero']));
     expect(w.measurement.exposures).toEqual([]);
-    const p: FlatProfile = { ...stored };
-    applyOps(p, w.profile?.groups ?? []);
+    const p = applied(stored, w);
     expect(p['a.hero']).toBe(encodeAssignment(HOLDOUT_VARIANT, 'hero'));
     const b = planBeacon({
       doc: held,
@@ -369,12 +351,8 @@ describe('items a visitor viewed, carted and bought', () => {
     settings: { goals: ['add_to_cart', 'purchase'] },
     campaigns: [],
   });
-  const fold = (stored: FlatProfile, events: unknown[], now = NOW) => {
-    const w = planBeacon({ doc, visitorId: 'v', stored, events: batch(events), now });
-    const p: FlatProfile = { ...stored };
-    applyOps(p, w.profile?.groups ?? []);
-    return p;
-  };
+  const fold = (stored: FlatProfile, events: unknown[], now = NOW) =>
+    applied(stored, planBeacon({ doc, visitorId: 'v', stored, events: batch(events), now }));
 
   it('records item pages as views, and what was carted in a visit that purchased as bought', () => {
     let p = fold({}, [

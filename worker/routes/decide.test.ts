@@ -48,6 +48,15 @@ interface Answer {
 
 const decide = (query: string, init: RequestInit = {}) => call(`/__hio/decide?${query}`, init);
 
+/** Replaces the document by one campaign on #hero, targeted, whose one variant `hi` shows `html`. */
+const putHeroCampaign = (id: string, targeting: Record<string, string>, html: string) =>
+  putConfig({
+    version: 1,
+    campaigns: [
+      { id, slot: { selector: '#hero', action: 'replace' }, targeting, variants: [{ id: 'hi', html }] },
+    ],
+  });
+
 async function exposures(cookie: string): Promise<{ campaign_id: string; variant_id: string }[]> {
   const visitor = decodeURIComponent(cookie.split('=')[1] ?? '').split('.')[0];
   const rows = await env.HIO_DB.prepare(
@@ -177,43 +186,18 @@ describe('GET /__hio/decide', () => {
   });
 
   it("takes the country Cloudflare attached to the call as the page's", async () => {
-    await putConfig({
-      version: 1,
-      campaigns: [
-        {
-          id: 'uk',
-          slot: { selector: '#hero', action: 'replace' },
-          targeting: { country: 'GB' },
-          variants: [{ id: 'hi', html: 'Hello, UK' }],
-        },
-      ],
-    });
-    const { env: workerEnv } = await import('cloudflare:workers');
-    const { createExecutionContext, waitOnExecutionContext } = await import('cloudflare:test');
-    const worker = (await import('../index.ts')).default;
-    const ctx = createExecutionContext();
-    const req = new Request('http://hio.test/__hio/decide?path=/', {
+    await putHeroCampaign('uk', { country: 'GB' }, 'Hello, UK');
+    const res = await decide('path=/', {
       headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0 Safari/537.36' },
       cf: { country: 'GB' },
-    } as RequestInit) as Request<unknown, IncomingRequestCfProperties>;
-    const res = await worker.fetch(req, workerEnv, ctx);
-    await waitOnExecutionContext(ctx);
+    } as RequestInit);
+    await settle();
     expect(res.status).toBe(200);
     expect(((await res.json()) as Answer).decisions.map((d) => d.variant)).toEqual(['hi']);
   });
 
   it('uses the page referrer it is given, not the calling page', async () => {
-    await putConfig({
-      version: 1,
-      campaigns: [
-        {
-          id: 'from-search',
-          slot: { selector: '#hero', action: 'replace' },
-          targeting: { referrer: 'search.example' },
-          variants: [{ id: 'hi', html: 'From search' }],
-        },
-      ],
-    });
+    await putHeroCampaign('from-search', { referrer: 'search.example' }, 'From search');
     const plain = (await (
       await decide('path=/', { headers: { referer: 'http://hio.test/app' } })
     ).json()) as Answer;
