@@ -143,6 +143,14 @@ export {
 export * from './recommend.ts';
 export { type LogGoals, type LogRecord, logSessions, parseLogLine } from './recommend-log.ts';
 export {
+  type CompactRecommendModel,
+  compactRecommendModel,
+  decodeRecommendModel,
+  encodeRecommendModel,
+  expandRecommendModel,
+  RECOMMEND_COMPACT_VERSION,
+} from './recommend-model.ts';
+export {
   ITEM_FIELDS,
   itemPath,
   type RecommendContext,

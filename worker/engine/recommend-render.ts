@@ -14,11 +14,11 @@
  */
 import { type FlatProfile, nameOf, num, P } from './profile-fields.ts';
 import {
+  type AnyRecommendModel,
   type CatalogueIndex,
   type CatalogueItem,
   indexCatalogue,
   type RecommendExclude,
-  type RecommendModel,
   type RecommendStrategy,
   type RecommendVisitor,
   recommend,
@@ -42,8 +42,8 @@ export interface RecommendSpec {
 
 /** What the page path holds for recommendations: the learned model and the catalogue. */
 export interface RecommendContext {
-  /** null until the co-view job has stored one */
-  model: RecommendModel | null;
+  /** null until the co-view job has stored one (the page path holds the compact form) */
+  model: AnyRecommendModel | null;
   catalogue: CatalogueIndex;
   /** the path of each catalogue item's page -> its id (the page's own item is found by its path) */
   byPath: ReadonlyMap<string, string>;
@@ -65,7 +65,7 @@ export function itemPath(url: string): string | null {
 /** Builds the context once per catalogue (and model): the index by id and by page path. */
 export function recommendContext(
   items: readonly CatalogueItem[],
-  model: RecommendModel | null,
+  model: AnyRecommendModel | null,
 ): RecommendContext {
   const catalogue = indexCatalogue(items);
   const byPath = new Map<string, string>();
