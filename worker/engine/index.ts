@@ -151,8 +151,10 @@ export {
   RECOMMEND_COMPACT_VERSION,
 } from './recommend-model.ts';
 export {
+  explainRecommendation,
   ITEM_FIELDS,
   itemPath,
+  type RecommendationWhy,
   type RecommendContext,
   type RecommendSpec,
   recommendContext,
