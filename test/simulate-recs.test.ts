@@ -73,6 +73,15 @@ describe('recommendation evaluation', () => {
     expect(Math.abs(d.mean)).toBeLessThan(3 * d.se + 0.005);
   });
 
+  it('answers the same from the compact model as from the JSON one, on every evaluated request', () => {
+    for (const r of results) {
+      // each held-out session asks similar, for-you, popular-in-interest and popular
+      expect(r.compact.answers).toBe(4 * r.evaluated);
+      expect(r.compact.differing).toBe(0);
+      expect(r.compact.bytes).toBeLessThan(r.modelBytes / 3);
+    }
+  });
+
   it('is deterministic, fits a KV value and renders a table', () => {
     expect(simulateRecommendations(options)).toEqual(results);
     for (const r of results) expect(r.modelBytes).toBeLessThan(1_000_000);

@@ -23,6 +23,8 @@
 
 import {
   type CatalogueItem,
+  compactRecommendModel,
+  encodeRecommendModel,
   indexCatalogue,
   learnNeighbours,
   mulberry32,
@@ -137,6 +139,11 @@ export interface RecScenarioResult {
   evaluated: number;
   /** bytes of the learned model as JSON */
   modelBytes: number;
+  /**
+   * the compact model (what KV stores): its bytes, and its answers compared with the JSON model's on
+   * every evaluated request (item, source and score at every position)
+   */
+  compact: { bytes: number; answers: number; differing: number };
   strategies: Record<EvalStrategy, StrategyFigures>;
 }
 
@@ -293,6 +300,9 @@ function runScenario(scenario: RecScenario, options: RecSimOptions): RecScenario
     train.map((s) => s.events),
     { now: o.days * DAY, categoryOf, minSupport: options.minSupport, shrinkage: options.shrinkage },
   );
+  const compact = compactRecommendModel(model);
+  let compared = 0;
+  let differing = 0;
   const index = indexCatalogue(w.catalogue);
   const hits: Record<EvalStrategy, number[]> = blank();
   const gains: Record<EvalStrategy, number[]> = blank();
@@ -324,18 +334,24 @@ function runScenario(scenario: RecScenario, options: RecSimOptions): RecScenario
           .slice(0, o.count)
           .map(([i]) => `i${i}`);
       } else {
-        const out = recommend(
-          model,
-          index,
-          visitor,
-          {
-            strategy: strategy as RecommendSource,
-            count: o.count,
-            exclude: 'viewed',
-            item: `i${current}`,
-          },
-          { interestShare: options.interestShare },
-        );
+        const request = {
+          strategy: strategy as RecommendSource,
+          count: o.count,
+          exclude: 'viewed' as const,
+          item: `i${current}`,
+        };
+        const out = recommend(model, index, visitor, request, { interestShare: options.interestShare });
+        const fromCompact = recommend(compact, index, visitor, request, {
+          interestShare: options.interestShare,
+        });
+        compared++;
+        const same =
+          fromCompact.length === out.length &&
+          out.every((r, i) => {
+            const c = fromCompact[i];
+            return c !== undefined && c.item === r.item && c.source === r.source && c.score === r.score;
+          });
+        if (!same) differing++;
         ranked = out.map((r) => r.item.id);
         positions[strategy] += out.length;
         fallbacks[strategy] += out.filter(
@@ -372,6 +388,7 @@ function runScenario(scenario: RecScenario, options: RecSimOptions): RecScenario
     trainSessions: train.length,
     evaluated,
     modelBytes: new TextEncoder().encode(JSON.stringify(model)).length,
+    compact: { bytes: encodeRecommendModel(model).byteLength, answers: compared, differing },
     strategies,
   };
 }
@@ -390,11 +407,11 @@ export function simulateRecommendations(options: RecSimOptions = {}): RecScenari
 }
 
 /**
- * The JSON size of a model at its largest for a catalogue: every item with a full list of `k` co-viewed
- * and `boughtK` co-purchased neighbours, ids like `sku-00042`, scores of 3 significant digits, plus 50
- * popular items overall and in each of `categories` categories. What one KV value must hold.
+ * A model at its largest for a catalogue: every item with a full list of `k` co-viewed and `boughtK`
+ * co-purchased neighbours, ids like `sku-00042`, scores of 3 significant digits, plus 50 popular items
+ * overall and in each of `categories` categories. What one KV value must hold.
  */
-export function worstCaseModelBytes(items = 5000, k = 20, boughtK = k, categories = 50): number {
+export function worstCaseModel(items = 5000, k = 20, boughtK = k, categories = 50): RecommendModel {
   const random = mulberry32(9);
   const id = (i: number) => `sku-${String(i).padStart(5, '0')}`;
   const list = (length: number): [string, number][] =>
@@ -419,7 +436,17 @@ export function worstCaseModelBytes(items = 5000, k = 20, boughtK = k, categorie
     bought,
     popular: { all: popularList(), byCategory },
   };
-  return new TextEncoder().encode(JSON.stringify(model)).length;
+  return model;
+}
+
+/** The JSON size (format 1) of {@link worstCaseModel}. */
+export function worstCaseModelBytes(items = 5000, k = 20, boughtK = k, categories = 50): number {
+  return new TextEncoder().encode(JSON.stringify(worstCaseModel(items, k, boughtK, categories))).length;
+}
+
+/** The compact size (format 2, what KV stores) of {@link worstCaseModel}. */
+export function worstCaseCompactBytes(items = 5000, k = 20, boughtK = k, categories = 50): number {
+  return encodeRecommendModel(worstCaseModel(items, k, boughtK, categories)).byteLength;
 }
 
 const pct = (x: number) => (100 * x).toFixed(1);
@@ -432,7 +459,8 @@ export function renderRecTable(results: readonly RecScenarioResult[], count = DE
   for (const r of results) {
     lines.push(
       `${r.name}: ${r.description}`,
-      `  ${r.trainSessions} training sessions, ${r.evaluated} held-out sessions evaluated, model ${(r.modelBytes / 1024).toFixed(1)} KB`,
+      `  ${r.trainSessions} training sessions, ${r.evaluated} held-out sessions evaluated, model ${(r.modelBytes / 1024).toFixed(1)} KB ` +
+        `as JSON, ${(r.compact.bytes / 1024).toFixed(1)} KB compact (answers identical in ${r.compact.answers - r.compact.differing} of ${r.compact.answers})`,
     );
     const header = [
       'strategy',

@@ -8,11 +8,15 @@
  */
 import {
   type ClusterRecord,
+  type CompactRecommendModel,
+  compactRecommendModel,
+  decodeRecommendModel,
   type PropensityRecord,
   parseClusterRecord,
   parsePropensityRecord,
   parseRecommendModel,
-  type RecommendModel,
+  RECOMMEND_COMPACT_VERSION,
+  RECOMMEND_MODEL_VERSION,
 } from '../engine/index.ts';
 
 export const modelKey = (goal: string) => `hio:model:${goal}`;
@@ -48,18 +52,34 @@ export async function writeClusters(kv: KVNamespace, record: ClusterRecord): Pro
   await kv.put(CLUSTERS_KEY, JSON.stringify(record));
 }
 
+/** Format 1: the model as JSON (written by releases before the compact format). */
 export const RECS_MODEL_KEY = 'hio:recs:model';
+/** Format 2: the compact binary model (engine/recommend-model.ts). */
+export const RECS_COMPACT_KEY = 'hio:recs:model:v2';
 export const RECS_STAMP_KEY = 'hio:recs:stamp';
 
-/** What says which model is stored, without reading the model: its version and training time. */
+/** What says which model is stored, without reading the model: its format version and training time. */
 export interface RecsStamp {
   version: number;
   trainedAt: number;
 }
 
-/** The model first, then the stamp: a reader that sees the new stamp finds the new model. */
-export async function writeRecsModel(kv: KVNamespace, json: string, stamp: RecsStamp): Promise<void> {
-  await kv.put(RECS_MODEL_KEY, json);
+/** The key of a stored format (the stamp's `version`): format 2 beside format 1, not over it. */
+export function recsModelKey(version: number): string {
+  return version === RECOMMEND_MODEL_VERSION ? RECS_MODEL_KEY : RECS_COMPACT_KEY;
+}
+
+/**
+ * The model first, then the stamp: a reader that sees the new stamp finds the new model. A format-2
+ * model goes under its own key, so an isolate of an earlier release (which reads the JSON key) keeps
+ * the last JSON model instead of failing to parse a binary one, and a rollback still finds that one.
+ */
+export async function writeRecsModel(
+  kv: KVNamespace,
+  value: string | Uint8Array,
+  stamp: RecsStamp,
+): Promise<void> {
+  await kv.put(recsModelKey(stamp.version), value);
   await kv.put(RECS_STAMP_KEY, JSON.stringify(stamp));
 }
 
@@ -70,10 +90,25 @@ export async function readRecsStamp(kv: KVNamespace): Promise<RecsStamp | null> 
     : null;
 }
 
-/** The stored recommendation model, or null (none, another version, unreadable). */
-export async function readRecsModel(kv: KVNamespace): Promise<RecommendModel | null> {
+/**
+ * The stored recommendation model of the format the stamp names, compact in any case, or null (none,
+ * an unknown format, unreadable). A format-1 (JSON) model, stored by an earlier release and not yet
+ * replaced by a training, is parsed and converted once.
+ */
+export async function readRecsModel(
+  kv: KVNamespace,
+  version: number = RECOMMEND_COMPACT_VERSION,
+): Promise<CompactRecommendModel | null> {
   try {
-    return parseRecommendModel(await kv.get(RECS_MODEL_KEY, 'json'));
+    if (version === RECOMMEND_COMPACT_VERSION) {
+      const bytes = await kv.get(RECS_COMPACT_KEY, 'arrayBuffer');
+      return bytes ? decodeRecommendModel(bytes) : null;
+    }
+    if (version === RECOMMEND_MODEL_VERSION) {
+      const model = parseRecommendModel(await kv.get(RECS_MODEL_KEY, 'json'));
+      return model ? compactRecommendModel(model) : null;
+    }
+    return null;
   } catch {
     return null;
   }

@@ -8,14 +8,14 @@
  */
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parseDocument, parseRecommendModel, type RecommendModel } from '../engine/index.ts';
+import { expandRecommendModel, parseDocument, type RecommendModel } from '../engine/index.ts';
 import type { Bindings } from '../env.ts';
 import { runScheduled } from '../scheduled.ts';
 import { ADMIN, call, putConfig } from '../test/helpers.ts';
 import { createCatalogRepo } from './catalog-repo.ts';
 import { dayPrefix, pseudonym } from './event-log.ts';
 import { dayOf } from './measurement.ts';
-import { RECS_MODEL_KEY, RECS_STAMP_KEY, readRecsStamp } from './models.ts';
+import { RECS_COMPACT_KEY, RECS_MODEL_KEY, RECS_STAMP_KEY, readRecsModel, readRecsStamp } from './models.ts';
 import { trainRecommendations } from './recs-job.ts';
 
 const MIN = 60_000;
@@ -69,8 +69,10 @@ async function putObject(lines: Line[], name = crypto.randomUUID()): Promise<str
   return key;
 }
 
+/** The stored model (format 2, compact), as the JSON model it stands for. */
 async function storedModel(): Promise<RecommendModel | null> {
-  return parseRecommendModel(await env.HIO_KV.get(RECS_MODEL_KEY, 'json'));
+  const model = await readRecsModel(env.HIO_KV);
+  return model && expandRecommendModel(model);
 }
 
 const neighbourIds = (m: RecommendModel, item: string) => (m.neighbours[item] ?? []).map(([id]) => id);
@@ -107,6 +109,7 @@ beforeEach(async () => {
     await env.HIO_EVENTS.delete(listed.objects.map((o) => o.key));
   }
   await env.HIO_KV.delete(RECS_MODEL_KEY);
+  await env.HIO_KV.delete(RECS_COMPACT_KEY);
   await env.HIO_KV.delete(RECS_STAMP_KEY);
   await env.HIO_DB.prepare('DELETE FROM erasures').run();
 });
@@ -131,7 +134,10 @@ describe('trainRecommendations', () => {
     expect(model.neighbours.a?.[0]?.[1]).toBeCloseTo((3 / Math.sqrt(7 * 5)) * (3 / 13), 2);
     // popularity per catalogue category
     expect(Object.keys(model.popular.byCategory).sort()).toEqual(['bags', 'shoes']);
-    expect(await readRecsStamp(env.HIO_KV)).toEqual({ version: 1, trainedAt: NOW });
+    // stored compact (format 2) under its own key, its size as the result says; no JSON model written
+    expect(await readRecsStamp(env.HIO_KV)).toEqual({ version: 2, trainedAt: NOW });
+    expect((await env.HIO_KV.get(RECS_COMPACT_KEY, 'arrayBuffer'))?.byteLength).toBe(r.bytes);
+    expect(await env.HIO_KV.get(RECS_MODEL_KEY)).toBeNull();
   });
 
   it('turns carted items of a purchasing session into co-purchases', async () => {
@@ -214,7 +220,7 @@ describe('trainRecommendations', () => {
     await seedPattern();
     await runScheduled(env as unknown as Bindings, NOW);
     expect(neighbourIds((await storedModel()) as RecommendModel, 'c')).toEqual(['d']);
-    await env.HIO_KV.delete(RECS_MODEL_KEY);
+    await env.HIO_KV.delete(RECS_COMPACT_KEY);
     // the route trains with the real clock: today's partitions are empty, so it says why it skipped
     const res = await call('/__hio/admin/train', { method: 'POST', headers: ADMIN });
     const body = (await res.json()) as { recommendations: { outcome: string; reason?: string } };

@@ -11,20 +11,22 @@
  * docs/recommendations.md). When a bound stops it, the newest events are the ones learned from, and
  * the result says `truncated`. Erased visitors' lines are left out, as every read of the log does. The
  * events become sessions (engine/recommend-log.ts), `learnNeighbours` learns co-views, co-purchases and
- * popularity with the catalogue's categories, and the model goes to KV (models.ts: `hio:recs:model`,
- * then a small stamp with its version and training time, `hio:recs:stamp`, which the page path reads
- * to know whether the model it holds is still the latest).
+ * popularity with the catalogue's categories, and the model goes to KV in its compact form (format 2,
+ * engine/recommend-model.ts; models.ts: `hio:recs:model:v2`), then a small stamp with its format and
+ * training time, `hio:recs:stamp`, which the page path reads to know whether the model it holds is
+ * still the latest.
  *
  * Skipped (the previous model stays): no event log bound, no HIO_SECRET (erasures could not be
  * honoured), an empty catalogue, or no item views in the period.
  */
 import {
   type CompiledDocument,
+  encodeRecommendModel,
   type LogRecord,
   learnNeighbours,
   logSessions,
   parseLogLine,
-  RECOMMEND_MODEL_VERSION,
+  RECOMMEND_COMPACT_VERSION,
 } from '../engine/index.ts';
 import { createCatalogRepo } from './catalog-repo.ts';
 import { dayPrefix, erasedPseudonyms } from './event-log.ts';
@@ -62,7 +64,7 @@ export interface RecsJobResult {
   sessions: number;
   /** items with co-view neighbours in the model */
   items: number;
-  /** the model's size in KV (bytes) */
+  /** the model's size in KV (bytes, compact form) */
   bytes: number;
   /** a bound stopped the reading: older events were left out */
   truncated: boolean;
@@ -217,8 +219,8 @@ export async function trainRecommendations(
   if (sessions.length === 0)
     return skip(`no views of catalogue items in the event log of the last ${l.days} days`, counts);
   const model = learnNeighbours(sessions, { now, categoryOf: (item) => categories.get(item) });
-  const json = JSON.stringify(model);
-  const bytes = new TextEncoder().encode(json).length;
+  const value = encodeRecommendModel(model);
+  const bytes = value.byteLength;
   const result = {
     ...counts,
     sessions: sessions.length,
@@ -231,6 +233,6 @@ export async function trainRecommendations(
       reason: `the model is ${bytes} bytes, more than a KV value holds`,
       ...result,
     };
-  await writeRecsModel(env.HIO_KV, json, { version: RECOMMEND_MODEL_VERSION, trainedAt: now });
+  await writeRecsModel(env.HIO_KV, value, { version: RECOMMEND_COMPACT_VERSION, trainedAt: now });
   return { outcome: 'trained', ...result, trainedAt: now };
 }

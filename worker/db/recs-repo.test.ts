@@ -5,10 +5,18 @@
  */
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { learnNeighbours, parseDocument, RECOMMEND_MODEL_VERSION } from '../engine/index.ts';
+import {
+  type CompactRecommendModel,
+  encodeRecommendModel,
+  expandRecommendModel,
+  learnNeighbours,
+  parseDocument,
+  RECOMMEND_COMPACT_VERSION,
+  RECOMMEND_MODEL_VERSION,
+} from '../engine/index.ts';
 import { createCatalogRepo } from './catalog-repo.ts';
 import { createConfigRepo } from './config-repo.ts';
-import { RECS_MODEL_KEY, RECS_STAMP_KEY, writeRecsModel } from './models.ts';
+import { RECS_COMPACT_KEY, RECS_MODEL_KEY, RECS_STAMP_KEY, readRecsModel, writeRecsModel } from './models.ts';
 import { loadRecommendContext } from './recs-repo.ts';
 
 const items = (ids: string[]) => ids.map((id) => ({ id, url: `/p/${id}/`, title: id.toUpperCase() }));
@@ -25,6 +33,7 @@ const model = (trainedAt: number) =>
 
 beforeEach(async () => {
   await env.HIO_KV.delete(RECS_MODEL_KEY);
+  await env.HIO_KV.delete(RECS_COMPACT_KEY);
   await env.HIO_KV.delete(RECS_STAMP_KEY);
 });
 
@@ -44,17 +53,41 @@ describe('loadRecommendContext', () => {
     const second = await loadRecommendContext(env.HIO_DB, env.HIO_KV, () => {});
     expect(second).not.toBe(first);
     expect(second?.catalogue.size).toBe(3);
-    await writeRecsModel(env.HIO_KV, JSON.stringify(model(5000)), {
-      version: RECOMMEND_MODEL_VERSION,
+    await writeRecsModel(env.HIO_KV, encodeRecommendModel(model(5000)), {
+      version: RECOMMEND_COMPACT_VERSION,
       trainedAt: 5000,
     });
     const third = await loadRecommendContext(env.HIO_DB, env.HIO_KV, () => {});
     expect(third?.model?.trainedAt).toBe(5000);
-    expect(third?.model?.neighbours.a?.[0]?.[0]).toBe('b');
+    expect(expandRecommendModel(third?.model as CompactRecommendModel).neighbours.a?.[0]?.[0]).toBe('b');
     expect(third?.catalogue).toBe(second?.catalogue);
     // the stamp names the same training: the model is not read again (a changed value is not seen)
-    await env.HIO_KV.put(RECS_MODEL_KEY, JSON.stringify(model(6000)));
+    await env.HIO_KV.put(RECS_COMPACT_KEY, encodeRecommendModel(model(6000)));
     expect((await loadRecommendContext(env.HIO_DB, env.HIO_KV, () => {}))?.model?.trainedAt).toBe(5000);
+  });
+
+  it('reads a JSON model an earlier release stored (format 1) into the compact form, until the next training', async () => {
+    await createCatalogRepo(env.HIO_DB).replaceUploaded(items(['a', 'b']), 1500);
+    // format 1: JSON under the old key, the stamp naming version 1
+    await writeRecsModel(env.HIO_KV, JSON.stringify(model(7000)), {
+      version: RECOMMEND_MODEL_VERSION,
+      trainedAt: 7000,
+    });
+    expect(await env.HIO_KV.get(RECS_COMPACT_KEY)).toBeNull();
+    const old = await loadRecommendContext(env.HIO_DB, env.HIO_KV, () => {});
+    expect(old?.model?.version).toBe(RECOMMEND_COMPACT_VERSION);
+    expect(expandRecommendModel(old?.model as CompactRecommendModel)).toEqual(model(7000));
+    // the next training writes format 2 beside it: the JSON key is left for a rollback, not read
+    await writeRecsModel(env.HIO_KV, encodeRecommendModel(model(8000)), {
+      version: RECOMMEND_COMPACT_VERSION,
+      trainedAt: 8000,
+    });
+    expect(await env.HIO_KV.get(RECS_MODEL_KEY)).not.toBeNull();
+    expect((await loadRecommendContext(env.HIO_DB, env.HIO_KV, () => {}))?.model?.trainedAt).toBe(8000);
+    // a stamp of a format this release does not know, or a value that is not a model: no model
+    expect(await readRecsModel(env.HIO_KV, 3)).toBeNull();
+    await env.HIO_KV.put(RECS_COMPACT_KEY, 'not a model');
+    expect(await readRecsModel(env.HIO_KV)).toBeNull();
   });
 
   it('keeps what the isolate holds when a load fails', async () => {

@@ -5,12 +5,13 @@
  * and never on a page's own path) and kept in the isolate between loads:
  * - the catalogue is read whole only when its fingerprint (count and latest update, one small query)
  *   differs from the one held, and is indexed by id and by page path once per version;
- * - the model is read and parsed only when its stamp (`hio:recs:stamp`, a few bytes) names another
- *   training than the one held.
+ * - the model is read and decoded only when its stamp (`hio:recs:stamp`, a few bytes) names another
+ *   training than the one held; the isolate holds it compact (engine/recommend-model.ts: a few typed
+ *   arrays over the stored value), whatever format KV has it in.
  * A failed load keeps what the isolate holds (or nothing): recommendations never take a page down, a
  * variant with nothing to show keeps the origin's content.
  */
-import { type RecommendContext, type RecommendModel, recommendContext } from '../engine/index.ts';
+import { type CompactRecommendModel, type RecommendContext, recommendContext } from '../engine/index.ts';
 import { createCatalogRepo } from './catalog-repo.ts';
 import { readRecsModel, readRecsStamp } from './models.ts';
 
@@ -21,7 +22,7 @@ interface CatalogueEntry {
 }
 interface ModelEntry {
   trainedAt: number;
-  model: RecommendModel | null;
+  model: CompactRecommendModel | null;
 }
 interface ContextEntry {
   catalogue: CatalogueEntry;
@@ -50,7 +51,7 @@ async function loadModel(kv: KVNamespace | undefined): Promise<ModelEntry | null
   if (!stamp) return null;
   const held = models.get(kv);
   if (held && held.trainedAt === stamp.trainedAt) return held;
-  const entry = { trainedAt: stamp.trainedAt, model: await readRecsModel(kv) };
+  const entry = { trainedAt: stamp.trainedAt, model: await readRecsModel(kv, stamp.version) };
   models.set(kv, entry);
   return entry;
 }

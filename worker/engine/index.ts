@@ -155,8 +155,18 @@ export {
 export * from './recommend.ts';
 export { type LogGoals, type LogRecord, logSessions, parseLogLine } from './recommend-log.ts';
 export {
+  type CompactRecommendModel,
+  compactRecommendModel,
+  decodeRecommendModel,
+  encodeRecommendModel,
+  expandRecommendModel,
+  RECOMMEND_COMPACT_VERSION,
+} from './recommend-model.ts';
+export {
+  explainRecommendation,
   ITEM_FIELDS,
   itemPath,
+  type RecommendationWhy,
   type RecommendContext,
   type RecommendSpec,
   recommendContext,

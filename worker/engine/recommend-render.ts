@@ -14,11 +14,13 @@
  */
 import { type FlatProfile, nameOf, num, P } from './profile-fields.ts';
 import {
+  type AnyRecommendModel,
   type CatalogueIndex,
   type CatalogueItem,
   indexCatalogue,
+  type RecommendBasis,
   type RecommendExclude,
-  type RecommendModel,
+  type RecommendSource,
   type RecommendStrategy,
   type RecommendVisitor,
   recommend,
@@ -42,8 +44,8 @@ export interface RecommendSpec {
 
 /** What the page path holds for recommendations: the learned model and the catalogue. */
 export interface RecommendContext {
-  /** null until the co-view job has stored one */
-  model: RecommendModel | null;
+  /** null until the co-view job has stored one (the page path holds the compact form) */
+  model: AnyRecommendModel | null;
   catalogue: CatalogueIndex;
   /** the path of each catalogue item's page -> its id (the page's own item is found by its path) */
   byPath: ReadonlyMap<string, string>;
@@ -65,7 +67,7 @@ export function itemPath(url: string): string | null {
 /** Builds the context once per catalogue (and model): the index by id and by page path. */
 export function recommendContext(
   items: readonly CatalogueItem[],
-  model: RecommendModel | null,
+  model: AnyRecommendModel | null,
 ): RecommendContext {
   const catalogue = indexCatalogue(items);
   const byPath = new Map<string, string>();
@@ -188,5 +190,49 @@ export function recommendationRenderer(
       out += renderSafe(template, scope);
     });
     return out;
+  };
+}
+
+/** What a recommendation variant would show this visitor now, and what each item came from. */
+export interface RecommendationWhy {
+  strategy: RecommendStrategy;
+  /** whether the site has a learned model (without one, nothing is recommended) */
+  learned: boolean;
+  /** the catalogue item of the explained page, if it is one */
+  pageItem: CatalogueItem | null;
+  /** the visitor's cart (items carted and not bought) */
+  cart: string[];
+  /** whether the visitor has viewed any item */
+  viewedAny: boolean;
+  /** the items it would show, in order, each with its source and the visitor's data it came from */
+  items: { item: CatalogueItem; source: RecommendSource; basis: RecommendBasis }[];
+}
+
+/**
+ * The explanation of a recommendation variant for `/__hio/me`: the same call the page makes
+ * ({@link recommendationRenderer}), with each item's basis. Null without a context or a catalogue.
+ */
+export function explainRecommendation(
+  input: RecommendSlotInput,
+  spec: RecommendSpec,
+): RecommendationWhy | null {
+  const ctx = input.ctx;
+  if (!ctx || ctx.catalogue.size === 0) return null;
+  const visitor = recommendVisitor(input.profile, input.attributes.topInterest);
+  const item = pageItem(ctx, input.path);
+  const recs = recommend(
+    ctx.model,
+    ctx.catalogue,
+    visitor,
+    { strategy: spec.strategy, count: spec.count, exclude: spec.exclude, item },
+    { explain: true },
+  );
+  return {
+    strategy: spec.strategy,
+    learned: ctx.model !== null,
+    pageItem: item === null ? null : (ctx.catalogue.get(item) ?? null),
+    cart: [...(visitor.cart ?? [])],
+    viewedAny: (visitor.viewed?.length ?? 0) > 0,
+    items: recs.map((r) => ({ item: r.item, source: r.source, basis: r.basis ?? {} })),
   };
 }

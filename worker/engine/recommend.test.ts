@@ -426,6 +426,58 @@ describe('recommend', () => {
     ]);
   });
 
+  it('with explain, says what of the visitor each item came from; without it, the same answer and no basis', () => {
+    const explained = (
+      visitor: RecommendVisitor,
+      request: Partial<RecommendRequest> & Pick<RecommendRequest, 'strategy'>,
+    ) =>
+      recommend(MODEL, INDEX, visitor, { count: 4, exclude: 'none', ...request }, { explain: true }).map(
+        (r) => [r.item.id, r.source, r.basis],
+      );
+    // for-you on P's page after viewing Q: P's neighbours (Q, R), then Q's (T); the interest from the views
+    expect(explained({ viewed: [{ item: 'Q', at: 1 }] }, { strategy: 'for-you', item: 'P' })).toEqual([
+      ['Q', 'for-you', { from: ['P'] }],
+      ['R', 'for-you', { from: ['P'] }],
+      ['T', 'for-you', { from: ['Q'] }],
+      ['S', 'popular-in-interest', { interest: { category: 'shoes', from: 'viewed' } }],
+    ]);
+    // P is in both Q's list (0.9) and R's (0.5 · 0.7): the stronger contribution first
+    const viewed = [
+      { item: 'Q', at: 2 },
+      { item: 'R', at: 1 },
+    ];
+    expect(explained({ viewed }, { strategy: 'similar', count: 2 })).toEqual([
+      ['P', 'similar', { from: ['Q', 'R'] }],
+      ['T', 'similar', { from: ['Q'] }],
+    ]);
+    // the page's own list has the page as its basis; a profile's interest says so; popular and recent: none
+    expect(explained({ topInterest: 'hats' }, { strategy: 'similar', item: 'R', count: 3 })).toEqual([
+      ['P', 'similar', { from: ['R'] }],
+      ['W', 'popular-in-interest', { interest: { category: 'hats', from: 'profile' } }],
+      ['X', 'popular-in-interest', { interest: { category: 'hats', from: 'profile' } }],
+    ]);
+    expect(explained({ cart: ['T'] }, { strategy: 'bought-together', item: 'P', count: 2 })).toEqual([
+      ['U', 'bought-together', { from: ['P'] }],
+      ['W', 'bought-together', { from: ['T', 'P'] }],
+    ]);
+    expect(explained({ viewed }, { strategy: 'recently-viewed', count: 3 })).toEqual([
+      ['Q', 'recently-viewed', {}],
+      ['R', 'recently-viewed', {}],
+      ['P', 'for-you', { from: ['Q', 'R'] }],
+    ]);
+    const plain = recommend(MODEL, INDEX, { viewed }, { strategy: 'for-you', count: 4, item: 'P' });
+    expect(plain.every((r) => !('basis' in r))).toBe(true);
+    expect(
+      recommend(
+        MODEL,
+        INDEX,
+        { viewed },
+        { strategy: 'for-you', count: 4, item: 'P' },
+        { explain: true },
+      ).map(({ basis: _, ...r }) => r),
+    ).toEqual(plain);
+  });
+
   it('answers nothing without a model, a catalogue or a count', () => {
     expect(recommend(null, CATALOGUE, {}, { strategy: 'similar', count: 2, item: 'P' })).toEqual([]);
     expect(recommend(MODEL, [], {}, { strategy: 'similar', count: 2, item: 'P' })).toEqual([]);

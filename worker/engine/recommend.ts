@@ -13,8 +13,9 @@
  * - co-purchases ("bought together"): the same over the items purchased in a session;
  * - popularity: the sessions holding an item, each weighted 2^(-age / half-life) by the item's last event
  *   in it, overall and per category (`categoryOf`), normalized so the most popular item scores 1;
- * - each list keeps its top k (ties by item id) with scores rounded to 3 significant digits, so the model
- *   is plain JSON that fits one KV value (see docs/recommendations.md for its size).
+ * - each list keeps its top k (ties by item id) with scores rounded to 3 significant digits. The learned
+ *   model is plain JSON (format 1); KV stores and isolates hold its compact form (recommend-model.ts,
+ *   format 2), which answers identically.
  *
  * Answering (`recommend`): see {@link RECOMMEND_FALLBACKS} for each strategy's order and {@link RecommendOptions}.
  */
@@ -27,12 +28,20 @@ export interface SessionEvent {
   kind: 'view' | 'purchase';
 }
 
+import {
+  type CompactRecommendModel,
+  EMPTY_LIST,
+  modelLists,
+  type ScoredList,
+  scoredList,
+} from './recommend-model.ts';
+
 /** An item with its score, as the model stores it: `[id, score]`. */
 export type ScoredItem = [item: string, score: number];
 
 export const RECOMMEND_MODEL_VERSION = 1;
 
-/** The learned model: plain JSON, stored as one KV value. */
+/** The learned model, plain JSON (format 1; KV stores its compact form, recommend-model.ts). */
 export interface RecommendModel {
   version: typeof RECOMMEND_MODEL_VERSION;
   /** the `now` it was trained at (ms) */
@@ -43,6 +52,9 @@ export interface RecommendModel {
   bought: Record<string, ScoredItem[]>;
   popular: { all: ScoredItem[]; byCategory: Record<string, ScoredItem[]> };
 }
+
+/** Either form of the model: `recommend` answers the same from both. */
+export type AnyRecommendModel = RecommendModel | CompactRecommendModel;
 
 export interface LearnOptions {
   /** training time (ms): ages for the popularity decay are measured from it */
@@ -313,15 +325,41 @@ export interface RecommendOptions {
   maxHistory?: number;
   /** share of a `for-you` answer's positions given to the top interest's popular items (default 0.25) */
   interestShare?: number;
+  /** also say, for each item, what of the visitor's data it came from (`basis`; for /__hio/me) */
+  explain?: boolean;
 }
 
-export const DEFAULT_RECOMMEND_OPTIONS = { recencyDecay: 0.7, maxHistory: 10, interestShare: 0.25 } as const;
+export const DEFAULT_RECOMMEND_OPTIONS = {
+  recencyDecay: 0.7,
+  maxHistory: 10,
+  interestShare: 0.25,
+  explain: false,
+} as const;
+
+/** Where the visitor's top interest came from: the profile's, or the categories of the items viewed. */
+export interface RecommendInterest {
+  category: string;
+  from: 'profile' | 'viewed';
+}
+
+/** What of the visitor's own data an item was found from (with `explain`). */
+export interface RecommendBasis {
+  /**
+   * `similar`, `for-you`, `bought-together`: the visitor's items whose lists hold it (the page's item,
+   * viewed items, cart items), the strongest contribution first, at most 3
+   */
+  from?: string[];
+  /** `popular-in-interest`: the category */
+  interest?: RecommendInterest;
+}
 
 /** One recommended item: the catalogue entry, the strategy that filled its position, and its score there. */
 export interface Recommendation {
   item: CatalogueItem;
   source: RecommendSource;
   score: number;
+  /** with `options.explain` only */
+  basis?: RecommendBasis;
 }
 
 /** The catalogue by id; build it once per catalogue and pass it to every `recommend` call. */
@@ -343,17 +381,42 @@ function recentViews(visitor: RecommendVisitor): string[] {
   return [...last.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([item]) => item);
 }
 
-/** A model list by key, own properties only (an id such as "constructor" must not reach Object.prototype). */
-function listOf(lists: Record<string, ScoredItem[]>, key: string): ScoredItem[] {
-  return Object.hasOwn(lists, key) ? (lists[key] as ScoredItem[]) : [];
-}
+/** Most of the visitor's items named as the basis of one recommended item. */
+const MAX_BASIS = 3;
 
-/** Σ_r weight_r · score(seed_r, j) over the neighbour lists of weighted seed items. */
-function aggregate(lists: Record<string, ScoredItem[]>, seeds: readonly [string, number][]): ScoredItem[] {
+/**
+ * Σ_r weight_r · score(seed_r, j) over the lists of weighted seed items, best first; with `from`, also
+ * each candidate's seeds by contribution (strongest first, ties in seed order).
+ */
+function aggregate(
+  listOf: (item: string) => ScoredList,
+  seeds: readonly [string, number][],
+  from?: Map<string, string[]>,
+): ScoredItem[] {
   const sum = new Map<string, number>();
+  const parts = from ? new Map<string, [string, number][]>() : null;
   for (const [seed, w] of seeds) {
-    for (const [j, s] of listOf(lists, seed)) sum.set(j, (sum.get(j) ?? 0) + w * s);
+    const list = listOf(seed);
+    for (let i = 0; i < list.length; i++) {
+      const j = list.id(i);
+      const s = list.score(i);
+      sum.set(j, (sum.get(j) ?? 0) + w * s);
+      if (parts) {
+        const p = parts.get(j);
+        if (p) p.push([seed, w * s]);
+        else parts.set(j, [[seed, w * s]]);
+      }
+    }
   }
+  if (parts && from)
+    for (const [j, p] of parts)
+      from.set(
+        j,
+        p
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, MAX_BASIS)
+          .map(([seed]) => seed),
+      );
   return [...sum.entries()].sort(byScore);
 }
 
@@ -375,7 +438,7 @@ function aggregate(lists: Record<string, ScoredItem[]>, seeds: readonly [string,
  * - `popular`: the most popular items overall (the last fallback of every strategy).
  */
 export function recommend(
-  model: RecommendModel | null,
+  model: AnyRecommendModel | null,
   catalogue: CatalogueIndex | readonly CatalogueItem[],
   visitor: RecommendVisitor,
   request: RecommendRequest,
@@ -397,42 +460,59 @@ export function recommend(
     id === page || purchasedSet.has(id) || (viewedSet.has(id) && source !== 'recently-viewed');
 
   const interest = topInterestOf(visitor, history, index, o.recencyDecay);
-  const m: Pick<RecommendModel, 'neighbours' | 'bought' | 'popular'> = model ?? {
-    neighbours: {},
-    bought: {},
-    popular: { all: [], byCategory: {} },
+  const m = modelLists(model);
+  // with `explain`: each candidate's seeds, per source (the page's own list has the page as its seed)
+  const basisOf = new Map<RecommendSource, (id: string) => string[] | undefined>();
+  const fromFor = (source: RecommendSource) => {
+    if (!o.explain) return undefined;
+    const from = new Map<string, string[]>();
+    basisOf.set(source, (id) => from.get(id));
+    return from;
   };
-  const candidates = (source: RecommendSource): ScoredItem[] => {
+  const candidates = (source: RecommendSource): ScoredList => {
     switch (source) {
       case 'similar': {
-        const own = page ? listOf(m.neighbours, page) : [];
-        return own.length > 0 ? own : aggregate(m.neighbours, weighted);
+        const own = page ? m.neighbours(page) : EMPTY_LIST;
+        if (own.length > 0) {
+          if (o.explain && page) basisOf.set(source, () => [page]);
+          return own;
+        }
+        return scoredList(aggregate(m.neighbours, weighted, fromFor(source)));
       }
       case 'for-you':
-        return aggregate(m.neighbours, weighted);
+        return scoredList(aggregate(m.neighbours, weighted, fromFor(source)));
       case 'popular-in-interest':
-        return interest ? listOf(m.popular.byCategory, interest) : [];
+        return interest ? m.popular(interest.category) : EMPTY_LIST;
       case 'recently-viewed':
-        return views.map((item, r): ScoredItem => [item, roundScore(o.recencyDecay ** r)]);
+        return scoredList(views.map((item, r): ScoredItem => [item, roundScore(o.recencyDecay ** r)]));
       case 'bought-together': {
         const seeds: [string, number][] = [...(page ? [page] : []), ...cart].map((item) => [item, 1]);
-        return aggregate(m.bought, seeds).filter(([item]) => !cart.has(item));
+        return scoredList(aggregate(m.bought, seeds, fromFor(source)).filter(([item]) => !cart.has(item)));
       }
       case 'popular':
-        return m.popular.all;
+        return m.popular(null);
     }
+  };
+  const basis = (source: RecommendSource, id: string): RecommendBasis => {
+    if (source === 'popular-in-interest' && interest) return { interest };
+    const seeds = basisOf.get(source)?.(id);
+    return seeds ? { from: seeds } : {};
   };
 
   const out: Recommendation[] = [];
   const taken = new Set<string>();
   const fill = (source: RecommendSource, upTo: number): void => {
     if (out.length >= upTo) return;
-    for (const [id, score] of candidates(source)) {
+    const list = candidates(source);
+    for (let i = 0; i < list.length; i++) {
+      const id = list.id(i);
       if (taken.has(id) || blocked(id, source)) continue;
       const item = index.get(id);
       if (!item || item.available === false) continue;
       taken.add(id);
-      out.push({ item, source, score: roundScore(score) });
+      const r: Recommendation = { item, source, score: roundScore(list.score(i)) };
+      if (o.explain) r.basis = basis(source, id);
+      out.push(r);
       if (out.length >= upTo) return;
     }
   };
@@ -453,8 +533,9 @@ function topInterestOf(
   history: readonly string[],
   index: CatalogueIndex,
   decay: number,
-): string | null {
-  if (typeof visitor.topInterest === 'string' && visitor.topInterest !== '') return visitor.topInterest;
+): RecommendInterest | null {
+  if (typeof visitor.topInterest === 'string' && visitor.topInterest !== '')
+    return { category: visitor.topInterest, from: 'profile' };
   const weight = new Map<string, number>();
   history.forEach((item, r) => {
     const category = index.get(item)?.category;
@@ -468,5 +549,5 @@ function topInterestOf(
       bestWeight = w;
     }
   }
-  return best;
+  return best === null ? null : { category: best, from: 'viewed' };
 }

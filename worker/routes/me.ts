@@ -11,15 +11,26 @@
  * campaigns are not named: they are the site's plans, not the visitor's data. Reasons never quote a
  * campaign's configuration (targeting thresholds, coverage, groups): a campaign the visitor was not
  * targeted by says which of the visitor's own attribute values decided it, not what it looks for.
+ * A shown recommendation variant also says what its list is based on, from the visitor's own data, and
+ * the items it would show now (me-recommend.ts).
  */
 import { requestFacts } from '../edge/request-facts.ts';
 import { visitorFromRequest } from '../edge/visitor-cookie.ts';
-import { type CompiledDocument, type Explanation, evalCondition, planPage } from '../engine/index.ts';
+import {
+  type CompiledDocument,
+  type Explanation,
+  evalCondition,
+  explainRecommendation,
+  type FlatProfile,
+  planPage,
+  type RecommendContext,
+} from '../engine/index.ts';
 import type { Deps } from '../types.ts';
 
 type CompiledCampaign = CompiledDocument['campaigns'][number];
 
 import { json } from './json.ts';
+import { explainRecommendationWords, type RecommendationExplained, titleIn } from './me-recommend.ts';
 import { eraseResponse, privacyState, renderPrivacyPage, wantsHtml } from './privacy-page.ts';
 
 /** One running campaign, as the visitor may see it. */
@@ -35,6 +46,17 @@ export interface CampaignWhy {
   decidedBy?: Record<string, unknown>;
   /** contextual campaigns: the visitor's context, whose learned shares chose the variant */
   context?: string;
+  /** a recommendation variant shown: what its list is based on and the items it would show now */
+  recommendation?: RecommendationExplained;
+}
+
+/** What the explanation of a recommendation variant needs: the page path's catalogue and model. */
+export interface RecommendInputs {
+  ctx: RecommendContext | null;
+  /** the visitor's stored profile (their viewed, carted and bought items) */
+  profile: FlatProfile;
+  /** path of the explained page (its item is found by it) */
+  path: string;
 }
 
 /** Statuses of campaigns that do not run now: not named to visitors. */
@@ -148,6 +170,7 @@ export function visitorExplanations(
   doc: CompiledDocument,
   explanations: readonly Explanation[],
   attributes: Record<string, unknown>,
+  recs?: RecommendInputs,
 ): CampaignWhy[] {
   const byId = new Map(doc.campaigns.map((c) => [c.id, c]));
   const running = explanations.filter(
@@ -169,8 +192,28 @@ export function visitorExplanations(
     if (e.bucket !== undefined) why.bucket = e.bucket;
     if (decidedBy) why.decidedBy = decidedBy;
     if (e.context !== undefined) why.context = e.context;
+    const spec = e.status === 'assigned' ? c?.variants.find((v) => v.id === e.variant)?.recommend : undefined;
+    if (spec && recs) why.recommendation = recommendationOf(spec, recs, attributes);
     return why;
   });
+}
+
+/** A recommendation variant's list for this visitor now, explained (the page's own call, with bases). */
+function recommendationOf(
+  spec: NonNullable<CompiledCampaign['variants'][number]['recommend']>,
+  recs: RecommendInputs,
+  attributes: Record<string, unknown>,
+): RecommendationExplained {
+  const input = { ctx: recs.ctx, profile: recs.profile, attributes, path: recs.path };
+  const why = explainRecommendation(input, spec) ?? {
+    strategy: spec.strategy,
+    learned: (recs.ctx?.model ?? null) !== null,
+    pageItem: null,
+    cart: [],
+    viewedAny: false,
+    items: [],
+  };
+  return explainRecommendationWords(why, titleIn(recs.ctx?.catalogue ?? new Map()));
 }
 
 /**
@@ -226,7 +269,11 @@ export async function handleMe(deps: Deps, req: Request): Promise<Response> {
     clusters: live.clusters,
     stopped: live.stopped,
   });
-  const campaigns = visitorExplanations(live.doc, p.result.explanations, p.attributes);
+  const campaigns = visitorExplanations(live.doc, p.result.explanations, p.attributes, {
+    ctx: live.recommendations,
+    profile: loaded.profile,
+    path: new URL(explained.url).pathname,
+  });
   if (html) {
     return renderPrivacyPage(req, {
       visitor: visitorId,

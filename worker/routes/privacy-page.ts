@@ -152,10 +152,22 @@ function storedSection(
 <ul>${items.join('')}</ul>`;
 }
 
+/** A recommendation variant: what its list is based on, and the items it would show now with why. */
+function recommendationHtml(r: CampaignWhy['recommendation']): string {
+  if (!r) return '';
+  const fallback = r.fallback ? ` ${e(r.fallback)}` : '';
+  const items = r.items.length
+    ? `<ol>${r.items.map((i) => `<li>${e(i.title)}: ${e(i.because)}</li>`).join('')}</ol>`
+    : '';
+  return `<br>${e(r.basedOn)}${fallback}${items}`;
+}
+
 function whySection(campaigns: readonly CampaignWhy[], page: string): string {
   if (!campaigns.length)
     return `<h2>Why you see what you see</h2><p>No campaign runs on this site right now.</p>`;
-  const rows = campaigns.map((c) => `<li><b>${e(c.campaign)}</b>: ${e(c.reason)}</li>`).join('');
+  const rows = campaigns
+    .map((c) => `<li><b>${e(c.campaign)}</b>: ${e(c.reason)}${recommendationHtml(c.recommendation)}</li>`)
+    .join('');
   return `<h2>Why you see what you see</h2>
 <p>For the page <code>${e(page)}</code>, each campaign running on this site:</p>
 <ul>${rows}</ul>`;

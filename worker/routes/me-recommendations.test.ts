@@ -1,0 +1,167 @@
+/**
+ * `/__hio/me` for campaigns whose variant recommends items, through the worker (Miniflare KV, D1, R2):
+ * the explanation says what the list is based on (the strategy and which of the visitor's own data it
+ * used: the item of the page, the items they viewed, their top interest), the fallback that filled the
+ * positions it had too little data for, and the items it would show now, each with why; in JSON and on
+ * the privacy page. No scores, nothing of other visitors beyond the items the list shows.
+ */
+import { env } from 'cloudflare:workers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { RECS_COMPACT_KEY, RECS_MODEL_KEY, RECS_STAMP_KEY } from '../db/models.ts';
+import { ADMIN, call, collect, eventId, page, putConfig, settle, visitorCookie } from '../test/helpers.ts';
+import type { CampaignWhy } from './me.ts';
+
+const CATALOGUE = {
+  items: [
+    { id: 'boot', url: '/item/boot', title: 'Harbor Boot', category: 'shoes' },
+    { id: 'sock', url: '/item/sock', title: 'Wool <Sock>', category: 'shoes' },
+    { id: 'lace', url: '/item/lace', title: 'Waxed Laces', category: 'shoes' },
+    { id: 'tote', url: '/item/tote', title: 'Canvas Tote', category: 'bags' },
+    { id: 'pack', url: '/item/pack', title: 'Day Pack', category: 'bags' },
+  ],
+};
+
+const recs = (id: string, selector: string, recommend: Record<string, unknown>) => ({
+  id,
+  slot: { selector, action: 'replace' },
+  weights: [0, 1],
+  variants: [{ id: 'control' }, { id: 'recs', recommend, html: '<li>{{ item.title }}</li>' }],
+});
+
+const DOC = {
+  version: 1,
+  campaigns: [
+    recs('also-like', '#recs', { strategy: 'similar', count: 2 }),
+    recs('picked', '#picked', { strategy: 'for-you', count: 4 }),
+    recs('recent', '#recent', { strategy: 'recently-viewed', count: 2 }),
+  ],
+};
+
+/** A visitor who views `items` in one visit, each page reported by its beacon; returns their cookie. */
+async function browse(items: string[]): Promise<string> {
+  let cookie: string | undefined;
+  for (const item of items) {
+    const res = await page(`/item/${item}`, cookie);
+    await res.text();
+    cookie ??= visitorCookie(res);
+    const beacon = await collect(cookie, {
+      v: 1,
+      events: [{ t: 'pageview', id: eventId(), path: `/item/${item}`, item }],
+    });
+    expect(beacon.status).toBe(204);
+  }
+  await settle();
+  return cookie as string;
+}
+
+async function explained(cookie: string, path: string): Promise<Record<string, CampaignWhy>> {
+  const res = await call(`/__hio/me?path=${encodeURIComponent(path)}`, { headers: { cookie } });
+  const body = (await res.json()) as { campaigns: CampaignWhy[] };
+  return Object.fromEntries(body.campaigns.map((c) => [c.campaign, c]));
+}
+
+beforeEach(async () => {
+  for (;;) {
+    const listed = await env.HIO_EVENTS.list({ prefix: 'events/' });
+    if (!listed.objects.length) break;
+    await env.HIO_EVENTS.delete(listed.objects.map((o) => o.key));
+  }
+  for (const key of [RECS_MODEL_KEY, RECS_COMPACT_KEY, RECS_STAMP_KEY]) await env.HIO_KV.delete(key);
+});
+
+describe('/__hio/me explains recommendations', () => {
+  it('says what each list is based on, its fallbacks and the items it would show now', async () => {
+    expect((await putConfig(DOC)).status).toBe(200);
+    const put = await call('/__hio/admin/catalog', {
+      method: 'PUT',
+      headers: { ...ADMIN, 'content-type': 'application/json' },
+      body: JSON.stringify(CATALOGUE),
+    });
+    expect(put.status).toBe(200);
+
+    // before any training: nothing to show, said so
+    const early = await browse(['tote']);
+    const none = (await explained(early, '/item/boot'))['also-like'];
+    expect(none?.status).toBe('assigned');
+    expect(none?.recommendation).toEqual({
+      strategy: 'similar',
+      basedOn: expect.stringContaining('has not learned any recommendations yet'),
+      items: [],
+    });
+
+    // boot is viewed with sock by three visitors, with lace by two; tote and pack by two others
+    for (let i = 0; i < 3; i++) await browse(['boot', 'sock']);
+    for (let i = 0; i < 2; i++) await browse(['lace', 'boot']);
+    for (let i = 0; i < 2; i++) await browse(['tote', 'pack']);
+    const train = await call('/__hio/admin/train', { method: 'POST', headers: ADMIN });
+    expect(((await train.json()) as { recommendations: { outcome: string } }).recommendations.outcome).toBe(
+      'trained',
+    );
+
+    // a visitor who viewed sock, explained on boot's page
+    const cookie = await browse(['sock']);
+    const why = await explained(cookie, '/item/boot');
+
+    // similar: boot's own neighbours; sock is left out (viewed), so one position falls back to popularity
+    const similar = why['also-like']?.recommendation;
+    expect(similar?.strategy).toBe('similar');
+    expect(similar?.basedOn).toMatch(
+      /^Strategy “similar”: items often viewed together with the item of the page\./,
+    );
+    expect(similar?.basedOn).toContain('items often viewed with “Harbor Boot” (the item of this page)');
+    expect(similar?.basedOn).toContain("the site's most popular items (which use nothing of your data)");
+    expect(similar?.items[0]).toEqual({
+      id: 'lace',
+      title: 'Waxed Laces',
+      url: '/item/lace',
+      source: 'similar',
+      because: 'often viewed with “Harbor Boot” (the item of this page)',
+    });
+    expect(similar?.items).toHaveLength(2);
+    expect(similar?.items[1]).toMatchObject({
+      source: 'popular',
+      because: 'one of the most popular items on this site, as a fallback',
+    });
+    expect(similar?.fallback).toBe(
+      "1 of 2 items comes from a fallback (the site's most popular items): there was too little data for " +
+        '“similar”: few visitors viewed “Harbor Boot” together with other items.',
+    );
+
+    // for-you: the page's item and the viewed items' neighbours, then the interest of the viewed items
+    const forYou = why.picked?.recommendation;
+    expect(forYou?.items[0]).toMatchObject({ id: 'lace', source: 'for-you' });
+    expect(forYou?.items.map((i) => i.id)).not.toContain('sock');
+    expect(forYou?.items.map((i) => i.id)).not.toContain('boot');
+
+    // recently-viewed: the visitor's own views (the page's item aside), then the fallbacks
+    const recent = why.recent?.recommendation;
+    expect(recent?.items[0]).toEqual({
+      id: 'sock',
+      title: 'Wool <Sock>',
+      url: '/item/sock',
+      source: 'recently-viewed',
+      because: 'you viewed it recently',
+    });
+    expect(recent?.basedOn).toContain('your recently viewed items');
+    expect(recent?.fallback).toContain('you have viewed fewer items than it shows');
+
+    // a list explained shows no score or count, and names only items it shows and the visitor's own
+    const text = JSON.stringify(why);
+    expect(text).not.toMatch(/"score"|"basis"/);
+    for (const r of [similar, forYou, recent]) expect(r?.items.length).toBeGreaterThan(0);
+
+    // a visitor on a page with an interest: popular-in-interest names where the interest came from
+    const interest = forYou?.items.find((i) => i.source === 'popular-in-interest');
+    if (interest) expect(interest.because).toMatch(/^popular in “shoes”, /);
+
+    // the privacy page says the same, escaped
+    const res = await call('/__hio/me?path=/item/boot', {
+      headers: { cookie, accept: 'text/html' },
+    });
+    const html = await res.text();
+    expect(html).toContain('Strategy “similar”: items often viewed together with the item of the page.');
+    expect(html).toContain('<li>Waxed Laces: often viewed with “Harbor Boot” (the item of this page)</li>');
+    expect(html).toContain('<li>Wool &lt;Sock&gt;: you viewed it recently</li>');
+    expect(html).not.toContain('<Sock>');
+  });
+});
