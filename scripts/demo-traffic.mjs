@@ -501,6 +501,13 @@ async function printSummary(base, token, before, s) {
         console.log(
           `\nPropensity model: ${body.outcome ?? body.error}${body.clusters ? `; ${body.clusters}` : ''}`,
         );
+        const items = body.pageItems;
+        if (items)
+          console.log(
+            items.outcome === 'collected'
+              ? `Items declared by pages: ${items.added} added, ${items.updated} updated, ${items.unchanged} unchanged, ${items.refused} refused (GET /__hio/admin/catalog?source=page)`
+              : `Items declared by pages: not collected (${items.reason})`,
+          );
         const recs = body.recommendations;
         if (recs)
           console.log(

@@ -6,10 +6,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { hioCatalogue, PRODUCTS } from '../examples/shop/catalog.mjs';
+import { hioCatalogue, NEW_ARRIVALS, PRODUCTS } from '../examples/shop/catalog.mjs';
 import { homePage, productPage } from '../examples/shop/views.mjs';
 import { DEVICE_EFFECTS, PARTNERS } from '../scripts/demo-traffic.mjs';
-import { lintDocument, parseCatalog, parseDocument } from '../worker/engine/index.ts';
+import {
+  lintDocument,
+  type PageFacts,
+  pageItem,
+  parseCatalog,
+  parseDocument,
+} from '../worker/engine/index.ts';
 
 describe('examples/shop/campaigns.json', () => {
   it('is a valid campaign document with a contextual campaign the demo traffic gives a per-device winner', () => {
@@ -48,7 +54,10 @@ describe('examples/shop/campaigns.json', () => {
 
     const catalogue = parseCatalog(hioCatalogue());
     if (!catalogue.ok) throw new Error(catalogue.problems.join('; '));
-    expect(catalogue.items).toHaveLength(PRODUCTS.size);
+    // the new arrivals are left out of the upload: HIO collects them from their pages
+    expect(catalogue.items).toHaveLength(PRODUCTS.size - NEW_ARRIVALS.size);
+    expect(NEW_ARRIVALS.size).toBeGreaterThan(0);
+    for (const id of NEW_ARRIVALS) expect(catalogue.items.some((i) => i.id === id)).toBe(false);
     const ctx = { path: '/', cartCount: 0 };
     expect(homePage(ctx)).toContain('id="picked-for-you"');
     for (const item of catalogue.items) {
@@ -57,6 +66,43 @@ describe('examples/shop/campaigns.json', () => {
       expect(html).toContain('id="also-like"');
       // the demo traffic's pairs are catalogue items
       expect(catalogue.items.some((i) => i.url === PARTNERS.get(item.url))).toBe(true);
+    }
+  });
+
+  it('declares each product on its page as the uploaded catalogue has it, so a new arrival is collected whole', () => {
+    const ctx = { path: '/', cartCount: 0 };
+    const origin = new URL('http://127.0.0.1:8788');
+    // what the collector's HTMLRewriter pass reads (worker/db/catalog-collect.ts), by pattern here
+    const facts = (html: string): PageFacts => {
+      const meta = (attr: string, key: string) =>
+        new RegExp(`<meta ${attr}="${key}" content="([^"]*)">`).exec(html)?.[1];
+      return {
+        item: meta('name', 'hio:item'),
+        category: meta('name', 'hio:category'),
+        title: /<title>([^<]*)<\/title>/.exec(html)?.[1],
+        ogTitle: meta('property', 'og:title'),
+        image: meta('property', 'og:image'),
+        url: meta('property', 'og:url'),
+        price: meta('property', 'product:price:amount'),
+        availability: meta('property', 'product:availability'),
+      };
+    };
+    const uploadFormOf = (slug: string) => {
+      const p = PRODUCTS.get(slug);
+      return {
+        id: slug,
+        url: `/p/${slug}`,
+        title: p?.name,
+        image: `/assets/products/${slug}.svg`,
+        price: p?.price,
+        category: p?.category,
+      };
+    };
+    for (const slug of PRODUCTS.keys()) {
+      const path = `/p/${slug}`;
+      const html = productPage({ ...ctx, path }, PRODUCTS.get(slug));
+      const r = pageItem(facts(html), { id: slug, path, pageUrl: new URL(path, origin), origin });
+      expect(r).toEqual({ ok: true, item: uploadFormOf(slug), notes: [] });
     }
   });
 });

@@ -3,11 +3,12 @@
  * The cron job (wrangler.toml `[triggers]`, every minute): recompute the shares of contextual campaigns
  * (so they follow the events within a minute) and, every ten minutes, of bandit campaigns; purge old
  * counted-event ids, per-visitor rows and event log partitions past the retention period; roll minute
- * counters up into hours and days; train the propensity model and learn the recommendation model from
- * the event log.
+ * counters up into hours and days; collect the items the site's pages declare into the catalogue, then
+ * train the propensity model and learn the recommendation model from the event log.
  */
 
 import { updateBandits } from './db/bandit-job.ts';
+import { collectPageItems, describeCollect } from './db/catalog-collect.ts';
 import { createConfigRepo } from './db/config-repo.ts';
 import { updateContextual } from './db/contextual-job.ts';
 import { purgeEventLog } from './db/event-log.ts';
@@ -39,6 +40,13 @@ export async function runScheduled(env: Bindings, now: number): Promise<void> {
   if (updated.length) log('info', `bandit shares updated for ${updated.map((u) => u.campaignId).join(', ')}`);
   const model = await trainPropensityModel(env.HIO_DB, env.HIO_KV, live.doc, now);
   log('info', `propensity model (${model.goal ?? 'no goal'}): ${model.outcome}`);
+  // items the pages declare (verified at the origin, bounded: see catalog-collect.ts), before the
+  // recommendation model is learned, so a new item is learned in this run
+  const collected = await collectPageItems(env, now).catch((err: unknown) => {
+    log('error', 'collecting the items pages declare failed; the catalogue is unchanged', err);
+    return null;
+  });
+  if (collected) log('info', describeCollect(collected));
   // co-views and co-purchases from the last days of the event log (bounded reads, see recs-job.ts)
   const recs = await trainRecommendations(env, live.doc, now).catch((err: unknown) => {
     log('error', 'learning the recommendation model failed; the previous one stays', err);

@@ -1,5 +1,5 @@
-// Fernhill's catalogue: the brand, the three categories with their copy, the 24 products, the sizes each
-// category comes in, and the products featured and picked on the home page. Plain data, so every page, image,
+// Fernhill's catalogue: the brand, the three categories with their copy, the 26 products (two of them new
+// arrivals), the sizes each category comes in, and the products featured and picked on the home page. Plain data, so every page, image,
 // the cart and HIO's item catalogue (hioCatalogue) read the same rows.
 
 export const BRAND = 'Fernhill';
@@ -112,6 +112,14 @@ export const PRODUCT_ROWS = {
     ['gym-duffel', 'Gym Duffel', 99, '#44546a', 'Separate shoe pocket and a wipe-clean lining.'],
     ['felt-laptop-sleeve', 'Felt Laptop Sleeve', 49, '#9a9a94', 'Wool felt with a magnetic closure.'],
     ['trail-belt-bag', 'Trail Belt Bag', 45, '#d07a2d', 'Wear it on the hip or across the chest.'],
+    [
+      'canvas-dopp-kit',
+      'Canvas Dopp Kit',
+      39,
+      '#7d8a5c',
+      'A waxed canvas wash bag with a wipe-clean lining.',
+    ],
+    ['leather-key-fob', 'Leather Key Fob', 25, '#8c5a3c', 'Bridle leather and a solid brass ring.'],
   ],
   jackets: [
     [
@@ -168,18 +176,27 @@ export const FEATURED = [
 export const PICKS = ['storm-rain-shell', 'voyager-weekender', 'summit-hiking-boot', 'ridge-fleece'];
 
 /**
- * The shop's products as HIO's item catalogue (`PUT /__hio/admin/catalog`): the id is the slug, which each
- * product page also declares with `<meta name="hio:item">`.
+ * New arrivals: on the site, but not yet in the catalogue `npm start` uploads. Their pages declare them like
+ * every product page (`hio:item` with `og:` title, image and price), so HIO collects them from their pages
+ * after they have been viewed (the scheduled job, or `POST /__hio/admin/train`, which demo:traffic calls).
+ */
+export const NEW_ARRIVALS = new Set(['canvas-dopp-kit', 'leather-key-fob']);
+
+/**
+ * The shop's products as HIO's item catalogue (`PUT /__hio/admin/catalog`), new arrivals aside: the id is the
+ * slug, which each product page also declares with `<meta name="hio:item">`.
  */
 export function hioCatalogue() {
   return {
-    items: [...PRODUCTS.values()].map((p) => ({
-      id: p.slug,
-      url: `/p/${p.slug}`,
-      title: p.name,
-      image: `/assets/products/${p.slug}.svg`,
-      price: p.price,
-      category: p.category,
-    })),
+    items: [...PRODUCTS.values()]
+      .filter((p) => !NEW_ARRIVALS.has(p.slug))
+      .map((p) => ({
+        id: p.slug,
+        url: `/p/${p.slug}`,
+        title: p.name,
+        image: `/assets/products/${p.slug}.svg`,
+        price: p.price,
+        category: p.category,
+      })),
   };
 }

@@ -1,4 +1,4 @@
-// The frame every page shares (head with the hio:category and, on product pages, hio:item meta tags, header
+// The frame every page shares (head with the hio:category and, on product pages, hio:item and og: meta tags, header
 // with the cart count, footer) and the fragments several pages reuse: a product image and a product card.
 
 import { BRAND } from './catalog.mjs';
@@ -12,7 +12,22 @@ const NAV = [
   ['/slow', 'Lookbook'],
 ];
 
-function head({ title, description, category, item }) {
+/** A product page's Open Graph tags (what HIO reads to collect an item its catalogue lacks). */
+function productTags(p) {
+  return [
+    ['og:type', 'product'],
+    ['og:title', p.name],
+    ['og:url', `/p/${p.slug}`],
+    ['og:image', `/assets/products/${p.slug}.svg`],
+    ['product:price:amount', p.price.toFixed(2)],
+    ['product:price:currency', 'USD'],
+    ['product:availability', 'in stock'],
+  ]
+    .map(([k, v]) => `<meta property="${k}" content="${esc(v)}">\n`)
+    .join('');
+}
+
+function head({ title, description, category, item, product }) {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -20,7 +35,7 @@ function head({ title, description, category, item }) {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)} · ${BRAND}</title>
 <meta name="description" content="${esc(description ?? `${BRAND}: boots, bags and jackets built to last.`)}">
-${category ? `<meta name="hio:category" content="${esc(category)}">\n` : ''}${item ? `<meta name="hio:item" content="${esc(item)}">\n` : ''}<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
+${category ? `<meta name="hio:category" content="${esc(category)}">\n` : ''}${item ? `<meta name="hio:item" content="${esc(item)}">\n` : ''}${product ? productTags(product) : ''}<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/shop.css">
 </head>
 `;
@@ -58,8 +73,8 @@ const FOOTER = `<footer class="site-footer">
 </html>
 `;
 
-export function page({ path, title, description, category, item, cartCount, body }) {
-  return `${head({ title, description, category, item })}${header(path, cartCount)}<main>
+export function page({ path, title, description, category, item, product, cartCount, body }) {
+  return `${head({ title, description, category, item, product })}${header(path, cartCount)}<main>
 <div class="wrap">
 ${body}
 </div>

@@ -135,6 +135,7 @@ export function productPage(ctx, p) {
     description: `${p.name}: ${p.blurb}`,
     category: p.category,
     item: p.slug,
+    product: p,
     body: `<nav class="breadcrumb" aria-label="Breadcrumb"><a href="/">Home</a> / <a href="/c/${p.category}">${c.name}</a> / ${esc(p.name)}</nav>
 <section class="pdp">
   <div class="pdp-media">${img(p, 800, 600)}</div>

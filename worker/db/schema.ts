@@ -253,7 +253,31 @@ export const catalogItems = sqliteTable(
     category: text('category'),
     available: integer('available', { mode: 'boolean' }).notNull().default(true),
     source: text('source', { enum: ['upload', 'page'] }).notNull(),
+    /** when the item's fields last changed: the catalogue's fingerprint (page path reload) follows it */
     updatedAt: integer('updated_at').notNull(),
+    /** page items: the site path whose page declared it at the last check (null for uploaded items) */
+    path: text('path'),
+    /** page items: when the collector last fetched its page (db/catalog-collect.ts) */
+    checkedAt: integer('checked_at'),
   },
   (t) => [index('catalog_items_source').on(t.source)],
+);
+
+/**
+ * The collector's checks that put nothing into the catalogue (db/catalog-collect.ts): an id the page
+ * at that path does not declare (a forged or stale pageview), a declared item that is not valid, or a
+ * fetch that failed. Kept until `retry_at`, so the same id is not fetched again before then; deleted
+ * once past it.
+ */
+export const catalogPageChecks = sqliteTable(
+  'catalog_page_checks',
+  {
+    itemId: text('item_id').primaryKey(),
+    path: text('path').notNull(),
+    checkedAt: integer('checked_at').notNull(),
+    retryAt: integer('retry_at').notNull(),
+    outcome: text('outcome', { enum: ['refused', 'invalid', 'failed'] }).notNull(),
+    reason: text('reason').notNull(),
+  },
+  (t) => [index('catalog_page_checks_retry').on(t.retryAt)],
 );

@@ -109,6 +109,16 @@ export {
 } from './off-policy.ts';
 export { type PChart, pChart } from './p-chart.ts';
 export {
+  type DeclaredItem,
+  type DeclaredView,
+  declaredItems,
+  type PageFacts,
+  type PageItemResult,
+  pageItem,
+  parseDeclaredView,
+  sameItem,
+} from './page-item.ts';
+export {
   type BeaconInput,
   type ConversionRow,
   EMPTY_REWRITE,

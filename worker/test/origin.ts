@@ -16,6 +16,14 @@ function html(body: string, init: ResponseInit = {}): Response {
 /** Requests the origin answered per URL (path and query), for the HTML cache's tests. */
 const hits = new Map<string, number>();
 
+/**
+ * Pages a test puts for the catalogue collector (`PUT /__pages?path=/pi/...&status=N` with the HTML as
+ * the body; `DELETE /__pages` forgets them all), served at that path and query under `/pi/`; any
+ * other `/pi/` path is a 404. Each request is counted in `hits`, with the User-Agent it came with.
+ */
+const pages = new Map<string, { status: number; body: string; type: string }>();
+const userAgents = new Map<string, string>();
+
 export async function origin(req: Request): Promise<Response> {
   const url = new URL(req.url);
   if (url.hostname !== 'origin.test') {
@@ -23,6 +31,34 @@ export async function origin(req: Request): Promise<Response> {
   }
   if (url.pathname === '/__hits') {
     return Response.json({ hits: hits.get(url.searchParams.get('url') ?? '') ?? 0 });
+  }
+  if (url.pathname === '/__pages') {
+    if (req.method === 'DELETE') {
+      pages.clear();
+      return new Response(null, { status: 204 });
+    }
+    const path = url.searchParams.get('path') ?? '';
+    if (req.method === 'GET')
+      return Response.json({ hits: hits.get(path) ?? 0, userAgent: userAgents.get(path) ?? null });
+    pages.set(path, {
+      status: Number(url.searchParams.get('status') ?? 200),
+      body: await req.text(),
+      type: url.searchParams.get('type') ?? 'text/html; charset=utf-8',
+    });
+    return new Response(null, { status: 204 });
+  }
+  if (url.pathname.startsWith('/pi/')) {
+    const key = url.pathname + url.search;
+    hits.set(key, (hits.get(key) ?? 0) + 1);
+    userAgents.set(key, req.headers.get('user-agent') ?? '');
+    const p = pages.get(key);
+    if (!p)
+      return html('<html><head><title>Not found</title></head><body>not found</body></html>', {
+        status: 404,
+      });
+    if (p.status >= 300 && p.status < 400)
+      return new Response(null, { status: p.status, headers: { location: '/pi/elsewhere' } });
+    return new Response(p.body, { status: p.status, headers: { 'content-type': p.type } });
   }
   if (url.pathname.startsWith('/shared/')) {
     // a page with the caching the query asks for: ?cc=<Cache-Control>&vary=<Vary>&cookie=1&cdn=<CDN-Cache-Control>
