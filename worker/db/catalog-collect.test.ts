@@ -7,7 +7,7 @@
  */
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parseRecommendModel, type RecommendModel } from '../engine/index.ts';
+import { expandRecommendModel } from '../engine/index.ts';
 import type { Bindings } from '../env.ts';
 import { runScheduled } from '../scheduled.ts';
 import { ADMIN, call, putConfig } from '../test/helpers.ts';
@@ -22,7 +22,7 @@ import {
 import { createCatalogRepo } from './catalog-repo.ts';
 import { dayPrefix } from './event-log.ts';
 import { dayOf } from './measurement.ts';
-import { RECS_MODEL_KEY, RECS_STAMP_KEY } from './models.ts';
+import { RECS_COMPACT_KEY, RECS_STAMP_KEY, readRecsModel } from './models.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -95,7 +95,7 @@ beforeEach(async () => {
   await env.HIO_DB.prepare('DELETE FROM catalog_items').run();
   await env.HIO_DB.prepare('DELETE FROM catalog_page_checks').run();
   await env.HIO_DB.prepare('DELETE FROM erasures').run();
-  await env.HIO_KV.delete(RECS_MODEL_KEY);
+  await env.HIO_KV.delete(RECS_COMPACT_KEY);
   await env.HIO_KV.delete(RECS_STAMP_KEY);
   await fetch(`${ORIGIN}/__pages`, { method: 'DELETE' });
 });
@@ -434,8 +434,9 @@ describe('collectPageItems', () => {
     await runScheduled(env as unknown as Bindings, NOW);
     expect((await pageRows()).map((i) => i.id)).toEqual(['new']);
     // learned in the same run: the page item is the uploaded one's neighbour
-    const model = parseRecommendModel(await env.HIO_KV.get(RECS_MODEL_KEY, 'json')) as RecommendModel;
-    expect(model.neighbours.up?.map(([id]) => id)).toEqual(['new']);
+    const compact = await readRecsModel(env.HIO_KV);
+    const model = compact && expandRecommendModel(compact);
+    expect(model?.neighbours.up?.map(([id]) => id)).toEqual(['new']);
     // the route collects too (with the real clock, today's partitions hold nothing) and says so
     const res = await call('/__hio/admin/train', { method: 'POST', headers: ADMIN });
     const body = (await res.json()) as { pageItems: { outcome: string; due: number } };
