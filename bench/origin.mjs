@@ -5,7 +5,8 @@
  * content-length, honouring back-pressure) the way a server-rendered page is sent.
  *
  * Every page has the same head and the slots the benchmark campaigns write to (`#hero`, `#offer`, two
- * `.cta` links, `#promo`); what grows with the size is the product grid, whose elements match no
+ * `.cta` links, `#promo`, and `#recs`, the list the recommendation campaign of the HIO+recs target
+ * fills; its origin content is a one-link fallback); what grows with the size is the product grid, whose elements match no
  * campaign selector, so the number of rewriter handler calls is the same on every size.
  *
  * Run alone: `node bench/origin.mjs [--port N]` prints `{"url": ...}` once listening. run.mjs starts it
@@ -110,6 +111,7 @@ function card(i, rand) {
 function bottom() {
   return `</ul>
 </main>
+<section id="recommended"><h2>Picked for you</h2><ul id="recs"><li><a href="/c/shoes">Bestsellers</a></li></ul></section>
 <section id="newsletter"><h2>Stay in the loop</h2><a class="cta" href="/newsletter">Sign up</a></section>
 <footer><p>© Example Shop — Zürich · Köln · Malmö</p></footer>
 </body>

@@ -14,12 +14,17 @@
  *                personalizer pays (bench/workers/floor-state.js)
  *   HIO          HIO's production bundle (`wrangler deploy --dry-run`), KV state backend, with the five
  *                campaigns of bench/campaigns.json, three of which match the benchmark visitor
+ *   HIO+recs     the same bundle and visitor with one more campaign, a recommendation slot
+ *                (bench/recs-campaign.json: `for-you`, 4 items), a catalogue of 5,000 items uploaded
+ *                through the admin API and a model learned from 40,000 synthetic sessions by the
+ *                engine's learnNeighbours, written into its KV with its stamp (bench/recs.mjs)
  * Reported: p50/p99 latency (whole body), p50 TTFB (first body byte), throughput (concurrent burst),
  * CPU time per page of each target's own process (read before and after each of its bursts), peak
- * RSS of each workerd process per page size, the ratios HIO / (floor + state), HIO / floor and HIO /
- * pass-through with the interquartile range of their per-round values, checked against the targets;
- * the engine alone (bench/engine.mjs); state and config reads per page (bench/workers/hio-counted.js);
- * the browser script's gzip size.
+ * RSS of each workerd process per page size, the ratios HIO / (floor + state), HIO / floor, HIO /
+ * pass-through and HIO+recs / HIO with the interquartile range of their per-round values, checked
+ * against the targets; the engine alone (bench/engine.mjs); state and config reads per page, without
+ * and with the recommendation slot, and what one reload of the live config reads
+ * (bench/workers/hio-counted.js); the browser script's gzip size.
  *
  *   node bench/run.mjs [--rounds N] [--quick] [--out path]   (default out: bench/results.json)
  *   node bench/run.mjs --profile [--quick] [--out dir]        (default out: dist/bench/profiles)
@@ -31,11 +36,17 @@
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { Miniflare } from 'miniflare';
-import { buildEngine, buildWorker, migrationStatements, QUIET_WRANGLER_ENV } from './lib/build.mjs';
+import {
+  buildEngine,
+  buildRecs,
+  buildWorker,
+  migrationStatements,
+  QUIET_WRANGLER_ENV,
+} from './lib/build.mjs';
 import { createClient } from './lib/http-client.mjs';
 import { measurePath } from './lib/measure.mjs';
 import { childPids, cpuNs, cpuSource, createMemoryTracker, rssKb } from './lib/processes.mjs';
@@ -86,6 +97,12 @@ const SECRET = 'bench-secret';
 const ADMIN_TOKEN = 'bench-admin-token';
 const SCRIPT_TAG = '<script src="/__hio/client.js" defer></script>';
 const MATCHING = ['returning-hero', 'shoes-offer', 'cta-badge'];
+/** The HIO+recs target: the recommendation campaign it adds, and the items its slot shows. */
+const RECS = 'HIO+recs';
+const RECS_CAMPAIGN = 'picked-for-you';
+const RECS_COUNT = 4;
+/** The recommendation slot in a page (bench/origin.mjs), to compare HIO+recs' page with HIO's around it. */
+const RECS_SLOT = /<ul id="recs"[^>]*>[\s\S]*?<\/ul>/;
 
 const log = (msg) => process.stderr.write(`${msg}\n`);
 
@@ -206,8 +223,14 @@ async function runEngineBench(engineFile) {
   });
 }
 
-/** HIO with counting bindings: KV and D1 calls per page request, after the visitor is seeded. */
-async function countStateReads(countedScript, originUrl, doc, pages) {
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * HIO with counting bindings: KV and D1 calls per page request, after the visitor is seeded. `setup`
+ * (the recommendation catalogue and model) runs before the document is loaded; `items` are the
+ * visitor's earlier product views.
+ */
+async function countStateReads(countedScript, originUrl, doc, pages, { setup, items } = {}) {
   const w = await startWorker('hio-counted', countedScript, {
     bindings: hioBindings(originUrl),
     kv: true,
@@ -215,13 +238,14 @@ async function countStateReads(countedScript, originUrl, doc, pages) {
   });
   const client = createClient(w.url);
   try {
+    await setup?.(w, client);
     await putConfig(client, doc, ADMIN_TOKEN);
-    const cookie = await seedVisitor(client, '/p/20k');
+    const cookie = await seedVisitor(client, '/p/20k', items);
     await client.get('/p/20k', { headers: { cookie } });
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     await client.get('/__bench/counts?reset=1');
     for (let i = 0; i < pages; i++) await client.get('/p/20k', { headers: { cookie } });
-    await new Promise((r) => setTimeout(r, 300)); // the pageview writes run after the response
+    await sleep(300); // the pageview writes run after the response
     const res = await client.get('/__bench/counts', { keepBody: true });
     return { pages, ...JSON.parse(res.body.toString('utf8')) };
   } finally {
@@ -231,18 +255,76 @@ async function countStateReads(countedScript, originUrl, doc, pages) {
 }
 
 /**
- * Loads the campaigns into HIO, seeds the benchmark visitor and checks what HIO shows them. Resolves
- * to the visitor's cookie, HIO's explanation (`/__hio/me`) and the writes the floors mirror.
+ * What one reload of the live config reads (the campaign document with what is learned beside it,
+ * and for a document with recommendation variants the catalogue's fingerprint and the model's stamp):
+ * a counting HIO whose config lives 1 s, one page after it expired (served from the cached config,
+ * which reloads in the background), minus that page's own state read. Counted, not timed.
  */
-async function benchVisitor(hioClient, doc) {
+async function countConfigReload(countedScript, originUrl, doc, { setup, items } = {}) {
+  const w = await startWorker('hio-counted-reload', countedScript, {
+    bindings: { ...hioBindings(originUrl), CONFIG_TTL_SECONDS: '1' },
+    kv: true,
+    d1: true,
+  });
+  const client = createClient(w.url);
+  try {
+    await setup?.(w, client);
+    await putConfig(client, doc, ADMIN_TOKEN);
+    const cookie = await seedVisitor(client, '/p/20k', items);
+    await client.get('/p/20k', { headers: { cookie } });
+    await sleep(1200);
+    await client.get('/__bench/counts?reset=1');
+    await client.get('/p/20k', { headers: { cookie } });
+    // the reload runs after the response (stale-while-revalidate): read until it has settled
+    const read = async () => (await client.get('/__bench/counts', { keepBody: true })).body.toString('utf8');
+    let last = '';
+    for (let i = 0; i < 50; i++) {
+      await sleep(200);
+      const now = await read();
+      if (now === last && JSON.parse(now).d1Statements > 0) break;
+      last = now;
+    }
+    const c = JSON.parse(last);
+    // the page's own state read: one bulk get of the visitor's two keys
+    return { ...c, kvReads: c.kvReads - 1, kvKeysRead: c.kvKeysRead - 2 };
+  } finally {
+    client.close();
+    await w.stop();
+  }
+}
+
+/**
+ * Gives a HIO instance what its recommendation slot draws from: the catalogue through the admin API
+ * (as a site uploads it), then the model and its stamp into its KV, as the co-view job writes them
+ * (the model first: a reader that sees the new stamp finds the new model).
+ */
+async function loadRecs(w, client, recs) {
+  const res = await client.request('PUT', '/__hio/admin/catalog', {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(recs.fixture.catalogue),
+    keepBody: true,
+  });
+  if (res.status !== 200) throw new Error(`PUT /__hio/admin/catalog: ${res.status} ${res.body}`);
+  const kv = await w.mf.getKVNamespace('HIO_KV');
+  await kv.put(recs.keys.model, recs.fixture.modelJson);
+  await kv.put(recs.keys.stamp, JSON.stringify(recs.fixture.stamp));
+}
+
+/**
+ * Loads the campaigns into HIO, seeds the benchmark visitor (with `items`, their earlier product
+ * views) and checks what HIO shows them (`expected`, in decision order). Resolves to the visitor's
+ * cookie, HIO's explanation (`/__hio/me`) and the writes the floors mirror.
+ */
+async function benchVisitor(hioClient, doc, items = [], expected = MATCHING) {
   await putConfig(hioClient, doc, ADMIN_TOKEN);
-  const cookie = await seedVisitor(hioClient, '/p/20k');
+  const cookie = await seedVisitor(hioClient, '/p/20k', items);
   const me = await explain(hioClient, cookie);
   const shown = me.campaigns.filter((c) => c.status === 'assigned').map((c) => c.campaign);
-  if (shown.join() !== MATCHING.join())
+  if (shown.join() !== expected.join())
     throw new Error(
-      `the bench visitor sees [${shown}], expected [${MATCHING}]: ${JSON.stringify(me.campaigns)}`,
+      `the bench visitor sees [${shown}], expected [${expected}]: ${JSON.stringify(me.campaigns)}`,
     );
+  if (expected !== MATCHING) return { cookie, me };
   // JSON bindings hold plain JSON: drop undefined fields
   const writes = JSON.parse(JSON.stringify(floorWrites(doc, me)));
   return { cookie, me, writes };
@@ -267,9 +349,13 @@ async function copyState(hio, floorState, cookie) {
   return bytes;
 }
 
-/** Checks each target's response once per page and records its length (re-checked on every timed request). */
+/**
+ * Checks each target's response once per page and records its length (re-checked on every timed
+ * request). Resolves to HIO+recs' recommendation slot as rendered on the first page.
+ */
 async function verify(targets, originPages, hioCookie) {
   const problems = [];
+  let recsSlot;
   for (const size of PAGE_SIZES) {
     const p = `/p/${size.name}`;
     const origin = originPages.get(size.name);
@@ -292,9 +378,20 @@ async function verify(targets, originPages, hioCookie) {
       if (hio.includes(`data-hio-campaign="${id}"`)) problems.push(`HIO ${p}: campaign ${id} shown`);
     for (const f of targets.filter((t) => t.name.startsWith('floor')))
       if (bodies[f.name] !== hio) problems.push(`${f.name} ${p}: body differs from HIO's`);
+    // HIO+recs: HIO's page exactly, but for the recommendation slot, which holds RECS_COUNT items
+    const recs = bodies[RECS];
+    const slot = RECS_SLOT.exec(recs)?.[0] ?? '';
+    recsSlot ??= slot;
+    if (!slot.includes(`data-hio-campaign="${RECS_CAMPAIGN}"`))
+      problems.push(`${RECS} ${p}: the recommendation slot is not marked with ${RECS_CAMPAIGN}`);
+    if ((slot.match(/data-hio-item=/g) ?? []).length !== RECS_COUNT)
+      problems.push(`${RECS} ${p}: the recommendation slot does not hold ${RECS_COUNT} items: ${slot}`);
+    if (recs.replace(RECS_SLOT, '') !== hio.replace(RECS_SLOT, ''))
+      problems.push(`${RECS} ${p}: the page differs from HIO's outside the recommendation slot`);
   }
   if (!hioCookie) problems.push('no visitor cookie');
   if (problems.length) throw new Error(`verification failed:\n  ${problems.join('\n  ')}`);
+  return recsSlot;
 }
 
 async function main() {
@@ -304,22 +401,49 @@ async function main() {
   const buildDir = await mkdtemp(path.join(root, 'dist', 'bench', 'run-'));
   cleanups.push(() => rm(buildDir, { recursive: true, force: true }));
 
-  log('building HIO (wrangler deploy --dry-run), its counting variant and the engine bundle ...');
-  const [hioScript, countedScript, engineFile] = await Promise.all([
+  const recsCampaign = await loadCampaigns(path.join(root, 'bench', 'recs-campaign.json'));
+  const recsDoc = { ...doc, campaigns: [...doc.campaigns, recsCampaign] };
+  // what HIO+recs shows the visitor, in decision order (by priority)
+  const recsMatching = recsDoc.campaigns
+    .filter((c) => MATCHING.includes(c.id) || c.id === RECS_CAMPAIGN)
+    .sort((a, b) => b.priority - a.priority)
+    .map((c) => c.id);
+
+  log(
+    'building HIO (wrangler deploy --dry-run), its counting variant, the engine and recommendation bundles ...',
+  );
+  const [hioScript, countedScript, engineFile, recsFile] = await Promise.all([
     buildWorker(root, path.join(buildDir, 'hio')),
     buildWorker(root, path.join(buildDir, 'hio-counted'), 'bench/workers/hio-counted.js'),
     buildEngine(root, path.join(buildDir, 'engine.mjs')),
+    buildRecs(root, path.join(buildDir, 'recs.mjs')),
   ]);
 
   log('engine alone ...');
   const engine = await runEngineBench(engineFile);
 
+  log('the recommendation catalogue and model (learnNeighbours on synthetic sessions) ...');
+  const recsModule = await import(pathToFileURL(recsFile).href);
+  const recs = {
+    fixture: recsModule.recsFixture(),
+    keys: { model: recsModule.RECS_MODEL_KEY, stamp: recsModule.RECS_STAMP_KEY },
+  };
+  const items = recs.fixture.visitorItems;
+  const withRecs = { setup: (w, client) => loadRecs(w, client, recs), items };
+
   const origin = await startOriginProcess();
   // the same bytes the child serves (deterministic), to check bodies against
   const originPages = new Map(PAGE_SIZES.map((s) => [s.name, buildPage(s.bytes)]));
 
-  log('state and config reads per page (counting bindings) ...');
-  const state = await countStateReads(countedScript, origin.url, doc, QUICK ? 5 : 40);
+  log('state and config reads per page and per config reload, without and with recommendations ...');
+  const pages = QUICK ? 5 : 40;
+  // counted, not timed: the four instances run side by side
+  const [state, stateRecs, reload, reloadRecs] = await Promise.all([
+    countStateReads(countedScript, origin.url, doc, pages, { items }),
+    countStateReads(countedScript, origin.url, recsDoc, pages, withRecs),
+    countConfigReload(countedScript, origin.url, doc, { items }),
+    countConfigReload(countedScript, origin.url, recsDoc, withRecs),
+  ]);
 
   log('starting the workers ...');
   const hio = await startWorker('hio', hioScript, {
@@ -328,7 +452,15 @@ async function main() {
     d1: true,
   });
   const hioClient = createClient(hio.url);
-  const { cookie, writes } = await benchVisitor(hioClient, doc);
+  const { cookie, writes } = await benchVisitor(hioClient, doc, items);
+  const hioRecs = await startWorker('hio-recs', hioScript, {
+    bindings: hioBindings(origin.url),
+    kv: true,
+    d1: true,
+  });
+  const hioRecsClient = createClient(hioRecs.url);
+  await loadRecs(hioRecs, hioRecsClient, recs);
+  const { cookie: recsCookie } = await benchVisitor(hioRecsClient, recsDoc, items, recsMatching);
   const workersDir = path.join(root, 'bench', 'workers');
   const pass = await startWorker('pass-through', path.join(workersDir, 'passthrough.js'), {
     bindings: { ORIGIN_URL: origin.url },
@@ -349,10 +481,10 @@ async function main() {
 
   // every target gets byte-identical requests: same headers, the visitor's cookie included
   const headers = { cookie };
-  const target = (name, url, pids) => ({
+  const target = (name, url, pids, own = headers) => ({
     name,
     client: createClient(url, { maxSockets: 16 }),
-    headers,
+    headers: own,
     pids,
     expectedBytes: {},
     deviations: {},
@@ -365,13 +497,17 @@ async function main() {
     target('floor′', floorB.url, floorB.pids),
     target('floor+state', floorState.url, floorState.pids),
     target('HIO', hio.url, hio.pids),
+    // its own visitor (same seeding, same profile but for ids and times): a cookie is signed per instance
+    target(RECS, hioRecs.url, hioRecs.pids, { cookie: recsCookie }),
   ];
   cleanups.push(() => {
     for (const t of targets) t.client.close();
     hioClient.close();
+    hioRecsClient.close();
   });
-  await verify(targets, originPages, cookie);
+  const recsSlot = await verify(targets, originPages, cookie);
   log(`verified: HIO shows ${MATCHING.join(', ')} and the script tag; the floors return HIO's exact bytes`);
+  log(`verified: ${RECS} returns HIO's page with ${RECS_COUNT} recommended items in its slot`);
   // after the verifying page views, whose exposures HIO may still have been storing
   const stateBytes = await copyState(hio, floorState, cookie);
   log(`floor+state reads the visitor's state as HIO stores it (${stateBytes} bytes)`);
@@ -391,7 +527,7 @@ async function main() {
     sizes.push({ size, plan, rec, peakKb, bytes: originPages.get(size.name).length });
   }
 
-  const warnings = [hio, pass, floor, floorB, floorState].flatMap((w) =>
+  const warnings = [hio, hioRecs, pass, floor, floorB, floorState].flatMap((w) =>
     w.lines.map((l) => `${w.name}: ${l}`),
   );
   const results = summarize({
@@ -406,6 +542,19 @@ async function main() {
     idleKb,
     engine,
     state,
+    recommendations: {
+      catalogueItems: recs.fixture.catalogue.items.length,
+      sessions: recs.fixture.sessions,
+      modelBytes: recs.fixture.modelBytes,
+      neighbourLists: recs.fixture.neighbourLists,
+      visitorViews: items.length,
+      strategy: recsCampaign.variants[0].recommend.strategy,
+      count: RECS_COUNT,
+      slot: recsSlot,
+      state: stateRecs,
+      reload,
+      reloadRecs,
+    },
     clientScript,
     warnings,
     seconds: (Date.now() - started) / 1000,
@@ -431,7 +580,12 @@ async function profileMain() {
   const buildDir = await mkdtemp(path.join(root, 'dist', 'bench', 'run-'));
   cleanups.push(() => rm(buildDir, { recursive: true, force: true }));
   log('building HIO (wrangler deploy --dry-run) ...');
-  const hioScript = await buildWorker(root, path.join(buildDir, 'hio'));
+  const [hioScript, recsFile] = await Promise.all([
+    buildWorker(root, path.join(buildDir, 'hio')),
+    buildRecs(root, path.join(buildDir, 'recs.mjs')),
+  ]);
+  // the timed run's visitor: the same earlier product views
+  const { visitorItems } = (await import(pathToFileURL(recsFile).href)).recsFixture({ model: false });
   const origin = await startOriginProcess();
   const hio = await startWorker('hio', hioScript, {
     bindings: hioBindings(origin.url),
@@ -440,7 +594,7 @@ async function profileMain() {
     inspector: true,
   });
   const hioClient = createClient(hio.url);
-  const { cookie, writes } = await benchVisitor(hioClient, doc);
+  const { cookie, writes } = await benchVisitor(hioClient, doc, visitorItems);
   const floorState = await startWorker('floor-state', path.join(root, 'bench', 'workers', 'floor-state.js'), {
     bindings: { ORIGIN_URL: origin.url, FLOOR_WRITES: writes },
     kv: true,

@@ -28,6 +28,14 @@ interface TargetFigures {
   peakRssMb: number;
   samples: number;
 }
+interface Counts {
+  pages: number;
+  kvReads: number;
+  kvKeysRead: number;
+  kvWrites: number;
+  kvDeletes: number;
+  d1Statements: number;
+}
 interface Target {
   target: string;
   ratio: string;
@@ -54,13 +62,17 @@ interface Results {
     string,
     { campaigns: number; decide: { medianUs: number }; personalize: { medianUs: number } }
   >;
-  state: {
-    pages: number;
-    kvReads: number;
-    kvKeysRead: number;
-    kvWrites: number;
-    kvDeletes: number;
-    d1Statements: number;
+  state: Counts;
+  recommendations: {
+    catalogueItems: number;
+    sessions: number;
+    modelBytes: number;
+    visitorViews: number;
+    count: number;
+    slot: string;
+    state: Counts;
+    reload: Counts;
+    reloadRecs: Counts;
   };
   clientScript: { bytes: number; gzipBytes: number };
   targets: Target[];
@@ -106,6 +118,10 @@ describe('npm run bench --quick', () => {
     expect(stdout).toContain('| 20 KB | HIO / floor+state |');
     expect(stdout).toContain('| HIO / floor |');
     expect(stdout).toContain('| HIO / pass-through |');
+    expect(stdout).toContain('| HIO+recs / HIO |');
+    expect(stdout).toContain(
+      '| page | CPU ms/page HIO · HIO+recs | slot: + ms/page | CPU HIO+recs / HIO | p50 latency | p50 TTFB |',
+    );
     expect(stdout).toContain('| campaigns | targeted / shown |');
     expect(stdout).toMatch(/\| p50 latency HIO \/ floor ≤ 1\.10 on every page size \| .* \| [✓✗] \|/);
   });
@@ -136,6 +152,7 @@ describe('npm run bench --quick', () => {
         'floor′',
         'floor+state',
         'HIO',
+        'HIO+recs',
       ]);
       for (const t of Object.values(size.targets)) {
         expect(t.samples).toBeGreaterThan(0);
@@ -156,6 +173,7 @@ describe('npm run bench --quick', () => {
         'HIO / floor+state',
         'HIO / floor',
         'HIO / pass-through',
+        'HIO+recs / HIO',
         'floor′ / floor (A/A)',
       ]) {
         const r = size.ratios[label];
@@ -207,8 +225,31 @@ describe('npm run bench --quick', () => {
     expect(results.checks.find((c) => c.target.startsWith('one state read per page'))?.ok).toBe(true);
     expect(results.clientScript.gzipBytes).toBeGreaterThan(0);
     expect(results.clientScript.gzipBytes).toBeLessThan(results.clientScript.bytes);
-    expect(results.checks).toHaveLength(9);
+    expect(results.checks).toHaveLength(11);
     for (const c of results.checks) expect(typeof c.ok).toBe('boolean');
+  });
+
+  it('measures the recommendation slot on a trained model, and counts that it adds no I/O per page', () => {
+    const rec = results.recommendations;
+    expect([rec.catalogueItems, rec.visitorViews, rec.count]).toEqual([5000, 8, 4]);
+    expect(rec.modelBytes).toBeGreaterThan(100_000);
+    // the run verified it, on every page size: the slot holds `count` items of the catalogue
+    expect(rec.slot.match(/data-hio-item="sku-\d{5}"/g)).toHaveLength(rec.count);
+    expect(rec.slot).toContain('data-hio-campaign="picked-for-you"');
+    // counted, not timed: the same reads per page as without the slot, none for the slot itself
+    const perPage = ({ pages, ...c }: Counts) => c;
+    expect(perPage(rec.state)).toEqual(perPage(results.state));
+    expect(rec.state.pages).toBe(results.state.pages);
+    // a reload of the live config (once per isolate per TTL) reads the catalogue's fingerprint (one
+    // D1 query) and the model's stamp (one KV read) besides what it reads without recommendations
+    expect(rec.reloadRecs.d1Statements - rec.reload.d1Statements).toBe(1);
+    expect(rec.reloadRecs.kvReads - rec.reload.kvReads).toBe(1);
+    expect(rec.reload.d1Statements).toBeGreaterThan(0);
+    expect(results.checks.find((c) => c.target.startsWith('a recommendation slot adds no I/O'))?.ok).toBe(
+      true,
+    );
+    const guard = results.checks.find((c) => c.target.startsWith('CPU per page HIO+recs / HIO'));
+    expect(guard?.value).toMatch(/^[\d.]+ \([\d.]+ · [\d.]+ · [\d.]+\)$/);
   });
 
   it('leaves the committed bench/results.json alone', async () => {

@@ -1,7 +1,8 @@
 /**
  * @module bench/lib/build
  * Building what the benchmark runs: HIO's production bundle (`wrangler deploy --dry-run`, exactly what
- * `npm run deploy` would upload), the counting variant of it, and the engine bundle (esbuild).
+ * `npm run deploy` would upload), the counting variant of it, and the engine and recommendation
+ * fixture bundles (esbuild).
  */
 import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
@@ -38,9 +39,15 @@ export async function buildWorker(root, outdir, entry) {
 }
 
 /** Bundles bench/engine.mjs (the engine and its timing loop) into one Node module. */
-export async function buildEngine(root, outfile) {
+export const buildEngine = (root, outfile) => buildNodeModule(root, 'engine.mjs', outfile);
+
+/** Bundles bench/recs.mjs (the recommendation catalogue and model, learned by the engine) into one Node module. */
+export const buildRecs = (root, outfile) => buildNodeModule(root, 'recs.mjs', outfile);
+
+/** Bundles a bench/ entry that imports the worker's TypeScript into one Node module. */
+async function buildNodeModule(root, entry, outfile) {
   await esbuild.build({
-    entryPoints: [path.join(root, 'bench', 'engine.mjs')],
+    entryPoints: [path.join(root, 'bench', entry)],
     outfile,
     bundle: true,
     platform: 'node',

@@ -32,14 +32,25 @@ function ratio(rec, a, b) {
 }
 
 export const STATE_FLOOR = 'HIO / floor+state';
+export const RECS_RATIO = 'HIO+recs / HIO';
 
 export const RATIOS = [
   [STATE_FLOOR, 'HIO', 'floor+state'],
   ['HIO / floor', 'HIO', 'floor'],
   ['HIO / pass-through', 'HIO', 'pass-through'],
+  [RECS_RATIO, 'HIO+recs', 'HIO'],
   ['floor+state / floor', 'floor+state', 'floor'],
   ['floor′ / floor (A/A)', 'floor′', 'floor'],
 ];
+
+/**
+ * The guard on a recommendation slot's CPU, HIO+recs / HIO in CPU per page on the 20 KB page, where
+ * the slot's fixed cost weighs most. The issue gives no number: this is the project's choice
+ * (docs/performance.md). The first full run read 1.10 (+0.30 ms); 1.15 leaves room for this machine's
+ * noise and still fails on any per-page reading or parsing of the model or the catalogue, which would
+ * cost several times a page.
+ */
+export const RECS_CPU_MAX = 1.15;
 
 /**
  * The targets of "Production scale and speed": what HIO's own logic may cost on top of what any
@@ -80,6 +91,12 @@ function checks(r) {
   const perPage = r.state.kvReads / r.state.pages;
   const d1PerPage = r.state.d1Statements / r.state.pages;
   const decision = r.engine['100'].personalize.medianUs;
+  const rec = r.recommendations;
+  const io = (s) =>
+    [s.kvReads, s.kvKeysRead, s.kvWrites, s.kvDeletes, s.d1Statements].map((x) => x / s.pages);
+  const sameIo = io(rec.state).every((x, i) => x === io(r.state)[i]);
+  const extra = (field) => rec.reloadRecs[field] - rec.reload[field];
+  const recCpu = by('20k').ratios[RECS_RATIO].cpuPerPage;
   return [
     ...r.targets.map((t) => ({
       target: `${t.target} on every page size`,
@@ -107,6 +124,16 @@ function checks(r) {
       ok: perPage === 1 && d1PerPage <= 0.05,
     },
     {
+      target: 'a recommendation slot adds no I/O per page (catalogue and model from the isolate)',
+      value: `per page with the slot: ${(rec.state.kvReads / rec.state.pages).toFixed(2)} KV reads (${(rec.state.kvKeysRead / Math.max(1, rec.state.kvReads)).toFixed(0)} keys each), ${(rec.state.d1Statements / rec.state.pages).toFixed(2)} D1 queries, ${(rec.state.kvWrites / rec.state.pages).toFixed(2)} KV writes (${sameIo ? 'the same as' : 'NOT the same as'} without); per config reload: ${signedInt(extra('d1Statements'))} D1 queries, ${signedInt(extra('kvReads'))} KV reads`,
+      ok: sameIo,
+    },
+    {
+      target: `CPU per page HIO+recs / HIO ≤ ${RECS_CPU_MAX.toFixed(2)} (20 KB)`,
+      value: `${f2(recCpu)} (${r.sizes.map((s) => f2(s.ratios[RECS_RATIO].cpuPerPage)).join(' · ')})`,
+      ok: recCpu !== null && recCpu <= RECS_CPU_MAX,
+    },
+    {
       target: 'a decision for 100 campaigns under 0.2 ms (median, whole planPage())',
       value: `${(decision / 1000).toFixed(3)} ms`,
       ok: decision < 200,
@@ -120,6 +147,7 @@ function checks(r) {
 }
 
 const signed = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
+const signedInt = (x) => `${x >= 0 ? '+' : ''}${x}`;
 
 export function summarize(input) {
   const { sizes, targets, idleKb } = input;
@@ -170,6 +198,7 @@ export function summarize(input) {
     }),
     engine: input.engine,
     state: input.state,
+    recommendations: input.recommendations,
     clientScript: input.clientScript,
     warnings: input.warnings.slice(0, 50),
   };
@@ -262,6 +291,34 @@ export function renderReport(r) {
         ...t.sizes.map((x) => `${f2(x.value)} ${x.pass ? 'PASS' : 'MISS'}`),
         t.pass ? 'PASS' : 'MISS',
       ]),
+    ),
+    '',
+  );
+  const rec = r.recommendations;
+  lines.push(
+    `Recommendation slot: HIO+recs is HIO with one more campaign, \`${rec.strategy}\` (${rec.count} items) in its own slot, a catalogue of ${rec.catalogueItems} items and a model learned from ${rec.sessions} sessions (${(rec.modelBytes / 1e6).toFixed(2)} MB, ${rec.neighbourLists} co-view lists); the visitor viewed ${rec.visitorViews} of the items before.`,
+    '',
+    table(
+      [
+        'page',
+        'CPU ms/page HIO · HIO+recs',
+        'slot: + ms/page',
+        'CPU HIO+recs / HIO',
+        'p50 latency',
+        'p50 TTFB',
+      ],
+      r.sizes.map((s) => {
+        const [a, b] = [s.targets.HIO.cpuMsPerPage, s.targets['HIO+recs'].cpuMsPerPage];
+        const x = s.ratios[RECS_RATIO];
+        return [
+          s.label,
+          `${f3(a)} · ${f3(b)}`,
+          `${b - a >= 0 ? '+' : ''}${f3(b - a)}`,
+          `${f2(x.cpuPerPage)} ${spread(x.cpuIqr)}`,
+          `${f2(x.latencyP50)} ${spread(x.latencyIqr)}`,
+          `${f2(x.ttfbP50)} ${spread(x.ttfbIqr)}`,
+        ];
+      }),
     ),
     '',
   );

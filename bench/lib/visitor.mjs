@@ -1,8 +1,8 @@
 /**
  * @module bench/lib/visitor
  * The benchmark visitor: loads the campaign document into a HIO instance through the admin API, makes
- * a returning visitor interested in shoes (two page views and a beacon batch, as the browser script
- * would send), and reads back through `/__hio/me` what HIO decides for them. From that decision it
+ * a returning visitor interested in shoes (product pages viewed before, two page views and a beacon
+ * batch, as the browser script would send), and reads back through `/__hio/me` what HIO decides for them. From that decision it
  * derives the writes the rewrite floor injects.
  */
 import { readFile } from 'node:fs/promises';
@@ -24,28 +24,38 @@ export async function putConfig(client, doc, adminToken) {
   if (res.status !== 200) throw new Error(`PUT /__hio/admin/config: ${res.status} ${res.body}`);
 }
 
-/** Creates and seeds the benchmark visitor on one HIO instance; resolves to its cookie pair. */
-export async function seedVisitor(client, pagePath) {
+async function collect(client, cookie, events) {
+  const res = await client.request('POST', '/__hio/collect', {
+    headers: { cookie, 'content-type': 'text/plain;charset=UTF-8' },
+    body: JSON.stringify({ events }),
+    keepBody: true,
+  });
+  if (res.status !== 204) throw new Error(`POST /__hio/collect: ${res.status} ${res.body}`);
+}
+
+/**
+ * Creates and seeds the benchmark visitor on one HIO instance; resolves to its cookie pair. `items`
+ * (catalogue items `{ id, url, category }`, oldest first) are product pages the visitor viewed before,
+ * each reported by its own beacon as the browser script would (a pageview with the page's item), so
+ * the profile holds their item views (`iv.`) for recommendations; every instance gets the same ones.
+ */
+export async function seedVisitor(client, pagePath, items = []) {
   const first = await client.get(pagePath, { keepBody: true });
   const setCookie = [first.headers['set-cookie'] ?? []].flat().find((c) => c.startsWith('hio_vid='));
   if (!setCookie) throw new Error(`HIO set no visitor cookie on ${pagePath} (status ${first.status})`);
   const cookie = setCookie.split(';')[0];
+  for (const item of items)
+    await collect(client, cookie, [
+      { t: 'pageview', id: eventId(), path: item.url, category: item.category, item: item.id },
+    ]);
   await client.get(pagePath, { headers: { cookie } });
   // what the browser script reports for those two pages: pageviews (which count visits), reading
-  const batch = {
-    events: [
-      { t: 'pageview', id: eventId(), path: pagePath },
-      { t: 'pageview', id: eventId(), path: '/c/shoes', category: 'shoes' },
-      { t: 'scroll', id: eventId(), depth: 75 },
-      { t: 'engaged', id: eventId(), ms: 40_000 },
-    ],
-  };
-  const res = await client.request('POST', '/__hio/collect', {
-    headers: { cookie, 'content-type': 'text/plain;charset=UTF-8' },
-    body: JSON.stringify(batch),
-    keepBody: true,
-  });
-  if (res.status !== 204) throw new Error(`POST /__hio/collect: ${res.status} ${res.body}`);
+  await collect(client, cookie, [
+    { t: 'pageview', id: eventId(), path: pagePath },
+    { t: 'pageview', id: eventId(), path: '/c/shoes', category: 'shoes' },
+    { t: 'scroll', id: eventId(), depth: 75 },
+    { t: 'engaged', id: eventId(), ms: 40_000 },
+  ]);
   return cookie;
 }
 
