@@ -17,10 +17,16 @@
  * (the `affinity` scenario of `npm run simulate:recs`), with a purchase per view with probability 0.1.
  */
 
-import { RECS_MODEL_KEY, RECS_STAMP_KEY } from '../worker/db/models.ts';
-import { learnNeighbours, mulberry32, RECOMMEND_MODEL_VERSION } from '../worker/engine/index.ts';
+import { RECS_COMPACT_KEY, RECS_STAMP_KEY } from '../worker/db/models.ts';
+import {
+  encodeRecommendModel,
+  learnNeighbours,
+  mulberry32,
+  RECOMMEND_COMPACT_VERSION,
+} from '../worker/engine/index.ts';
 
-export { RECS_MODEL_KEY, RECS_STAMP_KEY };
+/** The key the co-view job stores its (compact) model under, and the stamp's. */
+export { RECS_COMPACT_KEY as RECS_MODEL_KEY, RECS_STAMP_KEY };
 
 const DAY = 86_400_000;
 const CATEGORIES = [
@@ -159,12 +165,13 @@ export function recsFixture({
     categoryOf: (id) => catalogue[Number(id.slice(4))]?.category,
   });
   const trainMs = performance.now() - started;
-  const json = JSON.stringify(model);
+  // stored as the job stores it: the compact binary form (engine/recommend-model.ts)
+  const value = encodeRecommendModel(model);
   return {
     catalogue: { items: catalogue },
-    modelJson: json,
-    modelBytes: Buffer.byteLength(json),
-    stamp: { version: RECOMMEND_MODEL_VERSION, trainedAt: now },
+    modelValue: value,
+    modelBytes: value.byteLength,
+    stamp: { version: RECOMMEND_COMPACT_VERSION, trainedAt: now },
     sessions: out.length,
     neighbourLists: Object.keys(model.neighbours).length,
     trainMs,

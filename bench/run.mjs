@@ -306,7 +306,7 @@ async function loadRecs(w, client, recs) {
   });
   if (res.status !== 200) throw new Error(`PUT /__hio/admin/catalog: ${res.status} ${res.body}`);
   const kv = await w.mf.getKVNamespace('HIO_KV');
-  await kv.put(recs.keys.model, recs.fixture.modelJson);
+  await kv.put(recs.keys.model, recs.fixture.modelValue);
   await kv.put(recs.keys.stamp, JSON.stringify(recs.fixture.stamp));
 }
 
