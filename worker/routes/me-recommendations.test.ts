@@ -37,6 +37,13 @@ const DOC = {
   ],
 };
 
+const putCatalogue = () =>
+  call('/__hio/admin/catalog', {
+    method: 'PUT',
+    headers: { ...ADMIN, 'content-type': 'application/json' },
+    body: JSON.stringify(CATALOGUE),
+  });
+
 /** A visitor who views `items` in one visit, each page reported by its beacon; returns their cookie. */
 async function browse(items: string[]): Promise<string> {
   let cookie: string | undefined;
@@ -72,12 +79,7 @@ beforeEach(async () => {
 describe('/__hio/me explains recommendations', () => {
   it('says what each list is based on, its fallbacks and the items it would show now', async () => {
     expect((await putConfig(DOC)).status).toBe(200);
-    const put = await call('/__hio/admin/catalog', {
-      method: 'PUT',
-      headers: { ...ADMIN, 'content-type': 'application/json' },
-      body: JSON.stringify(CATALOGUE),
-    });
-    expect(put.status).toBe(200);
+    expect((await putCatalogue()).status).toBe(200);
 
     // before any training: nothing to show, said so
     const early = await browse(['tote']);
@@ -163,5 +165,31 @@ describe('/__hio/me explains recommendations', () => {
     expect(html).toContain('<li>Waxed Laces: often viewed with “Harbor Boot” (the item of this page)</li>');
     expect(html).toContain('<li>Wool &lt;Sock&gt;: you viewed it recently</li>');
     expect(html).not.toContain('<Sock>');
+  });
+
+  it('lists the items it keeps about the visitor: viewed, carted, bought and recommended ones clicked', async () => {
+    expect((await putConfig({ ...DOC, settings: { goals: ['add_to_cart', 'purchase'] } })).status).toBe(200);
+    expect((await putCatalogue()).status).toBe(200);
+    const cookie = await browse(['boot']);
+    const res = await page('/item/boot', cookie);
+    await res.text();
+    const beacon = await collect(cookie, {
+      v: 1,
+      events: [
+        { t: 'click', id: eventId(), campaign: 'also-like', variant: 'recs', item: 'sock', pos: 1 },
+        { t: 'pageview', id: eventId(), path: '/item/sock', item: 'sock' },
+        { t: 'conversion', id: eventId(), goal: 'add_to_cart' },
+        { t: 'conversion', id: eventId(), goal: 'purchase' },
+      ],
+    });
+    expect(beacon.status).toBe(204);
+    await settle();
+    const html = await (await call('/__hio/me', { headers: { cookie, accept: 'text/html' } })).text();
+    expect(html).toContain('<li><b>Items you viewed:</b> “Wool &lt;Sock&gt;”, “Harbor Boot”</li>');
+    expect(html).toContain('<li><b>Items in your cart:</b> “Wool &lt;Sock&gt;”</li>');
+    expect(html).toContain('<li><b>Items you bought:</b> “Wool &lt;Sock&gt;”</li>');
+    expect(html).toContain(
+      '<li><b>Recommended items you clicked:</b> “Wool &lt;Sock&gt;” (in also-like)</li>',
+    );
   });
 });

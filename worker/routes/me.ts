@@ -279,6 +279,8 @@ export async function handleMe(deps: Deps, req: Request): Promise<Response> {
       visitor: visitorId,
       state: privacyState(req, live.doc),
       profile: p.view,
+      stored: loaded.profile,
+      titleOf: (item) => live.recommendations?.catalogue.get(item)?.title,
       segments: p.attributes.segments,
       signals: p.signals,
       holdout: p.result.holdout,

@@ -18,7 +18,16 @@ import { isSameOrigin } from '../edge/admin-session.ts';
 import { eraseVisitor } from '../edge/persist.ts';
 import { OPT_OUT_COOKIE, privacyBlock } from '../edge/privacy.ts';
 import { clearVisitorCookieHeader, readCookie, visitorFromRequest } from '../edge/visitor-cookie.ts';
-import { type CompiledDocument, escapeHtml, type ProfileView } from '../engine/index.ts';
+import {
+  type CompiledDocument,
+  decodeItemClick,
+  escapeHtml,
+  type FlatProfile,
+  num,
+  P,
+  type Prefix,
+  type ProfileView,
+} from '../engine/index.ts';
 import type { Deps } from '../types.ts';
 import { json, jsonError } from './json.ts';
 import type { CampaignWhy } from './me.ts';
@@ -90,11 +99,31 @@ function minutes(ms: number): string {
 
 const li = (label: string, value: string) => `<li><b>${e(label)}:</b> ${value}</li>`;
 
+/** The items a profile keeps of one kind (`iv.`, `ic.`, `ib.`, `rc.`), latest first, by title when known. */
+function storedItems(
+  stored: FlatProfile,
+  prefix: Prefix,
+  titleOf: (item: string) => string | undefined,
+): string {
+  const names = Object.keys(stored)
+    .filter((k) => k.startsWith(prefix))
+    .sort((a, b) => num(stored, b) - num(stored, a))
+    .map((k) => {
+      const id = k.slice(prefix.length);
+      const title = titleOf(id);
+      const where = prefix === P.itemClicked ? decodeItemClick(stored[P.itemClickedIn + id]) : null;
+      return `${e(title ? `“${title}”` : id)}${where ? ` (in ${e(where.campaign)})` : ''}`;
+    });
+  return names.length ? names.join(', ') : 'none';
+}
+
 function storedSection(
   profile: ProfileView,
   segments: readonly string[],
   holdout: boolean,
   signals?: Readonly<Record<string, { value: boolean; why: string }>>,
+  stored: FlatProfile = {},
+  titleOf: (item: string) => string | undefined = () => undefined,
 ): string {
   const interests = Object.entries(profile.interests).sort((a, b) => b[1] - a[1]);
   const conversions = Object.entries(profile.conversions);
@@ -144,6 +173,15 @@ function storedSection(
     ),
     li('Segments you are in now', segments.length ? segments.map(e).join(', ') : 'none'),
   ];
+  // items, when the site has a catalogue: kept for recommendations, the 20 latest of each kind
+  const kinds: [string, Prefix][] = [
+    ['Items you viewed', P.itemViewed],
+    ['Items in your cart', P.itemCarted],
+    ['Items you bought', P.itemBought],
+    ['Recommended items you clicked', P.itemClicked],
+  ];
+  if (kinds.some(([, prefix]) => Object.keys(stored).some((k) => k.startsWith(prefix))))
+    for (const [label, prefix] of kinds) items.push(li(label, storedItems(stored, prefix, titleOf)));
   for (const [name, sig] of Object.entries(signals ?? {}))
     items.push(li(`Signal ${name}`, `${sig.value ? 'yes' : 'no'} (${e(sig.why)})`));
   if (holdout) items.push(li('Holdout', 'you are in the group that sees no personalization at all'));
@@ -211,6 +249,10 @@ export interface PrivacyPageData {
   visitor: string | null;
   state: PrivacyState;
   profile?: ProfileView;
+  /** the stored profile as it is (its item fields are listed: viewed, carted, bought, clicked) */
+  stored?: FlatProfile;
+  /** catalogue titles of items, when the catalogue is loaded */
+  titleOf?: (item: string) => string | undefined;
   segments?: readonly string[];
   /** micro-signals with why */
   signals?: Readonly<Record<string, { value: boolean; why: string }>>;
@@ -243,7 +285,7 @@ export function renderPrivacyPage(_req: Request, d: PrivacyPageData): Response {
   const body =
     d.visitor === null || !d.profile
       ? `${intro}<h2>What HIO stores about you</h2><p>Nothing: this browser has no HIO cookie, so HIO has nothing stored about you.</p>${switchSection(d.state)}`
-      : `${intro}${storedSection(d.profile, d.segments ?? [], d.holdout === true, d.signals)}${whySection(d.campaigns ?? [], d.page ?? '/')}${switchSection(d.state)}${ERASE_FORM}`;
+      : `${intro}${storedSection(d.profile, d.segments ?? [], d.holdout === true, d.signals, d.stored, d.titleOf)}${whySection(d.campaigns ?? [], d.page ?? '/')}${switchSection(d.state)}${ERASE_FORM}`;
   return htmlPage(title, body);
 }
 
