@@ -342,8 +342,11 @@ describe('secondary metrics in D1', () => {
     expect(dashboard).toContain('data-testid="bounce-s5-only">0.00%<');
     expect(dashboard).toContain('data-testid="pages-s5-only">2.00<');
     const csv = await (await call('/__hio/admin/results?format=csv', { headers: ADMIN })).text();
-    expect(csv.split('\n')[0]).toMatch(
-      /,sessions,bounce_rate,bounce_ci_low,bounce_ci_high,pages_per_session,engaged_ms_per_session$/,
+    const [header = '', ...rows] = csv.trim().split('\n');
+    expect(header).toMatch(
+      /,sessions,bounce_rate,bounce_ci_low,bounce_ci_high,pages_per_session,engaged_ms_per_session,/,
     );
+    // every row has a cell for every column
+    for (const row of rows) expect(row.split(',')).toHaveLength(header.split(',').length);
   });
 });

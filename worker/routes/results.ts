@@ -87,7 +87,9 @@ export function reportCsv(report: Report): string {
     ],
   ];
   const items = (i: ItemsResult | undefined) =>
-    i ? [i.strategy ?? 'marked list', i.clicks, i.ctr?.value, i.conversions, i.value, i.itemsBought] : [];
+    i
+      ? [i.strategy ?? 'marked list', i.clicks, i.ctr?.value, i.conversions, i.value, i.itemsBought]
+      : new Array(6).fill('');
   const secondary = (s: SecondaryResult) => [
     s.sessions,
     s.bounceRate?.value,
@@ -142,6 +144,7 @@ export function reportCsv(report: Report): string {
           g.value,
           ...new Array(11).fill(''),
           ...secondary(c.holdout.secondary),
+          ...items(undefined),
         ]);
       }
     }
