@@ -39,22 +39,14 @@ import {
 } from '../engine/index.ts';
 import { originOf } from '../env.ts';
 import { createCatalogRepo, type PageWrite } from './catalog-repo.ts';
-import { dayPrefix, erasedPseudonyms } from './event-log.ts';
-import { dayOf } from './measurement.ts';
+import { erasedPseudonyms, type LogReadLimits, readNewestRecords } from './event-log.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
-export interface CollectLimits {
-  /** day partitions of the log read, today's included */
-  days: number;
-  /** log objects read (one R2 get each) */
-  maxObjects: number;
-  /** log lines read over all objects */
-  maxLines: number;
-  /** R2 list calls */
-  maxLists: number;
+/** What the collector reads of the log (days, objects, lines, list calls: event-log.ts), and what it does. */
+export interface CollectLimits extends LogReadLimits {
   /** ids checked per run */
   maxCandidates: number;
   /** origin fetches per run */
@@ -141,52 +133,10 @@ export interface CollectEnv {
 /** Identifies the collector's requests in the origin's logs. */
 export const COLLECTOR_USER_AGENT = 'HIO-catalogue/1 (collects the items pages declare with hio:item)';
 
-const PARALLEL_GETS = 6;
 const MAX_PROBLEMS = 10;
 
 // ---------------------------------------------------------------------------------------------------
 // the log: the newest objects of the last days, bounded
-
-/** Object keys of the last `days` days, newest first, within `maxLists` list calls. */
-async function* newestKeys(
-  bucket: R2Bucket,
-  now: number,
-  limits: CollectLimits,
-  state: { lists: number; truncated: boolean },
-): AsyncGenerator<string> {
-  const list = (prefix: string, cursor?: string) => {
-    state.lists++;
-    return bucket.list({ prefix, cursor, limit: 1000 });
-  };
-  for (let d = 0; d < limits.days; d++) {
-    const prefix = dayPrefix(dayOf(now - d * DAY));
-    if (state.lists >= limits.maxLists) {
-      state.truncated = true;
-      return;
-    }
-    const first = await list(prefix);
-    if (!first.truncated) {
-      for (let i = first.objects.length - 1; i >= 0; i--) yield (first.objects[i] as R2Object).key;
-      continue;
-    }
-    // a busy day: hour by hour from the last, so the newest come first
-    for (let h = 23; h >= 0; h--) {
-      const keys: string[] = [];
-      let cursor: string | undefined;
-      do {
-        if (state.lists >= limits.maxLists) {
-          state.truncated = true;
-          break;
-        }
-        const page = await list(`${prefix}${String(h).padStart(2, '0')}`, cursor);
-        for (const o of page.objects) keys.push(o.key);
-        cursor = page.truncated ? page.cursor : undefined;
-      } while (cursor);
-      for (let i = keys.length - 1; i >= 0; i--) yield keys[i] as string;
-      if (state.truncated) return;
-    }
-  }
-}
 
 /** The pageviews with an item of the newest log objects, erased visitors left out. */
 export async function readDeclaredViews(
@@ -195,43 +145,15 @@ export async function readDeclaredViews(
   now: number,
   limits: CollectLimits = COLLECT_LIMITS,
 ): Promise<{ views: DeclaredView[]; objects: number; lines: number; truncated: boolean }> {
-  const state = { lists: 0, truncated: false };
-  const views: DeclaredView[] = [];
-  let objects = 0;
-  let lines = 0;
-  let batch: string[] = [];
-  const readBatch = async (): Promise<boolean> => {
-    const texts = await Promise.all(batch.map(async (k) => (await bucket.get(k))?.text() ?? ''));
-    batch = [];
-    for (const text of texts) {
-      for (const line of text.split('\n')) {
-        if (!line) continue;
-        if (lines >= limits.maxLines) {
-          state.truncated = true;
-          return false;
-        }
-        lines++;
-        const v = parseDeclaredView(line);
-        if (v && !erased.has(v.visitor)) views.push(v);
-      }
-    }
-    return true;
-  };
-  let more = true;
-  for await (const key of newestKeys(bucket, now, limits, state)) {
-    if (objects >= limits.maxObjects) {
-      state.truncated = true;
-      break;
-    }
-    objects++;
-    batch.push(key);
-    if (batch.length >= PARALLEL_GETS) {
-      more = await readBatch();
-      if (!more) break;
-    }
-  }
-  if (batch.length && more) await readBatch();
-  return { views, objects, lines, truncated: state.truncated };
+  const { records, ...read } = await readNewestRecords(
+    bucket,
+    erased,
+    now,
+    limits,
+    parseDeclaredView,
+    (v) => v.visitor,
+  );
+  return { views: records, ...read };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -173,3 +173,120 @@ export async function purgeEventLog(
   } while (cursor);
   return deleted;
 }
+
+/** Bounds of one read of the newest part of the log (a scheduled job's budget of R2 operations). */
+export interface LogReadLimits {
+  /** day partitions read, today's included */
+  days: number;
+  /** objects read (one R2 get each) */
+  maxObjects: number;
+  /** lines read over all objects */
+  maxLines: number;
+  /** R2 list calls */
+  maxLists: number;
+}
+
+/** R2 gets in flight at once (a Worker keeps at most six connections open). */
+const PARALLEL_GETS = 6;
+const DAY_MS = 86_400_000;
+
+/**
+ * The log's object keys of the last `days` days, newest first. A day of up to 1,000 objects is one
+ * list call; a busier day is listed hour by hour from its last hour, so the newest come first.
+ */
+async function* newestKeys(
+  bucket: R2Bucket,
+  now: number,
+  limits: LogReadLimits,
+  budget: { lists: number; truncated: boolean },
+): AsyncGenerator<string> {
+  const list = (prefix: string, cursor?: string) => {
+    budget.lists++;
+    return bucket.list({ prefix, cursor, limit: 1000 });
+  };
+  for (let d = 0; d < limits.days; d++) {
+    const prefix = dayPrefix(dayOf(now - d * DAY_MS));
+    if (budget.lists >= limits.maxLists) {
+      budget.truncated = true;
+      return;
+    }
+    const first = await list(prefix);
+    if (!first.truncated) {
+      for (let i = first.objects.length - 1; i >= 0; i--) yield (first.objects[i] as R2Object).key;
+      continue;
+    }
+    for (let h = 23; h >= 0; h--) {
+      const hour = `${prefix}${String(h).padStart(2, '0')}`;
+      const keys: string[] = [];
+      let cursor: string | undefined;
+      do {
+        if (budget.lists >= limits.maxLists) {
+          budget.truncated = true;
+          break;
+        }
+        const page = await list(hour, cursor);
+        for (const o of page.objects) keys.push(o.key);
+        cursor = page.truncated ? page.cursor : undefined;
+      } while (cursor);
+      for (let i = keys.length - 1; i >= 0; i--) yield keys[i] as string;
+      if (budget.truncated) return;
+    }
+  }
+}
+
+/**
+ * The newest lines of the log within `limits`, each turned into a record by `parse` (null: skipped),
+ * records of erased visitors (by `visitorOf`) left out. Objects are read six at a time, newest first;
+ * when a bound stops the reading, what was read is the newest part and `truncated` says so. The order
+ * of records within the result is not time order (callers sort what needs it).
+ */
+export async function readNewestRecords<T>(
+  bucket: R2Bucket,
+  erased: ReadonlySet<string>,
+  now: number,
+  limits: LogReadLimits,
+  parse: (line: string) => T | null,
+  visitorOf: (record: T) => string,
+): Promise<{ records: T[]; objects: number; lines: number; truncated: boolean }> {
+  const budget = { lists: 0, truncated: false };
+  const records: T[] = [];
+  let objects = 0;
+  let lines = 0;
+  let batch: string[] = [];
+  let full = false;
+  /** Reads the batch's objects; false once the line bound is reached. */
+  const readBatch = async (): Promise<boolean> => {
+    const texts = await Promise.all(batch.map(async (key) => (await bucket.get(key))?.text() ?? ''));
+    batch = [];
+    for (const text of texts) {
+      let from = 0;
+      while (from < text.length) {
+        let to = text.indexOf('\n', from);
+        if (to < 0) to = text.length;
+        if (to > from) {
+          if (lines >= limits.maxLines) {
+            budget.truncated = true;
+            full = true;
+            return false;
+          }
+          lines++;
+          const r = parse(text.slice(from, to));
+          if (r !== null && !erased.has(visitorOf(r))) records.push(r);
+        }
+        from = to + 1;
+      }
+    }
+    return true;
+  };
+  for await (const key of newestKeys(bucket, now, limits, budget)) {
+    if (objects >= limits.maxObjects) {
+      budget.truncated = true;
+      break;
+    }
+    objects++;
+    batch.push(key);
+    if (batch.length >= PARALLEL_GETS && !(await readBatch())) break;
+  }
+  if (batch.length && !full) await readBatch();
+  return { records, objects, lines, truncated: budget.truncated };
+}

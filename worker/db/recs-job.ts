@@ -29,20 +29,11 @@ import {
   RECOMMEND_COMPACT_VERSION,
 } from '../engine/index.ts';
 import { createCatalogRepo } from './catalog-repo.ts';
-import { dayPrefix, erasedPseudonyms } from './event-log.ts';
-import { dayOf } from './measurement.ts';
+import { erasedPseudonyms, type LogReadLimits, readNewestRecords } from './event-log.ts';
 import { writeRecsModel } from './models.ts';
 
-export interface RecsJobLimits {
-  /** day partitions read, today's included */
-  days: number;
-  /** objects read (one R2 get each) */
-  maxObjects: number;
-  /** lines read over all objects */
-  maxLines: number;
-  /** R2 list calls */
-  maxLists: number;
-}
+/** The job's bounds on what it reads of the log (event-log.ts). */
+export type RecsJobLimits = LogReadLimits;
 
 export const RECS_JOB_LIMITS: RecsJobLimits = {
   days: 14,
@@ -78,59 +69,6 @@ export interface RecsJobEnv {
   HIO_SECRET?: string;
 }
 
-const DAY = 86_400_000;
-/** R2 gets in flight at once (a Worker keeps at most six connections open). */
-const PARALLEL_GETS = 6;
-
-interface Budget {
-  lists: number;
-  truncated: boolean;
-}
-
-/**
- * The log's object keys of the last `days` days, newest first. A day of up to 1,000 objects is one
- * list call; a busier day is listed hour by hour from its last hour, so the newest come first.
- */
-async function* newestKeys(
-  bucket: R2Bucket,
-  now: number,
-  limits: RecsJobLimits,
-  budget: Budget,
-): AsyncGenerator<string> {
-  const list = async (prefix: string, cursor?: string) => {
-    budget.lists++;
-    return bucket.list({ prefix, cursor, limit: 1000 });
-  };
-  for (let d = 0; d < limits.days; d++) {
-    const prefix = dayPrefix(dayOf(now - d * DAY));
-    if (budget.lists >= limits.maxLists) {
-      budget.truncated = true;
-      return;
-    }
-    const first = await list(prefix);
-    if (!first.truncated) {
-      for (let i = first.objects.length - 1; i >= 0; i--) yield (first.objects[i] as R2Object).key;
-      continue;
-    }
-    for (let h = 23; h >= 0; h--) {
-      const hour = `${prefix}${String(h).padStart(2, '0')}`;
-      const keys: string[] = [];
-      let cursor: string | undefined;
-      do {
-        if (budget.lists >= limits.maxLists) {
-          budget.truncated = true;
-          break;
-        }
-        const page = await list(hour, cursor);
-        for (const o of page.objects) keys.push(o.key);
-        cursor = page.truncated ? page.cursor : undefined;
-      } while (cursor);
-      for (let i = keys.length - 1; i >= 0; i--) yield keys[i] as string;
-      if (budget.truncated) return;
-    }
-  }
-}
-
 /** The records of the newest events within the limits, erased visitors left out. */
 export async function readRecentRecords(
   bucket: R2Bucket,
@@ -143,50 +81,14 @@ export async function readRecentRecords(
     cartGoal: doc.settings.signals.cartGoal,
     purchaseGoal: doc.settings.signals.purchaseGoal,
   };
-  const budget: Budget = { lists: 0, truncated: false };
-  const records: LogRecord[] = [];
-  let objects = 0;
-  let lines = 0;
-  let batch: string[] = [];
-  let full = false;
-  /** Reads the batch's objects; false once the line bound is reached. */
-  const readBatch = async (): Promise<boolean> => {
-    const texts = await Promise.all(
-      batch.map(async (key) => ((await bucket.get(key)) ?? null)?.text() ?? ''),
-    );
-    batch = [];
-    for (const text of texts) {
-      let from = 0;
-      while (from < text.length) {
-        let to = text.indexOf('\n', from);
-        if (to < 0) to = text.length;
-        if (to > from) {
-          if (lines >= limits.maxLines) {
-            budget.truncated = true;
-            full = true;
-            return false;
-          }
-          lines++;
-          const r = parseLogLine(text.slice(from, to), goals);
-          if (r && !erased.has(r.visitor)) records.push(r);
-        }
-        from = to + 1;
-      }
-    }
-    return true;
-  };
-  for await (const key of newestKeys(bucket, now, limits, budget)) {
-    if (objects >= limits.maxObjects) {
-      budget.truncated = true;
-      break;
-    }
-    objects++;
-    batch.push(key);
-    if (batch.length >= PARALLEL_GETS && !(await readBatch())) break;
-  }
-  if (batch.length && !full) await readBatch();
-  // logSessions puts each visitor's records in time order, whatever order the objects came in
-  return { records, objects, lines, truncated: budget.truncated };
+  return readNewestRecords(
+    bucket,
+    erased,
+    now,
+    limits,
+    (line) => parseLogLine(line, goals),
+    (r) => r.visitor,
+  );
 }
 
 /** Learns the model from the event log and stores it in KV; the result says what it did. */
