@@ -9,7 +9,17 @@ import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { RECS_MODEL_KEY, RECS_STAMP_KEY } from '../db/models.ts';
 import type { Report } from '../engine/index.ts';
-import { ADMIN, call, collect, eventId, page, putConfig, settle, visitorCookie } from '../test/helpers.ts';
+import {
+  ADMIN,
+  browseItems,
+  call,
+  collect,
+  eventId,
+  page,
+  putConfig,
+  settle,
+  visitorCookie,
+} from '../test/helpers.ts';
 
 const CATALOGUE = {
   items: [
@@ -41,22 +51,7 @@ const DOC = {
   ],
 };
 
-/** A visitor who views `items` in one visit, each page reported by its beacon; returns their cookie. */
-async function browse(items: string[]): Promise<string> {
-  let cookie: string | undefined;
-  for (const item of items) {
-    const res = await page(`/item/${item}`, cookie);
-    await res.text();
-    cookie ??= visitorCookie(res);
-    const beacon = await collect(cookie, {
-      v: 1,
-      events: [{ t: 'pageview', id: eventId(), path: `/item/${item}`, item }],
-    });
-    expect(beacon.status).toBe(204);
-  }
-  await settle();
-  return cookie as string;
-}
+const browse = browseItems;
 
 const slot = (html: string) => /<ul id="recs"[^>]*>([\s\S]*?)<\/ul>/.exec(html)?.[0] ?? '';
 

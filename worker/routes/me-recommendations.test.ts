@@ -8,7 +8,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { RECS_COMPACT_KEY, RECS_MODEL_KEY, RECS_STAMP_KEY } from '../db/models.ts';
-import { ADMIN, call, collect, eventId, page, putConfig, settle, visitorCookie } from '../test/helpers.ts';
+import { ADMIN, browseItems, call, collect, eventId, page, putConfig, settle } from '../test/helpers.ts';
 import type { CampaignWhy } from './me.ts';
 
 const CATALOGUE = {
@@ -44,22 +44,7 @@ const putCatalogue = () =>
     body: JSON.stringify(CATALOGUE),
   });
 
-/** A visitor who views `items` in one visit, each page reported by its beacon; returns their cookie. */
-async function browse(items: string[]): Promise<string> {
-  let cookie: string | undefined;
-  for (const item of items) {
-    const res = await page(`/item/${item}`, cookie);
-    await res.text();
-    cookie ??= visitorCookie(res);
-    const beacon = await collect(cookie, {
-      v: 1,
-      events: [{ t: 'pageview', id: eventId(), path: `/item/${item}`, item }],
-    });
-    expect(beacon.status).toBe(204);
-  }
-  await settle();
-  return cookie as string;
-}
+const browse = browseItems;
 
 async function explained(cookie: string, path: string): Promise<Record<string, CampaignWhy>> {
   const res = await call(`/__hio/me?path=${encodeURIComponent(path)}`, { headers: { cookie } });

@@ -84,6 +84,26 @@ export async function settle(): Promise<void> {
   await Promise.all(pending.map((ctx) => waitOnExecutionContext(ctx)));
 }
 
+/**
+ * A visitor who views the catalogue items `items` (pages `/item/<id>`) in one visit, each page reported
+ * by its beacon; returns their cookie. Throws when a beacon is refused.
+ */
+export async function browseItems(items: string[]): Promise<string> {
+  let cookie: string | undefined;
+  for (const item of items) {
+    const res = await page(`/item/${item}`, cookie);
+    await res.text();
+    cookie ??= visitorCookie(res);
+    const beacon = await collect(cookie, {
+      v: 1,
+      events: [{ t: 'pageview', id: eventId(), path: `/item/${item}`, item }],
+    });
+    if (beacon.status !== 204) throw new Error(`beacon answered ${beacon.status}`);
+  }
+  await settle();
+  return cookie as string;
+}
+
 export async function me(cookie: string): Promise<Record<string, unknown>> {
   const res = await call('/__hio/me', { headers: { cookie } });
   return (await res.json()) as Record<string, unknown>;
