@@ -110,8 +110,15 @@ describe('the demo shop behind HIO, in Chromium', () => {
       .toBe('interest-tip');
     expect(await tab.locator('#tip').textContent()).toMatch(/Back for more shoes/);
 
-    // buy: add to cart, check out with the data-hio-goal="purchase" button
+    // buy what "You might also like" shows first: the click on a listed item says which, and where
     await tab.goto(`${stack.workerUrl}${product}`);
+    const listed = tab.locator('#also-like [data-hio-item]').first();
+    await listed.scrollIntoViewIfNeeded();
+    const clicked = await listed.getAttribute('data-hio-item');
+    expect(await listed.getAttribute('data-hio-pos')).toBe('1');
+    await listed.click();
+    await tab.waitForURL(new RegExp(`/p/${clicked}$`));
+    // add to cart, check out with the data-hio-goal="purchase" button
     await tab.locator('form[action="/cart"] button[type="submit"]').first().click();
     await tab.waitForURL(/\/cart$/);
     await tab.goto(`${stack.workerUrl}/checkout`);
@@ -128,6 +135,30 @@ describe('the demo shop behind HIO, in Chromium', () => {
     await tab.goto(`${stack.workerUrl}/`);
     expect(await tab.locator('#hero').getAttribute('data-hio-campaign')).toBe('post-purchase');
     expect(await tab.locator('#offer').getAttribute('data-hio-campaign')).toBeNull();
+
+    // the click is counted at its position, with the purchase it led to and the item it bought
+    await expect
+      .poll(
+        async () => {
+          const res = await context.request.get(`${stack.workerUrl}/__hio/admin/results`, {
+            headers: { authorization: 'Bearer e2e-token' },
+          });
+          const report = (await res.json()) as {
+            campaigns: { id: string; variants: { id: string; items?: Record<string, unknown> }[] }[];
+          };
+          const items = report.campaigns
+            .find((c) => c.id === 'also-like')
+            ?.variants.find((v) => v.id === 'similar')?.items as {
+            clicks: number;
+            conversions: number;
+            itemsBought: number;
+            positions: { position: number }[];
+          };
+          return items && [items.clicks, items.conversions, items.itemsBought, items.positions[0]?.position];
+        },
+        { timeout: 30_000 },
+      )
+      .toEqual([1, 1, 1, 1]);
 
     // /__hio/me shows why
     const why = await meJson();
