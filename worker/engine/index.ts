@@ -145,6 +145,7 @@ export {
   HOLDOUT_VARIANT,
   MAX_GOALS,
   MAX_INTERESTS,
+  MAX_ITEMS,
   num,
   P,
   type Prefix,

@@ -19,6 +19,7 @@ import {
   type FlatProfile,
   MAX_GOALS,
   MAX_INTERESTS,
+  MAX_ITEMS,
   type Op,
   type OpGroup,
   WINDOW_DAYS,
@@ -465,6 +466,30 @@ export function describeStateStore(name: string, make: () => Promise<StoreUnderT
       expect(
         Math.max(...dropped.map((k) => 1 + ((Number(k.slice(6)) * 11) % (MAX_GOALS + 8)))),
       ).toBeLessThanOrEqual(minKept);
+      expect(p).toEqual(reference);
+    });
+
+    it(`keeps the ${MAX_ITEMS} latest clicked items, each with where it was clicked (a string)`, async () => {
+      const groups: OpGroup[] = Array.from({ length: MAX_ITEMS + 5 }, (_, i) => ({
+        id: `k${i}`,
+        ops: [
+          { o: 'max', f: `rc.item-${i}`, n: 1_000 + i },
+          { o: 'set', f: `rw.item-${i}`, v: `recs|for-you|${(i % 4) + 1}` },
+        ],
+      }));
+      await store.apply(id, 'beacon', groups.slice(0, 12), OPTS);
+      await store.apply(id, 'beacon', groups.slice(12), OPTS);
+      const p = (await store.load(id)).profile;
+      const reference: FlatProfile = {};
+      applyOps(reference, groups.slice(0, 12), new Set());
+      applyOps(reference, groups.slice(12), new Set());
+      const clicked = Object.keys(p).filter((k) => k.startsWith('rc.'));
+      expect(clicked).toHaveLength(MAX_ITEMS);
+      // the oldest went, each with its companion
+      expect(p['rc.item-4']).toBeUndefined();
+      expect(p['rw.item-4']).toBeUndefined();
+      expect(p[`rw.item-${MAX_ITEMS + 4}`]).toBe(`recs|for-you|${((MAX_ITEMS + 4) % 4) + 1}`);
+      expect(Object.keys(p).filter((k) => k.startsWith('rw.'))).toHaveLength(MAX_ITEMS);
       expect(p).toEqual(reference);
     });
 
