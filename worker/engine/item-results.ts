@@ -140,17 +140,21 @@ export function variantItems(
   return itemsResult(strategy, impressions, byPos ?? new Map());
 }
 
-/** Per recommendation strategy, every campaign's variants that use it summed (current seeds only). */
+/**
+ * Per recommendation strategy, every campaign's variants that use it summed (current seeds only), in
+ * name order; then, when the site marks lists of its own (a fixed variant whose items were clicked), one
+ * row for all of them (`strategy: null`), the baseline the strategies are read against.
+ */
 export function strategyResults(
   campaigns: readonly CompiledCampaign[],
   impressionsOf: (campaignId: string, seed: string, variantId: string) => number,
   sums: ReadonlyMap<string, PositionSums>,
 ): StrategyResult[] {
-  const by = new Map<string, { impressions: number; byPos: PositionSums; variants: string[] }>();
+  const by = new Map<string | null, { impressions: number; byPos: PositionSums; variants: string[] }>();
   for (const c of campaigns)
     for (const v of c.variants) {
-      const strategy = v.recommend?.strategy;
-      if (!strategy) continue;
+      const strategy = v.recommend?.strategy ?? null;
+      if (strategy === null && !sums.has(itemKey(c.id, c.seed, v.id))) continue;
       const t = by.get(strategy) ?? {
         impressions: 0,
         byPos: new Map<number, Sums>(),
@@ -168,7 +172,9 @@ export function strategyResults(
       }
       by.set(strategy, t);
     }
+  // no strategy at all: nothing to compare a site's own lists with
+  if (by.size === 1 && by.has(null)) return [];
   return [...by.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => (a === null ? 1 : b === null ? -1 : a < b ? -1 : a > b ? 1 : 0))
     .map(([strategy, t]) => ({ ...itemsResult(strategy, t.impressions, t.byPos), variants: t.variants }));
 }

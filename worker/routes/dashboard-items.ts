@@ -53,11 +53,12 @@ export function strategiesSection(r: Pick<Report, 'strategies'>): Part {
   const list: readonly StrategyResult[] = r.strategies ?? [];
   if (!list.length) return '';
   const positions = positionsOf(list);
-  const body = list.map(
-    (s) =>
-      html`<tr><td>${s.strategy}</td><td class="small">${s.variants.join(', ')}</td><td data-testid="${testId('strategy-impressions', s.strategy ?? '')}">${fmt.count(s.impressions)}</td>${cells('strategy', s.strategy ?? '', s, positions)}</tr>`,
-  );
+  const body = list.map((s) => {
+    const id = s.strategy ?? 'marked-lists';
+    const name = s.strategy ?? html`<span class="small">the site's own lists</span>`;
+    return html`<tr><td>${name}</td><td class="small">${s.variants.join(', ')}</td><td data-testid="${testId('strategy-impressions', id)}">${fmt.count(s.impressions)}</td>${cells('strategy', id, s, positions)}</tr>`;
+  });
   return html`<section class="card" data-testid="strategies"><h2>Recommendations by strategy</h2>
-<p class="sub">Every campaign's recommendation variants, summed per strategy: which way of choosing items gets clicked, where in the list, and what the clicks lead to.</p>${NOTE}
+<p class="sub">Every campaign's recommendation variants, summed per strategy: which way of choosing items gets clicked, where in the list, and what the clicks lead to; last, the lists the site marks itself (the variants the recommendations are tested against), when they were clicked.</p>${NOTE}
 <div class="table-wrap"><table>${head(html`<th>Strategy</th><th>Variants</th><th>Viewable impressions</th>`, positions)}<tbody>${body}</tbody></table></div></section>`;
 }
