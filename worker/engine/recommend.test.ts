@@ -276,7 +276,7 @@ describe('recommend', () => {
     ]);
   });
 
-  it('for-you: three personal positions, the fourth from the top interest', () => {
+  it('for-you: the personal positions, then the top interest fills what they leave', () => {
     const visitor = { viewed: [{ item: 'Q', at: 2 }], topInterest: 'hats' };
     // page P (weight 1), Q (0.7): from P Q .9 R .5 S .2; from Q P .63 T .42 V .35 GONE .28
     // -> Q .9, P .63 (the page: never), R .5, T .42, ...; exclude viewed drops Q
@@ -430,12 +430,24 @@ describe('recommend', () => {
     const explained = (
       visitor: RecommendVisitor,
       request: Partial<RecommendRequest> & Pick<RecommendRequest, 'strategy'>,
+      interestShare?: number,
     ) =>
-      recommend(MODEL, INDEX, visitor, { count: 4, exclude: 'none', ...request }, { explain: true }).map(
-        (r) => [r.item.id, r.source, r.basis],
-      );
-    // for-you on P's page after viewing Q: P's neighbours (Q, R), then Q's (T); the interest from the views
+      recommend(
+        MODEL,
+        INDEX,
+        visitor,
+        { count: 4, exclude: 'none', ...request },
+        { explain: true, interestShare },
+      ).map((r) => [r.item.id, r.source, r.basis]);
+    // for-you on P's page after viewing Q: P's neighbours (Q, R), then Q's (T), then P's S
     expect(explained({ viewed: [{ item: 'Q', at: 1 }] }, { strategy: 'for-you', item: 'P' })).toEqual([
+      ['Q', 'for-you', { from: ['P'] }],
+      ['R', 'for-you', { from: ['P'] }],
+      ['T', 'for-you', { from: ['Q'] }],
+      ['S', 'for-you', { from: ['P'] }],
+    ]);
+    // with a quarter held for the interest: the interest comes from the views' categories
+    expect(explained({ viewed: [{ item: 'Q', at: 1 }] }, { strategy: 'for-you', item: 'P' }, 0.25)).toEqual([
       ['Q', 'for-you', { from: ['P'] }],
       ['R', 'for-you', { from: ['P'] }],
       ['T', 'for-you', { from: ['Q'] }],

@@ -323,7 +323,11 @@ export interface RecommendOptions {
   recencyDecay?: number;
   /** most recent viewed items whose neighbours count (default 10) */
   maxHistory?: number;
-  /** share of a `for-you` answer's positions given to the top interest's popular items (default 0.25) */
+  /**
+   * share of a `for-you` answer's positions held for the top interest's popular items (default 0: the
+   * interest only fills what the visitor's own items leave; `npm run simulate:recs` found a fixed quota
+   * costs hit rate both where categories carry information and where they carry none)
+   */
   interestShare?: number;
   /** also say, for each item, what of the visitor's data it came from (`basis`; for /__hio/me) */
   explain?: boolean;
@@ -332,7 +336,7 @@ export interface RecommendOptions {
 export const DEFAULT_RECOMMEND_OPTIONS = {
   recencyDecay: 0.7,
   maxHistory: 10,
-  interestShare: 0.25,
+  interestShare: 0,
   explain: false,
 } as const;
 
@@ -430,8 +434,8 @@ function aggregate(
  * Strategies:
  * - `similar`: neighbours of the page's item; without one (or when it has no neighbours), the visitor's
  *   viewed items' neighbours, recency weighted;
- * - `for-you`: the viewed items' neighbours (the page's item counting as the latest view), recency weighted,
- *   with the last `interestShare` of the positions given to `popular-in-interest`;
+ * - `for-you`: the viewed items' neighbours (the page's item counting as the latest view), recency weighted
+ *   (with `interestShare`, that share of the positions held for `popular-in-interest`; default none);
  * - `popular-in-interest`: the most popular items of the visitor's top interest category;
  * - `recently-viewed`: the visitor's viewed items, latest first;
  * - `bought-together`: co-purchases of the page's item and the cart's items;
