@@ -226,32 +226,42 @@ async function runEngineBench(engineFile) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * HIO with counting bindings: KV and D1 calls per page request, after the visitor is seeded. `setup`
- * (the recommendation catalogue and model) runs before the document is loaded; `items` are the
- * visitor's earlier product views.
+ * Starts a counting HIO (KV and D1 calls counted) with `bindings`, gives it its `setup` (the
+ * recommendation catalogue and model, before the document is loaded), the document, and a visitor with
+ * the earlier product views `items` who has seen one page; runs `fn(client, cookie)` and stops it.
  */
-async function countStateReads(countedScript, originUrl, doc, pages, { setup, items } = {}) {
-  const w = await startWorker('hio-counted', countedScript, {
-    bindings: hioBindings(originUrl),
-    kv: true,
-    d1: true,
-  });
+async function withSeededCountingHio(name, countedScript, bindings, doc, { setup, items } = {}, fn) {
+  const w = await startWorker(name, countedScript, { bindings, kv: true, d1: true });
   const client = createClient(w.url);
   try {
     await setup?.(w, client);
     await putConfig(client, doc, ADMIN_TOKEN);
     const cookie = await seedVisitor(client, '/p/20k', items);
     await client.get('/p/20k', { headers: { cookie } });
-    await sleep(200);
-    await client.get('/__bench/counts?reset=1');
-    for (let i = 0; i < pages; i++) await client.get('/p/20k', { headers: { cookie } });
-    await sleep(300); // the pageview writes run after the response
-    const res = await client.get('/__bench/counts', { keepBody: true });
-    return { pages, ...JSON.parse(res.body.toString('utf8')) };
+    return await fn(client, cookie);
   } finally {
     client.close();
     await w.stop();
   }
+}
+
+/** HIO with counting bindings: KV and D1 calls per page request, after the visitor is seeded. */
+function countStateReads(countedScript, originUrl, doc, pages, opts = {}) {
+  return withSeededCountingHio(
+    'hio-counted',
+    countedScript,
+    hioBindings(originUrl),
+    doc,
+    opts,
+    async (client, cookie) => {
+      await sleep(200);
+      await client.get('/__bench/counts?reset=1');
+      for (let i = 0; i < pages; i++) await client.get('/p/20k', { headers: { cookie } });
+      await sleep(300); // the pageview writes run after the response
+      const res = await client.get('/__bench/counts', { keepBody: true });
+      return { pages, ...JSON.parse(res.body.toString('utf8')) };
+    },
+  );
 }
 
 /**
@@ -260,37 +270,33 @@ async function countStateReads(countedScript, originUrl, doc, pages, { setup, it
  * a counting HIO whose config lives 1 s, one page after it expired (served from the cached config,
  * which reloads in the background), minus that page's own state read. Counted, not timed.
  */
-async function countConfigReload(countedScript, originUrl, doc, { setup, items } = {}) {
-  const w = await startWorker('hio-counted-reload', countedScript, {
-    bindings: { ...hioBindings(originUrl), CONFIG_TTL_SECONDS: '1' },
-    kv: true,
-    d1: true,
-  });
-  const client = createClient(w.url);
-  try {
-    await setup?.(w, client);
-    await putConfig(client, doc, ADMIN_TOKEN);
-    const cookie = await seedVisitor(client, '/p/20k', items);
-    await client.get('/p/20k', { headers: { cookie } });
-    await sleep(1200);
-    await client.get('/__bench/counts?reset=1');
-    await client.get('/p/20k', { headers: { cookie } });
-    // the reload runs after the response (stale-while-revalidate): read until it has settled
-    const read = async () => (await client.get('/__bench/counts', { keepBody: true })).body.toString('utf8');
-    let last = '';
-    for (let i = 0; i < 50; i++) {
-      await sleep(200);
-      const now = await read();
-      if (now === last && JSON.parse(now).d1Statements > 0) break;
-      last = now;
-    }
-    const c = JSON.parse(last);
-    // the page's own state read: one bulk get of the visitor's two keys
-    return { ...c, kvReads: c.kvReads - 1, kvKeysRead: c.kvKeysRead - 2 };
-  } finally {
-    client.close();
-    await w.stop();
-  }
+function countConfigReload(countedScript, originUrl, doc, opts = {}) {
+  const bindings = { ...hioBindings(originUrl), CONFIG_TTL_SECONDS: '1' };
+  return withSeededCountingHio(
+    'hio-counted-reload',
+    countedScript,
+    bindings,
+    doc,
+    opts,
+    async (client, cookie) => {
+      await sleep(1200);
+      await client.get('/__bench/counts?reset=1');
+      await client.get('/p/20k', { headers: { cookie } });
+      // the reload runs after the response (stale-while-revalidate): read until it has settled
+      const read = async () =>
+        (await client.get('/__bench/counts', { keepBody: true })).body.toString('utf8');
+      let last = '';
+      for (let i = 0; i < 50; i++) {
+        await sleep(200);
+        const now = await read();
+        if (now === last && JSON.parse(now).d1Statements > 0) break;
+        last = now;
+      }
+      const c = JSON.parse(last);
+      // the page's own state read: one bulk get of the visitor's two keys
+      return { ...c, kvReads: c.kvReads - 1, kvKeysRead: c.kvKeysRead - 2 };
+    },
+  );
 }
 
 /**

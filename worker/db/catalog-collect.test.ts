@@ -10,7 +10,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { expandRecommendModel } from '../engine/index.ts';
 import type { Bindings } from '../env.ts';
 import { runScheduled } from '../scheduled.ts';
-import { ADMIN, call, putConfig } from '../test/helpers.ts';
+import { ADMIN, call, emptyEventLog, forgetRecsModel, putConfig } from '../test/helpers.ts';
 import {
   COLLECTOR_USER_AGENT,
   type CollectLimits,
@@ -22,7 +22,7 @@ import {
 import { createCatalogRepo } from './catalog-repo.ts';
 import { dayPrefix } from './event-log.ts';
 import { dayOf } from './measurement.ts';
-import { RECS_COMPACT_KEY, RECS_STAMP_KEY, readRecsModel } from './models.ts';
+import { readRecsModel } from './models.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -87,16 +87,11 @@ async function putObject(lines: Line[]): Promise<void> {
 const pageRows = () => repo().pageItems();
 
 beforeEach(async () => {
-  for (;;) {
-    const listed = await env.HIO_EVENTS.list({ prefix: 'events/' });
-    if (!listed.objects.length) break;
-    await env.HIO_EVENTS.delete(listed.objects.map((o) => o.key));
-  }
+  await emptyEventLog();
   await env.HIO_DB.prepare('DELETE FROM catalog_items').run();
   await env.HIO_DB.prepare('DELETE FROM catalog_page_checks').run();
   await env.HIO_DB.prepare('DELETE FROM erasures').run();
-  await env.HIO_KV.delete(RECS_COMPACT_KEY);
-  await env.HIO_KV.delete(RECS_STAMP_KEY);
+  await forgetRecsModel();
   await fetch(`${ORIGIN}/__pages`, { method: 'DELETE' });
 });
 

@@ -16,6 +16,17 @@ const ROWS_PER_INSERT = 11;
 
 type Row = typeof catalogItems.$inferSelect;
 
+/** An upsert's update of an item's own fields (and its update time) from the row it tried to insert. */
+const ITEM_FROM_INSERT = {
+  url: sql`excluded.url`,
+  title: sql`excluded.title`,
+  image: sql`excluded.image`,
+  price: sql`excluded.price`,
+  category: sql`excluded.category`,
+  available: sql`excluded.available`,
+  updatedAt: sql`excluded.updated_at`,
+};
+
 const toItem = (r: Row): CatalogItem => ({
   id: r.id,
   url: r.url,
@@ -117,14 +128,8 @@ export function createCatalogRepo(d1: D1Database): CatalogRepo {
             .onConflictDoUpdate({
               target: catalogItems.id,
               set: {
-                url: sql`excluded.url`,
-                title: sql`excluded.title`,
-                image: sql`excluded.image`,
-                price: sql`excluded.price`,
-                category: sql`excluded.category`,
-                available: sql`excluded.available`,
+                ...ITEM_FROM_INSERT,
                 source: sql`excluded.source`,
-                updatedAt: sql`excluded.updated_at`,
                 // a declared item the upload takes over is no longer the collector's to check
                 path: sql`NULL`,
                 checkedAt: sql`NULL`,
@@ -241,13 +246,7 @@ export function createCatalogRepo(d1: D1Database): CatalogRepo {
                 .onConflictDoUpdate({
                   target: catalogItems.id,
                   set: {
-                    url: sql`excluded.url`,
-                    title: sql`excluded.title`,
-                    image: sql`excluded.image`,
-                    price: sql`excluded.price`,
-                    category: sql`excluded.category`,
-                    available: sql`excluded.available`,
-                    updatedAt: sql`excluded.updated_at`,
+                    ...ITEM_FROM_INSERT,
                     path: sql`excluded.path`,
                     checkedAt: sql`excluded.checked_at`,
                   },

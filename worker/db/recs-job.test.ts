@@ -11,7 +11,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { expandRecommendModel, parseDocument, type RecommendModel } from '../engine/index.ts';
 import type { Bindings } from '../env.ts';
 import { runScheduled } from '../scheduled.ts';
-import { ADMIN, call, putConfig } from '../test/helpers.ts';
+import { ADMIN, call, emptyEventLog, forgetRecsModel, putConfig } from '../test/helpers.ts';
 import { createCatalogRepo } from './catalog-repo.ts';
 import { dayPrefix, pseudonym } from './event-log.ts';
 import { dayOf } from './measurement.ts';
@@ -103,14 +103,8 @@ async function seedPattern(): Promise<void> {
 
 // R2 and KV outlive a test here: each test starts from an empty log and no model
 beforeEach(async () => {
-  for (;;) {
-    const listed = await env.HIO_EVENTS.list({ prefix: 'events/' });
-    if (!listed.objects.length) break;
-    await env.HIO_EVENTS.delete(listed.objects.map((o) => o.key));
-  }
-  await env.HIO_KV.delete(RECS_MODEL_KEY);
-  await env.HIO_KV.delete(RECS_COMPACT_KEY);
-  await env.HIO_KV.delete(RECS_STAMP_KEY);
+  await emptyEventLog();
+  await forgetRecsModel();
   await env.HIO_DB.prepare('DELETE FROM erasures').run();
 });
 

@@ -14,9 +14,10 @@ import {
   RECOMMEND_COMPACT_VERSION,
   RECOMMEND_MODEL_VERSION,
 } from '../engine/index.ts';
+import { forgetRecsModel } from '../test/helpers.ts';
 import { createCatalogRepo } from './catalog-repo.ts';
 import { createConfigRepo } from './config-repo.ts';
-import { RECS_COMPACT_KEY, RECS_MODEL_KEY, RECS_STAMP_KEY, readRecsModel, writeRecsModel } from './models.ts';
+import { RECS_COMPACT_KEY, RECS_MODEL_KEY, readRecsModel, writeRecsModel } from './models.ts';
 import { loadRecommendContext } from './recs-repo.ts';
 
 const items = (ids: string[]) => ids.map((id) => ({ id, url: `/p/${id}/`, title: id.toUpperCase() }));
@@ -32,9 +33,7 @@ const model = (trainedAt: number) =>
   );
 
 beforeEach(async () => {
-  await env.HIO_KV.delete(RECS_MODEL_KEY);
-  await env.HIO_KV.delete(RECS_COMPACT_KEY);
-  await env.HIO_KV.delete(RECS_STAMP_KEY);
+  await forgetRecsModel();
 });
 
 describe('loadRecommendContext', () => {

@@ -1,20 +1,13 @@
-/**
- * Recommendations through the real worker (Miniflare KV, D1 and R2): a catalogue uploaded, co-views
- * seeded by visitors' beacons (which the event log keeps), the co-view job run by
- * `POST /__hio/admin/train`, then a product page whose slot shows the learned neighbours of its item,
- * escaped, marked for attribution, without what the visitor already viewed. Before the model exists
- * the slot keeps the origin's content.
- */
-import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { RECS_MODEL_KEY, RECS_STAMP_KEY } from '../db/models.ts';
 import type { Report } from '../engine/index.ts';
 import {
   ADMIN,
   browseItems,
   call,
   collect,
+  emptyEventLog,
   eventId,
+  forgetRecsModel,
   page,
   putConfig,
   settle,
@@ -56,13 +49,8 @@ const browse = browseItems;
 const slot = (html: string) => /<ul id="recs"[^>]*>([\s\S]*?)<\/ul>/.exec(html)?.[0] ?? '';
 
 beforeEach(async () => {
-  for (;;) {
-    const listed = await env.HIO_EVENTS.list({ prefix: 'events/' });
-    if (!listed.objects.length) break;
-    await env.HIO_EVENTS.delete(listed.objects.map((o) => o.key));
-  }
-  await env.HIO_KV.delete(RECS_MODEL_KEY);
-  await env.HIO_KV.delete(RECS_STAMP_KEY);
+  await emptyEventLog();
+  await forgetRecsModel();
 });
 
 describe('recommendations through the worker', () => {

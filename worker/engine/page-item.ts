@@ -10,6 +10,7 @@
  */
 import { MAX_URL_CHARS, NAME_PATTERN } from './beacon-protocol.ts';
 import { type CatalogItem, MAX_TITLE_CHARS, parseCatalog } from './catalog.ts';
+import { logObject } from './recommend-log.ts';
 
 /** What a page's head says, as written in the HTML (entities not yet decoded). First of each wins. */
 export interface PageFacts {
@@ -67,14 +68,8 @@ function hasControl(s: string): boolean {
 /** One NDJSON line of the event log: a pageview with an item and a site path, or null. */
 export function parseDeclaredView(line: string): DeclaredView | null {
   if (!line.includes('"pageview"') || !line.includes('"item"')) return null;
-  let e: Record<string, unknown>;
-  try {
-    const parsed: unknown = JSON.parse(line);
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
-    e = parsed as Record<string, unknown>;
-  } catch {
-    return null;
-  }
+  const e = logObject(line);
+  if (!e) return null;
   if (e.t !== 'pageview') return null;
   const { visitor, item, at } = e;
   if (typeof visitor !== 'string' || !visitor) return null;

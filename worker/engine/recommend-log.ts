@@ -37,20 +37,26 @@ export interface LogGoals {
   purchaseGoal: string;
 }
 
+/** One NDJSON line of the event log as an object; null when it does not parse or is not an object. */
+export function logObject(line: string): Record<string, unknown> | null {
+  try {
+    const parsed: unknown = JSON.parse(line);
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * One NDJSON line of the log as the job needs it; null for other events and for lines that do not
  * parse. Lines that cannot be a pageview or a conversion are skipped before parsing.
  */
 export function parseLogLine(line: string, goals: LogGoals): LogRecord | null {
   if (!line.includes('"pageview"') && !line.includes('"conversion"')) return null;
-  let e: Record<string, unknown>;
-  try {
-    const parsed: unknown = JSON.parse(line);
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
-    e = parsed as Record<string, unknown>;
-  } catch {
-    return null;
-  }
+  const e = logObject(line);
+  if (!e) return null;
   const { visitor, id, at } = e;
   if (typeof visitor !== 'string' || !visitor || typeof id !== 'string') return null;
   if (typeof at !== 'number' || !Number.isFinite(at)) return null;

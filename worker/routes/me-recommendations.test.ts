@@ -1,14 +1,16 @@
-/**
- * `/__hio/me` for campaigns whose variant recommends items, through the worker (Miniflare KV, D1, R2):
- * the explanation says what the list is based on (the strategy and which of the visitor's own data it
- * used: the item of the page, the items they viewed, their top interest), the fallback that filled the
- * positions it had too little data for, and the items it would show now, each with why; in JSON and on
- * the privacy page. No scores, nothing of other visitors beyond the items the list shows.
- */
-import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { RECS_COMPACT_KEY, RECS_MODEL_KEY, RECS_STAMP_KEY } from '../db/models.ts';
-import { ADMIN, browseItems, call, collect, eventId, page, putConfig, settle } from '../test/helpers.ts';
+import {
+  ADMIN,
+  browseItems,
+  call,
+  collect,
+  emptyEventLog,
+  eventId,
+  forgetRecsModel,
+  page,
+  putConfig,
+  settle,
+} from '../test/helpers.ts';
 import type { CampaignWhy } from './me.ts';
 
 const CATALOGUE = {
@@ -53,12 +55,8 @@ async function explained(cookie: string, path: string): Promise<Record<string, C
 }
 
 beforeEach(async () => {
-  for (;;) {
-    const listed = await env.HIO_EVENTS.list({ prefix: 'events/' });
-    if (!listed.objects.length) break;
-    await env.HIO_EVENTS.delete(listed.objects.map((o) => o.key));
-  }
-  for (const key of [RECS_MODEL_KEY, RECS_COMPACT_KEY, RECS_STAMP_KEY]) await env.HIO_KV.delete(key);
+  await emptyEventLog();
+  await forgetRecsModel();
 });
 
 describe('/__hio/me explains recommendations', () => {

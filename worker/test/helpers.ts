@@ -5,6 +5,7 @@
  */
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
+import { RECS_COMPACT_KEY, RECS_MODEL_KEY, RECS_STAMP_KEY } from '../db/models.ts';
 import worker from '../index.ts';
 
 export const BASE = 'http://hio.test';
@@ -107,4 +108,18 @@ export async function browseItems(items: string[]): Promise<string> {
 export async function me(cookie: string): Promise<Record<string, unknown>> {
   const res = await call('/__hio/me', { headers: { cookie } });
   return (await res.json()) as Record<string, unknown>;
+}
+
+/** Deletes every object of the event log (R2 outlives a test in these suites). */
+export async function emptyEventLog(): Promise<void> {
+  for (;;) {
+    const listed = await env.HIO_EVENTS.list({ prefix: 'events/' });
+    if (!listed.objects.length) return;
+    await env.HIO_EVENTS.delete(listed.objects.map((o) => o.key));
+  }
+}
+
+/** Deletes the recommendation model in every stored format, and its stamp (KV outlives a test). */
+export async function forgetRecsModel(): Promise<void> {
+  for (const key of [RECS_MODEL_KEY, RECS_COMPACT_KEY, RECS_STAMP_KEY]) await env.HIO_KV.delete(key);
 }
